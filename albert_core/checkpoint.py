@@ -1,0 +1,77 @@
+"""Checkpoints: safetensors weights plus optimizer, scheduler, RNG and data position.
+
+A checkpoint is written into a temporary folder and renamed into place, and its
+`state.json` is written last, so a killed process never leaves a checkpoint that looks
+complete but is not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+from .runs import atomic_write_json, checkpoints, prune_checkpoints
+
+
+def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scaler=None) -> Path:
+    import torch
+    from safetensors.torch import save_model
+
+    root = Path(run_dir) / "checkpoints"
+    final = root / f"step-{step}"
+    tmp = root / f".step-{step}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_model(model, str(tmp / "model.safetensors"))
+    state = {
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict() if scaler is not None else {},
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+    torch.save(state, tmp / "trainer_state.pt")
+    atomic_write_json(tmp / "state.json", {"step": step, "micro": micro, "python_rng": _py_rng()})
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return final
+
+
+def _py_rng():
+    v, internal, gauss = random.getstate()
+    return [v, list(internal), gauss]
+
+
+def latest(run_dir: Path) -> Path | None:
+    cps = checkpoints(run_dir)
+    return cps[-1] if cps else None
+
+
+def load(path: Path, model, optimizer, scheduler, scaler=None) -> tuple[int, int]:
+    """Restore a checkpoint into the given objects; returns (step, micro-batch position)."""
+    import torch
+    from safetensors.torch import load_model
+
+    meta = json.loads((path / "state.json").read_text())
+    load_model(model, str(path / "model.safetensors"), device=str(next(model.parameters()).device))
+    # weights_only: a checkpoint holds tensors and plain values, never code
+    state = torch.load(path / "trainer_state.pt", map_location="cpu", weights_only=True)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    if scaler is not None and state["scaler"]:
+        scaler.load_state_dict(state["scaler"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] and torch.cuda.is_available():
+        try:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        except (RuntimeError, IndexError):
+            pass
+    v, internal, gauss = meta["python_rng"]
+    random.setstate((v, tuple(internal), gauss))
+    return int(meta["step"]), int(meta["micro"])
+
+
+def prune(run_dir: Path, keep: int) -> None:
+    prune_checkpoints(run_dir, keep)

@@ -1,0 +1,346 @@
+"""The command line: `python -m albert_core params|train|evaluate|predict|tokenizer|runs`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .data.problems import DataError
+from .runs import ConfigError, RunConfig
+from .spec import PRESETS, SpecError
+from .tokenizer import TokenizerError
+
+USER_ERRORS = (ConfigError, DataError, SpecError, TokenizerError)
+
+EPILOG = """examples:
+  python -m albert_core params --preset base
+  python -m albert_core train --task classification --train data.csv --preset tiny --epochs 3 --out runs/first
+  python -m albert_core train runs/first            # resume it after a stop or a crash
+  python -m albert_core predict --model runs/first --text "what a lovely film"
+  torchrun --nproc_per_node=4 -m albert_core train runs/first   # every GPU of the machine
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m albert_core",
+        description="ALBERT Studio's engine: size, train, evaluate and use ALBERT models from the command line.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sp = sub.add_parser("params", help="parameter count and memory estimate of a model size")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--preset", choices=list(PRESETS), help="a named size")
+    g.add_argument("--spec", help="a JSON file of ModelSpec fields")
+    sp.add_argument("--task", default="classification", choices=["classification", "qa", "ner", "pretrain", "encoder"])
+    sp.add_argument("--num-labels", type=int, default=2)
+    sp.add_argument("--vocab-size", type=int, help="override the vocabulary size")
+    sp.add_argument("--batch-size", type=int, default=32, help="for the memory estimate")
+    sp.add_argument("--max-length", type=int, default=128, help="for the memory estimate")
+    sp.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
+    sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    tp = sub.add_parser(
+        "train",
+        help="train a model (or run/resume a prepared run folder)",
+        description="Train a model. `train RUN_DIR` runs the run prepared in RUN_DIR, or resumes it from its last checkpoint.",
+    )
+    tp.add_argument("run_dir", nargs="?", help="a prepared run folder to run or resume")
+    tp.add_argument("--task", default="classification", choices=["classification", "qa", "ner", "pretrain"])
+    tp.add_argument("--train", help="training data file (or folder of text, for pretrain)")
+    tp.add_argument("--eval", default="", help="validation data file (default: split off the training data)")
+    g = tp.add_mutually_exclusive_group()
+    g.add_argument("--preset", choices=list(PRESETS), help="start from a named size with new weights")
+    g.add_argument("--spec", help="start from a JSON spec with new weights")
+    g.add_argument("--init", help="start from a model folder, a run folder, or a hub id")
+    tp.add_argument("--epochs", type=float)
+    tp.add_argument("--max-steps", type=int)
+    tp.add_argument("--batch-size", type=int)
+    tp.add_argument("--grad-accum", type=int)
+    tp.add_argument("--lr", type=float)
+    tp.add_argument("--weight-decay", type=float)
+    tp.add_argument("--warmup-ratio", type=float)
+    tp.add_argument("--max-length", type=int)
+    tp.add_argument("--vocab-size", type=int, help="vocabulary of the tokenizer trained for a new model")
+    tp.add_argument("--eval-every", type=int, help="steps between evaluations (default: each epoch)")
+    tp.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    tp.add_argument("--log-every", type=int)
+    tp.add_argument("--val-fraction", type=float)
+    tp.add_argument("--text-column")
+    tp.add_argument("--pair-column")
+    tp.add_argument("--label-column")
+    tp.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    tp.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"])
+    tp.add_argument("--seed", type=int)
+    tp.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    tp.add_argument("--no-bucket", action="store_true", help="do not group examples of similar length")
+    tp.add_argument("--compile", action="store_true", help="torch.compile the model")
+    tp.add_argument("--cuda-graphs", action="store_true", help="capture CUDA graphs per length bucket")
+    tp.add_argument("--name", help="a name for the run")
+    tp.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a task-specific setting")
+    tp.add_argument("--config", help="a JSON file of run settings (flags override it)")
+    tp.add_argument("--out", help="the run folder to create")
+    tp.add_argument("--json", action="store_true", help="print events as JSON lines")
+
+    ep = sub.add_parser("evaluate", help="evaluate a saved model on a data file")
+    ep.add_argument("--model", required=True, help="a model folder or run folder")
+    ep.add_argument("--data", required=True)
+    ep.add_argument("--batch-size", type=int, default=64)
+    ep.add_argument("--json", action="store_true")
+
+    pp = sub.add_parser("predict", help="predict for a text")
+    pp.add_argument("--model", required=True, help="a model folder or run folder")
+    pp.add_argument("--text", required=True, help="the text (for qa: the question)")
+    pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
+    pp.add_argument("--json", action="store_true")
+
+    kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")
+    kp.add_argument("files", nargs="+")
+    kp.add_argument("--vocab-size", type=int, default=8000)
+    kp.add_argument("--out", required=True)
+    kp.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("runs", help="list runs")
+    rp.add_argument("--dir", help="runs folder (default: the app's data folder)")
+    rp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except USER_ERRORS as e:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(e)}))
+        else:
+            print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_params(args) -> int:
+    from . import param_count as pc
+    from .spec import ModelSpec, preset
+
+    spec = preset(args.preset) if args.preset else ModelSpec.from_file(args.spec)
+    if args.vocab_size:
+        spec.vocab_size = args.vocab_size
+    spec.validate()
+    a = pc.count(spec, args.task, args.num_labels)
+    b = pc.count_bert(spec, args.task, args.num_labels)
+    s = pc.savings(spec, args.task, args.num_labels)
+    mem = pc.memory_estimate(spec, args.batch_size, args.max_length, args.precision, args.task, args.num_labels)
+    if args.json:
+        out = {
+            "spec": spec.to_dict(),
+            "albert": a.to_dict(),
+            "bert": b.to_dict(),
+            "savings": {
+                "factorized_embedding": s.factorized_embedding,
+                "layer_sharing": s.layer_sharing,
+                "ratio": s.ratio,
+            },
+            "memory": mem.to_dict(),
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    h = pc.human
+    print(f"{'':12}{'ALBERT':>14}{'BERT':>14}")
+    for k in ("embedding", "encoder", "head", "total"):
+        print(f"{k:12}{getattr(a, k):>14,}{getattr(b, k):>14,}")
+    print(
+        f"\nThe factorized embedding saves {h(s.factorized_embedding)} parameters; "
+        f"sharing layers saves {h(s.layer_sharing)}. BERT of this shape is {s.ratio:.1f}× larger."
+    )
+    print(
+        f"Training memory at batch {args.batch_size}, length {args.max_length}, {args.precision}: "
+        f"{h(mem.total, 'B')} (weights {h(mem.weights, 'B')}, gradients {h(mem.gradients, 'B')}, "
+        f"optimizer {h(mem.optimizer, 'B')}, activations {h(mem.activations, 'B')})"
+    )
+    return 0
+
+
+def _config_from_args(args) -> RunConfig:
+    base = {}
+    if args.config:
+        try:
+            base = json.loads(Path(args.config).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            raise ConfigError(f"{args.config}: cannot read the settings file ({e})") from None
+    c = RunConfig.from_dict(base) if base else RunConfig()
+    c.task = args.task if args.task else c.task
+    if args.train:
+        c.train_file = str(Path(args.train).resolve())
+    if args.eval:
+        c.eval_file = str(Path(args.eval).resolve())
+    if args.preset:
+        c.preset, c.spec, c.init = args.preset, None, ""
+    elif args.spec:
+        from .spec import ModelSpec
+
+        c.spec, c.preset, c.init = ModelSpec.from_file(args.spec).to_dict(), "", ""
+    elif args.init:
+        init = Path(args.init)
+        c.init, c.preset, c.spec = (str(init.resolve()) if init.exists() else args.init), "", None
+    simple = {
+        "epochs": "epochs",
+        "max_steps": "max_steps",
+        "batch_size": "batch_size",
+        "grad_accum": "grad_accum",
+        "lr": "lr",
+        "weight_decay": "weight_decay",
+        "warmup_ratio": "warmup_ratio",
+        "max_length": "max_length",
+        "eval_every": "eval_every",
+        "checkpoint_every": "checkpoint_every",
+        "log_every": "log_every",
+        "val_fraction": "val_fraction",
+        "device": "device",
+        "precision": "precision",
+        "seed": "seed",
+        "threads": "num_threads",
+        "name": "name",
+        "vocab_size": "tokenizer_vocab_size",
+    }
+    for arg, field in simple.items():
+        v = getattr(args, arg)
+        if v is not None:
+            setattr(c, field, v)
+    if args.max_steps:
+        c.epochs = 0
+    cols = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
+    if any(cols.values()):
+        c.columns = {k: v for k, v in cols.items() if v}
+    c.bucket_by_length = not args.no_bucket if args.no_bucket else c.bucket_by_length
+    c.compile = c.compile or args.compile
+    c.cuda_graphs = c.cuda_graphs or args.cuda_graphs
+    for item in args.option:
+        if "=" not in item:
+            raise ConfigError(f"--option {item!r} must look like KEY=VALUE")
+        k, v = item.split("=", 1)
+        try:
+            c.options[k] = json.loads(v)
+        except json.JSONDecodeError:
+            c.options[k] = v
+    return c
+
+
+def cmd_train(args) -> int:
+    from .engine import train
+    from .runs import create_run, load_config
+
+    if args.run_dir:
+        run_dir = Path(args.run_dir)
+        load_config(run_dir)  # a clear error for a folder that is not a run
+    else:
+        if not args.out:
+            raise ConfigError("give --out RUN_DIR for the new run (or a prepared run folder to resume)")
+        if not args.train:
+            raise ConfigError("give --train FILE with the training data")
+        run_dir = create_run(_config_from_args(args), Path(args.out))
+    if args.json:
+        result = train(run_dir, echo=sys.stdout)
+    else:
+        result = train(run_dir, sink=_human_printer())
+    return 0 if result["event"] in ("finished", "stopped") else 1
+
+
+def _human_printer():
+    def show(e):
+        d = e.to_dict()
+        k = d["event"]
+        if k == "started":
+            print(
+                f"training {d['task']} on {d['device']} ({d['precision']}): {d['params']:,} parameters, "
+                f"{d['train_examples']} training / {d['eval_examples']} validation examples, {d['total_steps']} steps"
+            )
+        elif k == "step":
+            print(
+                f"step {d['step']}/{d['total_steps']}  loss {d['loss']:.4f}  lr {d['lr']:.2e}  "
+                f"{d['samples_per_s']:.0f} samples/s"
+            )
+        elif k == "eval":
+            print("eval  " + "  ".join(f"{m} {v:.4f}" for m, v in d["metrics"].items() if isinstance(v, float)))
+        elif k == "checkpoint":
+            print(f"checkpoint saved: {d['path']}")
+        elif k == "log":
+            print(("warning: " if d["level"] == "warning" else "") + d["message"])
+        elif k == "finished":
+            print(f"finished in {d['elapsed']:.1f}s; model saved to {d['model_dir']}")
+        elif k == "stopped":
+            print(f"stopped at step {d['step']}; resume with: python -m albert_core train <run folder>")
+        elif k == "failed":
+            print(f"error: {d['message']}", file=sys.stderr)
+        sys.stdout.flush()
+
+    return show
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate_model
+
+    metrics = evaluate_model(args.model, args.data, args.batch_size)
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for k, v in metrics.items():
+            if not isinstance(v, (list, dict)):
+                print(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .predict import load_predictor
+
+    out = load_predictor(args.model).predict(args.text, args.context)
+    if args.json:
+        print(json.dumps(out))
+    elif "label" in out:
+        print(out["label"])
+        for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
+            print(f"  {k}: {v:.3f}")
+    elif "answers" in out:
+        print("(no answer)" if out.get("no_answer") or not out["answers"] else out["answers"][0]["text"])
+    elif "entities" in out:
+        for e in out["entities"]:
+            print(f"{e['type']}\t{e['text']}\t{e['score']:.3f}")
+    return 0
+
+
+def cmd_tokenizer(args) -> int:
+    from .tokenizer import train_tokenizer
+
+    tok = train_tokenizer(files=args.files, out_dir=args.out, vocab_size=args.vocab_size)
+    print(
+        json.dumps({"vocab_size": len(tok), "out": args.out}) if args.json else f"{len(tok)} pieces saved to {args.out}"
+    )
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from .runs import list_runs
+
+    runs = list_runs(args.dir)
+    if args.json:
+        print(json.dumps([{**r.__dict__, "path": str(r.path)} for r in runs]))
+    else:
+        for r in runs:
+            m = f"{r.metric_name} {r.metric:.4f}" if r.metric is not None else ""
+            print(f"{r.status:12} {r.task:15} {r.name:50} {m}")
+    return 0
+
+
+COMMANDS = {
+    "params": cmd_params,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "predict": cmd_predict,
+    "tokenizer": cmd_tokenizer,
+    "runs": cmd_runs,
+}

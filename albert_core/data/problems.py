@@ -1,0 +1,56 @@
+"""Problems found in a data file, each one naming the file and the line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    message: str  # what is wrong, and what was expected
+    severity: str = "error"  # error: the row is left out | warning: the row is kept
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class DataError(ValueError):
+    """Data that cannot be used at all. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem] | str, file: str | Path = ""):
+        if isinstance(problems, str):
+            problems = [Problem(str(file), 0, problems)]
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:20])
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(shown + more)
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """A data file's text: BOM removed, newlines normalised. Raises DataError with the byte
+    offset's line when the file is not valid UTF-8 or looks binary."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError("no such file; check the path", path) from None
+    except IsADirectoryError:
+        raise DataError("is a folder, not a file; choose a data file inside it", path) from None
+    except PermissionError:
+        raise DataError("cannot be read (permission denied)", path) from None
+    if b"\x00" in raw[:8192]:
+        raise DataError("looks like a binary file, not text; export the data as CSV, TSV or JSON Lines", path)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataError(
+            [Problem(str(path), line, f"is not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,167 @@
+"""Reading rows from CSV, TSV and JSON Lines, with a source line for every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import DataError, Problem, read_text
+
+KNOWN_NAMES = {
+    "text": ("text", "sentence", "sentence1", "question", "review", "content", "message", "sms", "document", "body"),
+    "text_pair": ("text_pair", "text2", "sentence2", "question2", "hypothesis", "context", "passage"),
+    "label": ("label", "labels", "class", "category", "target", "y", "sentiment", "tag", "gold_label"),
+}
+csv.field_size_limit(1 << 30)
+
+
+@dataclass
+class Table:
+    path: str
+    format: str  # csv | tsv | jsonl
+    header: list[str]  # column names (generated as column_1… when the file has no header)
+    has_header: bool
+    rows: list[list[str]]  # each row has len(header) cells
+    lines: list[int]  # the source line of each row
+    problems: list[Problem] = field(default_factory=list)
+
+
+def guess_format(path: str | Path, text: str) -> str:
+    ext = Path(path).suffix.lower()
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if ext == ".csv":
+        return "csv"
+    if ext == ".tsv":
+        return "tsv"
+    first = next((ln for ln in text.split("\n") if ln.strip()), "")
+    if first.lstrip().startswith("{"):
+        return "jsonl"
+    return "tsv" if first.count("\t") >= max(1, first.count(",")) or "," not in first else "csv"
+
+
+def _looks_like_header(first: list[str], rest: list[list[str]]) -> bool:
+    names = {n for group in KNOWN_NAMES.values() for n in group}
+    cells = [c.strip().lower() for c in first]
+    if any(c in names for c in cells):
+        return True
+    # A header cell is short and unique; if a column's first cell is text while every
+    # other value of that column is a number, the first row is a header.
+    for i, c in enumerate(cells):
+        col = [r[i] for r in rest[:200] if i < len(r)]
+        if col and not _is_number(c) and all(_is_number(v) for v in col):
+            return True
+    return False
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def read_table(path: str | Path, fmt: str | None = None, has_header: bool | None = None) -> Table:
+    """Every row of a CSV/TSV/JSONL file. Ragged rows and bad JSON lines become problems."""
+    path = Path(path)
+    text = read_text(path)
+    if not text.strip():
+        raise DataError("is empty; a data file needs at least one row", path)
+    fmt = fmt or guess_format(path, text)
+    if fmt == "jsonl":
+        return _read_jsonl(path, text)
+    return _read_delimited(path, text, fmt, has_header)
+
+
+def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) -> Table:
+    delim = "\t" if fmt == "tsv" else ","
+    quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
+    reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=quoting, strict=False)
+    raw: list[tuple[int, list[str]]] = []
+    prev_end = 0
+    problems: list[Problem] = []
+    try:
+        for row in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue  # blank lines are layout, not data
+            raw.append((start, row))
+    except csv.Error as e:
+        problems.append(Problem(str(path), reader.line_num, f"cannot be parsed as {fmt.upper()} ({e})"))
+    if not raw:
+        raise DataError(problems or "has no rows", path)
+    first = raw[0][1]
+    if has_header is None:
+        has_header = _looks_like_header(first, [r for _, r in raw[1:]])
+    if has_header:
+        header = [c.strip() for c in first]
+        body = raw[1:]
+    else:
+        header = [f"column_{i + 1}" for i in range(len(first))]
+        body = raw
+    width = len(header)
+    rows, lines = [], []
+    for line, row in body:
+        if len(row) != width:
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"has {len(row)} fields, expected {width} ({', '.join(header)})"
+                    + ("; a text with a comma needs quotes" if fmt == "csv" and len(row) > width else ""),
+                )
+            )
+            continue
+        rows.append(row)
+        lines.append(line)
+    return Table(str(path), fmt, header, has_header, rows, lines, problems)
+
+
+def _read_jsonl(path: Path, text: str) -> Table:
+    problems: list[Problem] = []
+    if text.lstrip().startswith("["):  # a JSON array of objects is accepted too
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError([Problem(str(path), e.lineno, f"is not valid JSON ({e.msg})")]) from None
+        numbered = [(0, it) for it in items]
+    else:
+        numbered = []
+        for i, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                numbered.append((i, json.loads(line)))
+            except json.JSONDecodeError as e:
+                problems.append(Problem(str(path), i, f"is not valid JSON ({e.msg}); each line must be one object"))
+    header: list[str] = []
+    for _, obj in numbered:
+        if isinstance(obj, dict):
+            for k in obj:
+                if k not in header:
+                    header.append(k)
+    rows, lines = [], []
+    for line, obj in numbered:
+        if not isinstance(obj, dict):
+            problems.append(Problem(str(path), line, 'is not a JSON object; expected {"text": …, "label": …}'))
+            continue
+        rows.append([_cell(obj.get(k)) for k in header])
+        lines.append(line)
+    if not rows and problems:
+        raise DataError(problems)
+    return Table(str(path), "jsonl", header, True, rows, lines, problems)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return str(v).lower()
+    return str(v)

@@ -1,0 +1,191 @@
+"""ALBERT's pre-training examples: sentence-order pairs and n-gram masking.
+
+Segments (`build_segments`): consecutive sentences of one document are gathered up to the
+maximum length (10% of the time up to a shorter, random length, as in BERT and ALBERT), then
+cut into part A and part B at a sentence boundary. Half the pairs are swapped: label 1 means
+"B came first" (transformers' `sentence_order_label`). Unlike ALBERT's script, a segment ends
+*before* a sentence that would overflow it instead of truncating text away, so no text is
+lost; a sentence longer than the maximum is cut into pieces, and a segment of one sentence is
+cut inside it.
+
+Masking (`choose_spans`, `mask_batch`): 15% of the real pieces are predicted, chosen as
+n-grams of up to 3 whole words with p(n) ∝ 1/n (ALBERT's n-gram masking); of the chosen
+pieces 80% become [MASK], 10% a random piece and 10% stay as they are. Special pieces and
+padding are never chosen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class MaskingOptions:
+    probability: float = 0.15  # share of real pieces to predict
+    max_ngram: int = 3  # longest span, in words (or pieces without whole_word)
+    mask_share: float = 0.8  # chosen pieces that become [MASK]
+    random_share: float = 0.1  # chosen pieces that become a random piece (the rest stay)
+    whole_word: bool = True  # spans cover whole words (pieces after a "▁" piece belong to it)
+
+    def validate(self) -> None:
+        if not 0 < self.probability < 1:
+            raise ValueError(f"mask probability must be between 0 and 1 (got {self.probability})")
+        if self.max_ngram < 1:
+            raise ValueError(f"max n-gram must be at least 1 (got {self.max_ngram})")
+        if self.mask_share < 0 or self.random_share < 0 or self.mask_share + self.random_share > 1:
+            raise ValueError("mask and random shares must be 0 or more and add up to at most 1")
+
+
+def ngram_probabilities(max_ngram: int) -> list[float]:
+    """p(n) ∝ 1/n for n = 1..max_ngram (ALBERT: 6/11, 3/11, 2/11 for max 3)."""
+    w = [1.0 / n for n in range(1, max_ngram + 1)]
+    return [x / sum(w) for x in w]
+
+
+def _units(maskable: list[bool], word_start: list[bool] | None) -> list[list[int]]:
+    """Positions grouped into maskable units: whole words, or single pieces."""
+    units: list[list[int]] = []
+    prev = False
+    for i, ok in enumerate(maskable):
+        if not ok:
+            prev = False
+            continue
+        if prev and word_start is not None and not word_start[i]:
+            units[-1].append(i)
+        else:
+            units.append([i])
+        prev = True
+    return units
+
+
+def choose_spans(
+    maskable: list[bool], word_start: list[bool] | None, rng: random.Random, opts: MaskingOptions
+) -> list[list[int]]:
+    """The spans (lists of contiguous positions) to predict in one sequence, ALBERT's way:
+    visit unit starts in random order, draw n with p(n) ∝ 1/n, shorten n while the span would
+    exceed the budget, and skip spans that overlap ones already chosen."""
+    units = _units(maskable, word_start if opts.whole_word else None)
+    n_real = sum(len(u) for u in units)
+    if n_real == 0:
+        return []
+    budget = max(1, round(n_real * opts.probability))
+    probs = ngram_probabilities(opts.max_ngram)
+    order = list(range(len(units)))
+    rng.shuffle(order)
+    covered: set[int] = set()
+    spans: list[list[int]] = []
+    chosen = 0
+    for u in order:
+        if chosen >= budget:
+            break
+        # how many units from u onwards are adjacent (no special piece between them)
+        avail = 1
+        while avail < opts.max_ngram and u + avail < len(units) and units[u + avail][0] == units[u + avail - 1][-1] + 1:
+            avail += 1
+        n = rng.choices(range(1, avail + 1), weights=probs[:avail])[0]
+        span = [p for unit in units[u : u + n] for p in unit]
+        while chosen + len(span) > budget and n > 1:
+            n -= 1
+            span = [p for unit in units[u : u + n] for p in unit]
+        if chosen + len(span) > budget or any(p in covered for p in span):
+            continue
+        covered.update(span)
+        spans.append(span)
+        chosen += len(span)
+    return spans
+
+
+def mask_batch(
+    input_ids: np.ndarray,
+    maskable: np.ndarray,
+    word_start: np.ndarray | None,
+    rng: random.Random,
+    mask_id: int,
+    random_ids: np.ndarray,
+    opts: MaskingOptions | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masked copies of `input_ids` (batch × length) and the MLM labels (-100 where nothing
+    is predicted). `maskable` is False on special pieces and padding; `random_ids` are the
+    pieces a random replacement is drawn from."""
+    opts = opts or MaskingOptions()
+    ids = input_ids.copy()
+    labels = np.full_like(input_ids, -100)
+    for b in range(ids.shape[0]):
+        ws = word_start[b].tolist() if word_start is not None else None
+        for span in choose_spans(maskable[b].tolist(), ws, rng, opts):
+            for p in span:
+                labels[b, p] = input_ids[b, p]
+                r = rng.random()
+                if r < opts.mask_share:
+                    ids[b, p] = mask_id
+                elif r < opts.mask_share + opts.random_share:
+                    ids[b, p] = random_ids[rng.randrange(len(random_ids))]
+    return ids, labels
+
+
+# -- sentence-order pairs ------------------------------------------------------------------------
+
+
+def build_segments(
+    sentence_offsets: np.ndarray,
+    document_offsets: np.ndarray,
+    max_tokens: int,
+    seed: int,
+    short_seq_prob: float = 0.1,
+    swap_prob: float = 0.5,
+    tokens: np.ndarray | None = None,
+    word_start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Sentence-order examples as an int64 array of rows (a_start, a_end, b_start, b_end, swapped):
+    token offsets of parts A and B in the original order, which are adjacent
+    (a_end == b_start), and 1 where the example shows B before A. `max_tokens` counts A and B
+    together (the maximum length less [CLS] and two [SEP]). With `tokens` and a per-piece
+    `word_start` table, a segment of one sentence is cut between words, not inside one."""
+    if max_tokens < 2:
+        raise ValueError(f"the maximum length leaves {max_tokens} pieces for text; it needs at least 2")
+    rng = random.Random(seed)
+    rows: list[tuple[int, int, int, int, int]] = []
+    sent = np.asarray(sentence_offsets).tolist()
+    docs = np.asarray(document_offsets).tolist()
+
+    def emit(chunk: list[tuple[int, int]]) -> None:
+        start, end = chunk[0][0], chunk[-1][1]
+        if end - start < 2:
+            return
+        if len(chunk) >= 2:
+            cut = chunk[rng.randint(1, len(chunk) - 1)][0]
+        else:  # one sentence: cut inside it, away from its ends
+            n = end - start
+            lo, hi = start + max(1, n // 4), start + max(1, (3 * n) // 4)
+            cuts = list(range(lo, hi + 1))
+            if tokens is not None and word_start is not None:
+                cuts = [p for p in cuts if word_start[tokens[p]]] or cuts
+            cut = rng.choice(cuts)
+        rows.append((start, cut, cut, end, 1 if rng.random() < swap_prob else 0))
+
+    def new_target() -> int:
+        return rng.randint(2, max_tokens) if rng.random() < short_seq_prob else max_tokens
+
+    for d in range(len(docs) - 1):
+        chunk: list[tuple[int, int]] = []
+        length = 0
+        target = new_target()
+        for s in range(docs[d], docs[d + 1]):
+            a, b = sent[s], sent[s + 1]
+            # a sentence longer than a whole example is cut into example-sized pieces
+            pieces = [(x, min(x + max_tokens, b)) for x in range(a, b, max_tokens)]
+            for x, y in pieces:
+                if chunk and length + (y - x) > max_tokens:
+                    emit(chunk)
+                    chunk, length, target = [], 0, new_target()
+                chunk.append((x, y))
+                length += y - x
+                if length >= target:
+                    emit(chunk)
+                    chunk, length, target = [], 0, new_target()
+        if chunk:
+            emit(chunk)
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 5)

@@ -1,0 +1,17 @@
+"""Classification metrics: accuracy, macro F1, MCC (two classes) and the confusion matrix."""
+
+from __future__ import annotations
+
+
+def classification_metrics(y_true: list[int], y_pred: list[int], num_labels: int) -> dict:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, matthews_corrcoef
+
+    labels = list(range(num_labels))
+    out = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
+    if num_labels == 2:
+        out["mcc"] = float(matthews_corrcoef(y_true, y_pred))
+    return out

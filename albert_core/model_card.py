@@ -1,0 +1,106 @@
+"""The final model folder: a standard Hugging Face folder with tokenizer and model card."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from .param_count import human
+from .runs import RunConfig, atomic_write_text
+from .spec import ModelSpec
+
+
+def write_model_folder(out: Path, model, tokenizer, config: RunConfig, task, metrics: dict, info: dict) -> Path:
+    """Save model + tokenizer + README.md into `out`, atomically (temp folder, then rename)."""
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    atomic_write_text(tmp / "README.md", model_card(model, config, task, metrics, info))
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+
+def model_card(model, config: RunConfig, task, metrics: dict, info: dict) -> str:
+    spec = ModelSpec.from_albert_config(model.config)
+    n = sum(p.numel() for p in model.parameters())
+    rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in metrics.items() if not isinstance(v, (list, dict)))
+    hp = {
+        k: getattr(config, k)
+        for k in (
+            "epochs",
+            "max_steps",
+            "batch_size",
+            "grad_accum",
+            "lr",
+            "weight_decay",
+            "warmup_ratio",
+            "max_grad_norm",
+            "max_length",
+            "seed",
+            "precision",
+        )
+    }
+    hp_rows = "\n".join(f"| {k} | {v} |" for k, v in hp.items())
+    spec_rows = "\n".join(f"| {k} | {v} |" for k, v in spec.to_dict().items())
+    start = (
+        f"initialised from `{config.init}`"
+        if config.init
+        else f"trained from scratch ({config.preset or 'custom spec'})"
+    )
+    extra = "\n".join(f"- {line}" for line in task.card_lines())
+    return f"""---
+library_name: transformers
+pipeline_tag: {_pipeline_tag(config.task)}
+tags: [albert, albert-studio, {config.task}]
+---
+
+# {config.name or Path(config.train_file).stem} ({config.task})
+
+An ALBERT {start}, made with ALBERT Studio on {time.strftime("%Y-%m-%d")}.
+{human(n)} parameters.
+
+## Data
+- Training file: `{config.train_file}`
+- Evaluation file: `{config.eval_file or "(split from the training file)"}`
+{extra}
+
+## Results
+| metric | value |
+|---|---|
+{rows}
+
+## Model
+| field | value |
+|---|---|
+{spec_rows}
+
+## Training settings
+| setting | value |
+|---|---|
+{hp_rows}
+
+## Use
+```python
+from transformers import pipeline
+pipe = pipeline("{_pipeline_tag(config.task)}", model="path/to/this/folder")
+```
+"""
+
+
+def _pipeline_tag(task: str) -> str:
+    return {
+        "classification": "text-classification",
+        "qa": "question-answering",
+        "ner": "token-classification",
+        "pretrain": "fill-mask",
+    }.get(task, "text-classification")
+
+
+def _fmt(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else json.dumps(v)

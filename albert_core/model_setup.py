@@ -1,0 +1,92 @@
+"""Where a run's model and tokenizer come from: a preset or spec (new weights and a new
+tokenizer trained on the run's data), or an existing ALBERT (a folder, a run, a hub id)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from .runs import ConfigError, RunConfig
+from .spec import ModelSpec, preset
+from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
+
+
+def resolve_init(init: str) -> str:
+    """A model folder for `init`: a run folder's model/, a model folder, or a hub id."""
+    p = Path(init).expanduser()
+    if (p / "run.json").exists():
+        model = p / "model"
+        if not (model / "config.json").exists():
+            raise ConfigError(
+                f"the run {p} has no finished model yet; let it finish, or start from one of its checkpoints"
+            )
+        return str(model)
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise ConfigError(
+                f"{p} is not a model folder (no config.json); choose a folder saved by ALBERT Studio or transformers"
+            )
+        weights = list(p.glob("*.safetensors"))
+        if not weights:
+            pickled = [q.name for q in p.glob("*.bin")] + [q.name for q in p.glob("*.pt")]
+            hint = (
+                f" It has {', '.join(pickled)}: pickle files are refused because loading them can run code."
+                if pickled
+                else ""
+            )
+            raise ConfigError(f"{p} has no model.safetensors weights.{hint} Convert the model to safetensors first.")
+        return str(p)
+    if init.count("/") <= 1 and not init.startswith((".", "/", "~")) and not p.exists():
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise ConfigError(
+                f"{init!r} is not a local folder, and the machine is offline (HF_HUB_OFFLINE=1), so it cannot be downloaded"
+            )
+        return init  # a hub id: transformers downloads it
+    raise ConfigError(f"{init}: no such model folder")
+
+
+def spec_for(config: RunConfig) -> ModelSpec:
+    if config.spec:
+        spec = ModelSpec.from_dict(dict(config.spec))
+    else:
+        spec = preset(config.preset or "tiny")
+    spec.validate()
+    return spec
+
+
+def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit=None):
+    import torch
+
+    task.load_data()
+    if config.init:
+        path = resolve_init(config.init)
+        try:
+            tok = load_tokenizer(path)
+            task.tokenizer = tok
+            model = task.load_model(path)
+        except OSError as e:
+            msg = str(e).splitlines()[0]
+            raise ConfigError(f"cannot load the model {config.init!r}: {msg}") from None
+        return model, tok
+    spec = spec_for(config)
+    tok_dir = run_dir / "tokenizer"
+    if dist.rank == 0 and not (tok_dir / "tokenizer.json").exists():
+        vocab = config.tokenizer_vocab_size or spec.vocab_size
+        tok = train_tokenizer(task.tokenizer_texts(), tok_dir, vocab_size=vocab, seed=config.seed)
+    dist.barrier()
+    try:
+        tok = load_tokenizer(tok_dir)
+    except TokenizerError as e:
+        raise TokenizerError(f"{e}; delete {tok_dir} to train it again") from None
+    spec = dataclasses.replace(spec, vocab_size=len(tok))
+    task.tokenizer = tok
+    albert_config = spec.to_albert_config(
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.cls_token_id,
+        eos_token_id=tok.sep_token_id,
+        attn_implementation="sdpa",
+        **task.model_kwargs(),
+    )
+    torch.manual_seed(config.seed)
+    return task.build_model(albert_config), tok

@@ -1,0 +1,133 @@
+"""Words ↔ sub-word pieces for token classification, and NER prediction on raw text.
+
+A word's label sits on its first piece; its other pieces (and [CLS]/[SEP]) carry -100 so
+the loss ignores them. A sentence longer than the model's window continues in further
+windows, so no word is ever cut off. Predictions come back per word (from its first piece),
+then as entities with character spans.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+IGNORE = -100
+# words as CoNLL splits them: runs of letters/digits (with inner - ' . joins), or one symbol
+WORD = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+
+
+def split_words(text: str) -> list[tuple[str, int, int]]:
+    """(word, start, end) for each word of `text`, punctuation as separate words."""
+    return [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def ner_features(
+    tokenizer, sentences: list[list[str]], label_ids: list[list[int]] | None, max_length: int
+) -> list[dict]:
+    """Model windows for pre-split sentences. Each feature has input_ids, `labels` (when
+    `label_ids` is given), `sentence` (its index) and `word_at`: per position, the word whose
+    label that position carries, or -1."""
+    enc = tokenizer(
+        sentences,
+        is_split_into_words=True,
+        truncation=True,
+        max_length=max_length,
+        return_overflowing_tokens=True,
+    )
+    feats = []
+    seen: dict[int, set[int]] = {}
+    for row in range(len(enc["input_ids"])):
+        s = enc["overflow_to_sample_mapping"][row]
+        done = seen.setdefault(s, set())
+        word_at = []
+        for w in enc.word_ids(row):
+            if w is None or w in done:
+                word_at.append(-1)
+            else:
+                done.add(w)
+                word_at.append(w)
+        f = {"input_ids": enc["input_ids"][row], "sentence": s, "word_at": word_at}
+        if "token_type_ids" in enc:
+            f["token_type_ids"] = enc["token_type_ids"][row]
+        if label_ids is not None:
+            f["labels"] = [label_ids[s][w] if w >= 0 else IGNORE for w in word_at]
+        feats.append(f)
+    return feats
+
+
+def word_predictions(features: list[dict], logits_rows: list, n_sentences: list[int]) -> list[list[tuple[int, float]]]:
+    """Per sentence, per word: (label id, probability) read from the word's first piece.
+    `n_sentences[i]` is the word count of sentence i; a word with no piece gets (0, 0.0)."""
+    out = [[(0, 0.0)] * n for n in n_sentences]
+    for f, rows in zip(features, logits_rows, strict=True):
+        for pos, w in enumerate(f["word_at"]):
+            if w < 0 or pos >= len(rows):
+                continue
+            row = rows[pos]
+            top = max(row)
+            exps = [math.exp(x - top) for x in row]
+            k = max(range(len(row)), key=row.__getitem__)
+            out[f["sentence"]][w] = (k, exps[k] / sum(exps))
+    return out
+
+
+def tags_to_entities(words: list[tuple[str, int, int]], tags: list[str], scores: list[float], text: str) -> list[dict]:
+    """Entities with character spans in `text` from per-word IOB2 tags."""
+    from .data.conll import to_iob2
+    from .metrics_ner import entities
+
+    out = []
+    for typ, s, e in entities(to_iob2(tags, "IOB2")):
+        start, end = words[s][1], words[e][2]
+        out.append(
+            {
+                "text": text[start:end],
+                "type": typ,
+                "start": start,
+                "end": end,
+                "score": sum(scores[s : e + 1]) / (e - s + 1),
+            }
+        )
+    return out
+
+
+def predict_ner(model, tokenizer, text: str, max_length: int | None = None) -> dict:
+    """Entities in `text`: {"entities": [{"text", "type", "start", "end", "score"}], "tokens":
+    [{"text", "start", "end", "tag", "score"}] (one per word), "latency_ms"}; start/end are
+    character offsets in `text`."""
+    import torch
+
+    t0 = time.perf_counter()
+    words = split_words(text)
+    if not words:
+        return {"entities": [], "tokens": [], "latency_ms": 0.0}
+    if max_length is None:
+        max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
+    feats = ner_features(tokenizer, [[w for w, _, _ in words]], None, max_length)
+    width = max(len(f["input_ids"]) for f in feats)
+    pad = tokenizer.pad_token_id or 0
+    ids = torch.full((len(feats), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(feats), width), dtype=torch.long)
+    for i, f in enumerate(feats):
+        ids[i, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
+        mask[i, : len(f["input_ids"])] = 1
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu().tolist()
+    model.train(was_training)
+    preds = word_predictions(feats, logits, [len(words)])[0]
+    id2label = model.config.id2label
+    tags = [id2label[k] for k, _ in preds]
+    scores = [p for _, p in preds]
+    tokens = [
+        {"text": w, "start": s, "end": e, "tag": t, "score": p}
+        for (w, s, e), t, p in zip(words, tags, scores, strict=True)
+    ]
+    return {
+        "entities": tags_to_entities(words, tags, scores, text),
+        "tokens": tokens,
+        "latency_ms": (time.perf_counter() - t0) * 1000.0,
+    }

@@ -1,0 +1,99 @@
+"""Predictions from a saved model: the playground, `predict`, `evaluate`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .model_setup import resolve_init
+from .runs import ConfigError
+from .tasks.base import ARCHITECTURE_TASK
+
+
+def model_task(model_dir: str | Path) -> str:
+    """The task a saved model was trained for, read from its config.json."""
+    cfg = Path(model_dir) / "config.json"
+    try:
+        archs = json.loads(cfg.read_text(encoding="utf-8")).get("architectures") or []
+    except FileNotFoundError:
+        raise ConfigError(f"{model_dir} is not a model folder (no config.json)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{cfg} is damaged ({e})") from None
+    for a in archs:
+        if a in ARCHITECTURE_TASK:
+            return ARCHITECTURE_TASK[a]
+    raise ConfigError(
+        f"{model_dir} holds a {', '.join(archs) or 'model of unknown kind'}, not an ALBERT this app can use"
+    )
+
+
+class Predictor:
+    """A loaded model and tokenizer for one task."""
+
+    def __init__(self, model_dir: str, task: str, model, tokenizer):
+        self.model_dir, self.task, self.model, self.tokenizer = model_dir, task, model, tokenizer
+        self.labels = (
+            [model.config.id2label[i] for i in range(model.config.num_labels)] if task == "classification" else []
+        )
+
+    def predict(self, text: str, context: str | None = None) -> dict:
+        t0 = time.perf_counter()
+        if self.task == "classification":
+            out = self._classify(text, context)
+        elif self.task == "qa":
+            from .tasks.qa import predict_qa
+
+            out = predict_qa(self.model, self.tokenizer, question=text, context=context or "")
+        elif self.task == "ner":
+            from .tasks.ner import predict_ner
+
+            out = predict_ner(self.model, self.tokenizer, text)
+        else:
+            raise ConfigError(f"a {self.task} model cannot make predictions here; fine-tune it on a task first")
+        out["latency_ms"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def _classify(self, text: str, pair: str | None = None) -> dict:
+        import torch
+
+        enc = self.tokenizer(text, pair or None, truncation=True, max_length=512, return_tensors="pt")
+        with torch.inference_mode():
+            logits = self.model(**enc).logits[0]
+        probs = torch.softmax(logits.float(), -1).tolist()
+        scores = dict(zip(self.labels, probs))
+        return {"label": max(scores, key=scores.get), "scores": scores}
+
+    def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
+        import torch
+
+        out = []
+        for i in range(0, len(texts), batch_size):
+            enc = self.tokenizer(
+                texts[i : i + batch_size], truncation=True, max_length=512, padding=True, return_tensors="pt"
+            )
+            with torch.inference_mode():
+                out += [self.labels[j] for j in self.model(**enc).logits.argmax(-1).tolist()]
+        return out
+
+
+def load_predictor(model_dir: str | Path) -> Predictor:
+    """Load a model folder or a run folder (its model/) for predictions on the CPU or GPU."""
+    import transformers
+
+    from .tokenizer import load_tokenizer
+
+    path = resolve_init(str(model_dir))
+    task = model_task(path) if Path(path).is_dir() else "classification"
+    cls_name = {
+        "classification": "AlbertForSequenceClassification",
+        "qa": "AlbertForQuestionAnswering",
+        "ner": "AlbertForTokenClassification",
+        "pretrain": "AlbertForPreTraining",
+    }[task]
+    try:
+        model = getattr(transformers, cls_name).from_pretrained(path, use_safetensors=True, attn_implementation="sdpa")
+    except OSError as e:
+        raise ConfigError(f"cannot load {model_dir}: {str(e).splitlines()[0]}") from None
+    model.eval()
+    return Predictor(str(path), task, model, load_tokenizer(path))

@@ -1,0 +1,143 @@
+"""From start/end logits to answers: n-best spans over all windows of a question, mapped back
+to exact characters of the context, with SQuAD v2.0's no-answer decision.
+
+A span's score is its start logit plus its end logit. The null score is [CLS]'s start plus
+end logit (the smallest over the windows, as in Hugging Face's `run_qa.py`); the question is
+unanswerable when the null score exceeds the best span's score by more than a threshold that
+evaluation tunes (`null_score_diff`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from .qa_features import DEFAULT_DOC_STRIDE, DEFAULT_MAX_ANSWER_LENGTH, QAWindowing, encode_windows
+
+DEFAULT_N_BEST = 20
+
+
+@dataclass
+class Decoded:
+    answers: list[dict] = field(default_factory=list)  # {"text", "start", "end", "score", "logit"}, best first
+    null_score: float = 0.0
+    null_score_diff: float = float("inf")  # null score − best span score (inf when no span exists)
+
+    @property
+    def best_text(self) -> str:
+        return self.answers[0]["text"] if self.answers else ""
+
+
+def _top(values, allowed: list[int], k: int) -> list[int]:
+    return sorted(allowed, key=lambda i: values[i], reverse=True)[:k]
+
+
+def decode_windows(
+    windows: list[tuple],
+    context: str,
+    n_best: int = DEFAULT_N_BEST,
+    max_answer_length: int = DEFAULT_MAX_ANSWER_LENGTH,
+) -> Decoded:
+    """`windows` holds (start_logits, end_logits, offsets) per window of one question (logits as
+    sequences of floats; offsets as from `encode_windows`). Returns the n best distinct spans."""
+    best: dict[tuple[int, int], float] = {}
+    null = math.inf
+    for start_logits, end_logits, offsets in windows:
+        null = min(null, float(start_logits[0]) + float(end_logits[0]))
+        ctx = [i for i, o in enumerate(offsets) if o is not None and i < len(start_logits)]
+        if not ctx:
+            continue
+        for s in _top(start_logits, ctx, n_best):
+            for e in _top(end_logits, ctx, n_best):
+                if e < s or e - s + 1 > max_answer_length:
+                    continue
+                span = (offsets[s][0], offsets[e][1])
+                if span[1] <= span[0]:
+                    continue
+                logit = float(start_logits[s]) + float(end_logits[e])
+                if logit > best.get(span, -math.inf):
+                    best[span] = logit
+    ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:n_best]
+    if null == math.inf:
+        null = 0.0
+    # probabilities over the n best spans and "no answer" together
+    top = max([null] + [v for _, v in ranked])
+    exps = [math.exp(v - top) for _, v in ranked]
+    total = sum(exps) + math.exp(null - top)
+    answers = [
+        {"text": context[s:e], "start": s, "end": e, "score": x / total, "logit": v}
+        for ((s, e), v), x in zip(ranked, exps, strict=True)
+    ]
+    diff = null - ranked[0][1] if ranked else math.inf
+    return Decoded(answers, null, diff)
+
+
+def predict_qa(
+    model,
+    tokenizer,
+    question: str,
+    context: str,
+    top_k: int = 3,
+    max_length: int | None = None,
+    doc_stride: int = DEFAULT_DOC_STRIDE,
+    max_answer_length: int | None = None,
+    null_threshold: float | None = None,
+) -> dict:
+    """Answer `question` from `context` with a question answering model.
+
+    Returns {"answers": [{"text", "start", "end", "score"}], "no_answer": bool,
+    "null_score_diff": float, "latency_ms": float}; start/end are character offsets in `context`.
+    `no_answer` uses `null_threshold`, or the threshold tuned during training that the model's
+    config carries (`qa_null_threshold`); a model trained without unanswerable questions never
+    answers "no answer".
+    """
+    import torch
+
+    t0 = time.perf_counter()
+    cfg = model.config
+    if max_length is None:
+        max_length = min(384, getattr(cfg, "max_position_embeddings", 512))
+    if max_answer_length is None:
+        max_answer_length = int(getattr(cfg, "qa_max_answer_length", DEFAULT_MAX_ANSWER_LENGTH))
+    if null_threshold is None:
+        null_threshold = getattr(cfg, "qa_null_threshold", None)
+    if not question.strip() or not context.strip():
+        return {"answers": [], "no_answer": True, "null_score_diff": math.inf, "latency_ms": 0.0}
+    windows = encode_windows(tokenizer, question, context, QAWindowing(max_length, doc_stride))
+    device = next(model.parameters()).device
+    width = max(len(w["input_ids"]) for w in windows)
+    pad = tokenizer.pad_token_id or 0
+    ids = torch.full((len(windows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(windows), width), dtype=torch.long)
+    for i, w in enumerate(windows):
+        n = len(w["input_ids"])
+        ids[i, :n] = torch.tensor(w["input_ids"])
+        mask[i, :n] = 1
+    was_training = model.training
+    model.eval()
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if "token_type_ids" in windows[0]:
+        types = torch.zeros((len(windows), width), dtype=torch.long)
+        for i, w in enumerate(windows):
+            types[i, : len(w["token_type_ids"])] = torch.tensor(w["token_type_ids"])
+        inputs["token_type_ids"] = types
+    with torch.inference_mode():
+        out = model(**{k: v.to(device) for k, v in inputs.items()})
+    model.train(was_training)
+    starts = out.start_logits.float().cpu().tolist()
+    ends = out.end_logits.float().cpu().tolist()
+    dec = decode_windows(
+        [(s, e, w["offsets"]) for s, e, w in zip(starts, ends, windows, strict=True)],
+        context,
+        n_best=max(top_k, DEFAULT_N_BEST),
+        max_answer_length=max_answer_length,
+    )
+    no_answer = not dec.answers or (null_threshold is not None and dec.null_score_diff > null_threshold)
+    answers = [{k: a[k] for k in ("text", "start", "end", "score")} for a in dec.answers[:top_k]]
+    return {
+        "answers": answers,
+        "no_answer": bool(no_answer),
+        "null_score_diff": dec.null_score_diff,
+        "latency_ms": (time.perf_counter() - t0) * 1000.0,
+    }

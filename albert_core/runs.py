@@ -1,0 +1,283 @@
+"""Run folders: the configuration of a run, where it lives, and what state it is in.
+
+```
+RUN_DIR/run.json          the whole configuration (RunConfig)
+RUN_DIR/events.jsonl      append-only event log
+RUN_DIR/checkpoints/step-N/
+RUN_DIR/model/            the final Hugging Face folder
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .events import read_events
+
+
+class ConfigError(ValueError):
+    """A setting a user chose that cannot work; the message says what to change."""
+
+
+def default_runs_dir() -> Path:
+    env = os.environ.get("ALBERT_STUDIO_HOME")
+    if env:
+        return Path(env) / "runs"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("albert-studio", appauthor=False)) / "runs"
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs; saved as run.json so `train RUN_DIR` can run or resume it."""
+
+    task: str = "classification"  # classification | qa | ner | pretrain
+    train_file: str = ""
+    eval_file: str = ""  # empty: split `val_fraction` off the training data
+    name: str = ""
+    # where the model starts: exactly one of preset, spec, init
+    preset: str = "tiny"
+    spec: dict | None = None
+    init: str = ""  # a model folder, a run folder, or a hub id
+    # data
+    columns: dict = field(default_factory=dict)  # {"text": ..., "text_pair": ..., "label": ...}
+    val_fraction: float = 0.1
+    max_length: int = 128
+    tokenizer_vocab_size: int = 0  # 0: the spec's vocabulary size
+    # optimisation
+    epochs: float = 3.0
+    max_steps: int = 0  # > 0 overrides epochs
+    batch_size: int = 32
+    grad_accum: int = 1
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    # bookkeeping
+    eval_every: int = 0  # steps; 0: at each epoch end
+    checkpoint_every: int = 0  # steps; 0: only when stopping and at the end
+    log_every: int = 10
+    keep_checkpoints: int = 2
+    seed: int = 42
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    # speed (each optional; safe defaults)
+    bucket_by_length: bool = True
+    compile: bool = False
+    cuda_graphs: bool = False
+    num_threads: int = 0  # CPU threads for torch; 0: torch's default
+    # task-specific settings (qa: doc_stride, max_answer_length; pretrain: corpus options ...)
+    options: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        errs = []
+        if self.task not in ("classification", "qa", "ner", "pretrain"):
+            errs.append(f"task {self.task!r} is not one of classification, qa, ner, pretrain")
+        if not self.train_file:
+            errs.append("no training data: choose a training file")
+
+        def positive(name, value, integer=True):
+            bad = (
+                not isinstance(value, (int, float))
+                or isinstance(value, bool)
+                or math.isnan(value)
+                or value <= 0
+                or (integer and int(value) != value)
+            )
+            if bad:
+                kind = "a whole number" if integer else "a number"
+                errs.append(f"{name} must be {kind} above 0 (got {value!r})")
+
+        positive("learning rate", self.lr, integer=False)
+        positive("batch size", self.batch_size)
+        positive("gradient accumulation", self.grad_accum)
+        positive("maximum length", self.max_length)
+        if self.max_steps <= 0:
+            positive("epochs", self.epochs, integer=False)
+        for name in ("weight_decay", "warmup_ratio", "max_grad_norm", "eval_every", "checkpoint_every"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or math.isnan(v) or v < 0:
+                errs.append(f"{name.replace('_', ' ')} must be 0 or more (got {v!r})")
+        if not 0 <= self.warmup_ratio < 1:
+            errs.append(f"warm-up ratio must be below 1 (got {self.warmup_ratio})")
+        if not self.eval_file and not (0 < self.val_fraction < 1):
+            errs.append(f"validation fraction must be between 0 and 1 (got {self.val_fraction})")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            errs.append(f"precision {self.precision!r} is not one of auto, fp32, bf16, fp16")
+        if errs:
+            raise ConfigError("; ".join(errs))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in the run configuration")
+        return cls(**d)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write a file so that a crash leaves either the old or the new one, never a torn one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "run"
+
+
+def new_run_dir(config: RunConfig, root: str | Path | None = None) -> Path:
+    root = Path(root) if root else default_runs_dir()
+    stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
+    base = slug(config.name or f"{Path(config.train_file).stem}-{config.preset or 'model'}")
+    path = root / f"{stamp}-{base}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"{stamp}-{base}-{n}"
+    return path
+
+
+def create_run(config: RunConfig, run_dir: str | Path) -> Path:
+    """Validate `config` and write it as a new run folder."""
+    config.validate()
+    run_dir = Path(run_dir)
+    if (run_dir / "run.json").exists():
+        raise ConfigError(f"{run_dir} already holds a run; choose another folder, or run it with `train {run_dir}`")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(run_dir / "run.json", config.to_dict())
+    return run_dir
+
+
+def load_config(run_dir: str | Path) -> RunConfig:
+    path = Path(run_dir) / "run.json"
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{run_dir} is not a run folder (it has no run.json)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path} is damaged ({e}); recreate the run") from None
+    return RunConfig.from_dict(d)
+
+
+def checkpoints(run_dir: str | Path) -> list[Path]:
+    """Complete checkpoints, oldest first (a folder is complete once its state.json exists)."""
+    root = Path(run_dir) / "checkpoints"
+    found = []
+    for p in root.glob("step-*"):
+        if (p / "state.json").exists() and p.name[5:].isdigit():
+            found.append((int(p.name[5:]), p))
+    return [p for _, p in sorted(found)]
+
+
+def latest_checkpoint(run_dir: str | Path) -> Path | None:
+    cps = checkpoints(run_dir)
+    return cps[-1] if cps else None
+
+
+def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
+    if keep <= 0:
+        return
+    for p in checkpoints(run_dir)[:-keep]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class RunSummary:
+    path: Path
+    name: str
+    task: str
+    status: str  # created | running | finished | stopped | failed | interrupted
+    created: float
+    step: int
+    total_steps: int
+    metric_name: str
+    metric: float | None
+    message: str = ""
+
+
+MAIN_METRIC = {"classification": "accuracy", "qa": "f1", "ner": "f1", "pretrain": "mlm_accuracy"}
+
+
+def summarize(run_dir: str | Path) -> RunSummary:
+    """What the runs list shows for one run, read from run.json and events.jsonl."""
+    run_dir = Path(run_dir)
+    config = load_config(run_dir)
+    status, step, total, metric, message = "created", 0, 0, None, ""
+    key = MAIN_METRIC.get(config.task, "loss")
+    for ev in read_events(run_dir / "events.jsonl"):
+        kind = ev["event"]
+        if kind == "started":
+            status, total = "running", ev.get("total_steps", 0)
+        elif kind == "step":
+            step = ev.get("step", step)
+        elif kind == "eval":
+            metric = ev.get("metrics", {}).get(key, metric)
+        elif kind in ("finished", "stopped", "failed"):
+            status = kind
+            step = ev.get("step", step)
+            message = ev.get("message", "")
+            if kind == "finished":
+                metric = ev.get("metrics", {}).get(key, metric)
+    if status == "running":
+        pid_file = run_dir / "pid"
+        pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
+        if not (pid and _pid_alive(pid)):
+            status = "interrupted"
+    created = (run_dir / "run.json").stat().st_mtime
+    return RunSummary(
+        run_dir, config.name or run_dir.name, config.task, status, created, step, total, key, metric, message
+    )
+
+
+def list_runs(root: str | Path | None = None) -> list[RunSummary]:
+    root = Path(root) if root else default_runs_dir()
+    out = []
+    if root.is_dir():
+        for p in sorted(root.iterdir()):
+            if (p / "run.json").exists():
+                try:
+                    out.append(summarize(p))
+                except (ConfigError, OSError, ValueError):
+                    continue
+    return out

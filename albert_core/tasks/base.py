@@ -1,0 +1,118 @@
+"""What the training engine needs from a task (classification, qa, ner, pretrain).
+
+A task turns data files into tokenized features, builds the model, pads features into
+batches, and evaluates. The engine owns the optimisation loop, devices, events, checkpoints
+and run folders; a task never sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..runs import RunConfig
+
+
+@dataclass
+class Prepared:
+    """A task's data, tokenized once. Each feature is a dict of plain lists/ints; every
+    feature has "input_ids" (the engine buckets batches by its length)."""
+
+    train: list[dict]
+    eval: list[dict]
+    info: dict = field(default_factory=dict)  # shown in the model card and the started event
+    warnings: list[str] = field(default_factory=list)  # data problems that left rows out
+
+
+def pad_to(n: int, multiple: int = 8) -> int:
+    return ((n + multiple - 1) // multiple) * multiple
+
+
+class Task:
+    """Base class; subclasses set `name`, `metric`, `model_class_name` and implement the rest."""
+
+    name = ""
+    metric = "loss"  # the main metric (higher is better except for loss)
+    model_class_name = ""  # e.g. "AlbertForSequenceClassification"
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.tokenizer = None  # set by the engine before prepare()
+
+    # -- data ---------------------------------------------------------------------------------
+    def load_data(self) -> None:
+        """Read the data files (no tokenizer yet): called first, so model_kwargs() and
+        tokenizer_texts() can use what was read (labels, texts)."""
+
+    def prepare(self) -> Prepared:
+        """Read the data files named in the config, tokenize with self.tokenizer."""
+        raise NotImplementedError
+
+    def tokenizer_texts(self) -> Iterator[str]:
+        """Raw text to train a new tokenizer on, when the model starts from scratch."""
+        raise NotImplementedError
+
+    def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
+        """Pad features into a batch of torch tensors (model inputs plus labels)."""
+        raise NotImplementedError
+
+    # -- model --------------------------------------------------------------------------------
+    def model_kwargs(self) -> dict:
+        """Extra config fields for a new model (num_labels, id2label, ...)."""
+        return {}
+
+    def build_model(self, albert_config):
+        import transformers
+
+        cls = getattr(transformers, self.model_class_name)
+        return cls(albert_config)
+
+    def load_model(self, path: str):
+        """A model from an existing folder; the task head is new when the folder's differs."""
+        import transformers
+
+        cls = getattr(transformers, self.model_class_name)
+        return cls.from_pretrained(
+            path, use_safetensors=True, ignore_mismatched_sizes=True, attn_implementation="sdpa", **self.model_kwargs()
+        )
+
+    def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
+        """Extra per-step values (0-d tensors, read only at log time) to report beside the loss."""
+        return {}
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, model, batches: Callable[[list[dict]], Iterator[dict]], features: list[dict]) -> dict:
+        """Run `model` over `features` (use `batches(features)` to get device batches) and return
+        metrics, always including "loss"."""
+        raise NotImplementedError
+
+    def card_lines(self) -> list[str]:
+        """Task-specific lines for the model card."""
+        return []
+
+
+_REGISTRY: dict[str, str] = {
+    "classification": "albert_core.tasks.classification:ClassificationTask",
+    "qa": "albert_core.tasks.qa:QATask",
+    "ner": "albert_core.tasks.ner:NERTask",
+    "pretrain": "albert_core.tasks.pretrain:PretrainTask",
+}
+
+ARCHITECTURE_TASK = {
+    "AlbertForSequenceClassification": "classification",
+    "AlbertForQuestionAnswering": "qa",
+    "AlbertForTokenClassification": "ner",
+    "AlbertForPreTraining": "pretrain",
+    "AlbertForMaskedLM": "pretrain",
+}
+
+
+def get_task(config: RunConfig) -> Task:
+    import importlib
+
+    target = _REGISTRY.get(config.task)
+    if target is None:
+        raise ValueError(f"unknown task {config.task!r}")
+    mod, cls = target.split(":")
+    return getattr(importlib.import_module(mod), cls)(config)

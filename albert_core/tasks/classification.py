@@ -1,0 +1,112 @@
+"""Sequence classification: one text or a text pair → a label (sentiment, spam, topic…)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..data.classification import (
+    ClassificationData,
+    check_eval_labels,
+    label_order,
+    read_classification,
+    stratified_split,
+)
+from ..metrics import classification_metrics
+from .base import Prepared, Task, pad_to
+
+
+class ClassificationTask(Task):
+    name = "classification"
+    metric = "accuracy"
+    model_class_name = "AlbertForSequenceClassification"
+
+    def load_data(self) -> None:
+        c = self.config
+        self.train_data = read_classification(c.train_file, columns=c.columns or None)
+        self.warnings = [str(p) for p in self.train_data.problems]
+        if c.eval_file:
+            self.eval_data = read_classification(c.eval_file, columns=c.columns or None)
+            self.warnings += [str(p) for p in self.eval_data.problems]
+            unknown = check_eval_labels(self.train_data, self.eval_data)
+            self.warnings += [str(p) + "; the row is left out of evaluation" for p in unknown]
+            bad = {p.line for p in unknown}
+            keep = [i for i, line in enumerate(self.eval_data.lines) if line not in bad]
+            self.eval_data = self.eval_data.subset(keep)
+            self.split = "file"
+        else:
+            tr, va = stratified_split(self.train_data.labels, c.val_fraction, c.seed)
+            self.eval_data = self.train_data.subset(va)
+            self.train_data = self.train_data.subset(tr)
+            self.split = f"{c.val_fraction:.0%} of the training file, stratified, seed {c.seed}"
+        self.labels = label_order(self.train_data.labels)
+
+    def tokenizer_texts(self) -> Iterator[str]:
+        yield from self.train_data.texts
+        if self.train_data.pairs:
+            yield from self.train_data.pairs
+
+    def model_kwargs(self) -> dict:
+        return {
+            "num_labels": len(self.labels),
+            "id2label": dict(enumerate(self.labels)),
+            "label2id": {y: i for i, y in enumerate(self.labels)},
+        }
+
+    def _features(self, data: ClassificationData) -> list[dict]:
+        index = {y: i for i, y in enumerate(self.labels)}
+        enc = self.tokenizer(
+            data.texts,
+            data.pairs,
+            truncation=True,
+            max_length=self.config.max_length,
+            return_token_type_ids=True,
+            return_attention_mask=False,
+        )
+        return [
+            {"input_ids": ids, "token_type_ids": tt, "labels": index[y]}
+            for ids, tt, y in zip(enc["input_ids"], enc["token_type_ids"], data.labels)
+        ]
+
+    def prepare(self) -> Prepared:
+        train, evaluation = self._features(self.train_data), self._features(self.eval_data)
+        counts = self.train_data.label_counts()
+        info = {
+            "labels": self.labels,
+            "label_counts": {y: counts[y] for y in self.labels},
+            "split": self.split,
+            "train_file": self.config.train_file,
+            "eval_file": self.config.eval_file,
+        }
+        return Prepared(train, evaluation, info, self.warnings)
+
+    def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
+        import torch
+
+        n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(features), n), pad, dtype=torch.long)
+        types = torch.zeros((len(features), n), dtype=torch.long)
+        mask = torch.zeros((len(features), n), dtype=torch.long)
+        for i, f in enumerate(features):
+            k = len(f["input_ids"])
+            ids[i, :k] = torch.tensor(f["input_ids"])
+            types[i, :k] = torch.tensor(f["token_type_ids"])
+            mask[i, :k] = 1
+        labels = torch.tensor([f["labels"] for f in features], dtype=torch.long)
+        return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask, "labels": labels}
+
+    def evaluate(self, model, batches, features: list[dict]) -> dict:
+        total, n = 0.0, 0
+        y_true, y_pred = [], []
+        for idx, batch in batches(features):
+            out = model(**batch)
+            total += float(out.loss) * len(idx)
+            n += len(idx)
+            y_pred += out.logits.argmax(-1).tolist()
+            y_true += batch["labels"].tolist()
+        metrics = classification_metrics(y_true, y_pred, len(self.labels))
+        return {"loss": total / max(1, n), **metrics}
+
+    def card_lines(self) -> list[str]:
+        return [f"Labels: {', '.join(self.labels)}", f"Validation: {self.split}"]

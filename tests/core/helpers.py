@@ -1,0 +1,45 @@
+"""Small data and specs the core tests make for themselves."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from albert_core.spec import ModelSpec
+
+TINY = ModelSpec(
+    vocab_size=300,
+    embedding_size=16,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=64,
+    classifier_dropout_prob=0.0,
+)
+
+GOOD = "good great fine nice superb lovely happy bright".split()
+BAD = "bad awful poor sad grim dull ugly weak".split()
+FILL = "the a this that movie film show play really quite very so".split()
+
+
+def sentiment_rows(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """A learnable two-class set: the label is whether the sentence has a GOOD or BAD word."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        y = i % 2
+        words = rng.sample(FILL, 4) + [rng.choice(GOOD if y else BAD)]
+        rng.shuffle(words)
+        rows.append((" ".join(words), "pos" if y else "neg"))
+    return rows
+
+
+def write_csv(path: Path, rows, header=("text", "label")) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        if header:
+            w.writerow(header)
+        w.writerows(rows)
+    return path
