@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from albert_core.data.classification import read_classification, stratified_split
+from albert_core.data.problems import DataError
+
+
+def write(tmp_path, name, text, mode="w"):
+    p = tmp_path / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8", newline="")
+    return p
+
+
+def test_csv_with_header_quotes_bom_crlf_and_blank_lines(tmp_path):
+    p = write(tmp_path, "d.csv", '\ufefftext,label\r\n"hello, world",pos\r\n\r\nbad day,neg\r\n"multi\nline",pos\r\n')
+    d = read_classification(p)
+    assert d.texts == ["hello, world", "bad day", "multi\nline"]
+    assert d.labels == ["pos", "neg", "pos"]
+    assert d.lines == [2, 4, 5]
+    assert d.problems == []
+
+
+def test_tsv_without_header_detects_columns(tmp_path):
+    rows = "".join(f"{'spam' if i % 3 == 0 else 'ham'}\tmessage number {i} with some words\n" for i in range(30))
+    d = read_classification(write(tmp_path, "SMS", rows))
+    assert d.columns["label"] == "column_1" and d.columns["text"] == "column_2"
+    assert set(d.labels) == {"spam", "ham"}
+
+
+def test_jsonl_pairs_and_numeric_labels(tmp_path):
+    lines = [json.dumps({"premise": f"p{i}", "hypothesis": f"h{i}", "label": i % 3}) for i in range(9)]
+    p = write(tmp_path, "d.jsonl", "\n".join(lines) + "\n")
+    d = read_classification(p, columns={"text": "premise", "text_pair": "hypothesis", "label": "label"})
+    assert d.pairs[0] == "h0" and d.labels[:3] == ["0", "1", "2"]
+
+
+def test_every_problem_is_collected_with_file_and_line(tmp_path):
+    p = write(tmp_path, "bad.csv", "text,label\nfine,pos\n,neg\nno label,\ntoo,many,fields\nok,neg\n")
+    d = read_classification(p)
+    assert d.texts == ["fine", "ok"]
+    msgs = [str(x) for x in d.problems]
+    assert any(m.startswith(f"{p}:3:") and "empty text" in m for m in msgs)
+    assert any(m.startswith(f"{p}:4:") and "no label" in m for m in msgs)
+    assert any(m.startswith(f"{p}:5:") and "3 fields, expected 2" in m for m in msgs)
+    assert len(d) + len(d.problems) == 5  # nothing dropped silently
+
+
+def test_non_utf8_names_the_line(tmp_path):
+    p = write(tmp_path, "latin.csv", "text,label\ngood,pos\ncaf\xe9,neg\n".encode("latin-1"))
+    with pytest.raises(DataError) as e:
+        read_classification(p)
+    assert f"{p}:3:" in str(e.value) and "UTF-8" in str(e.value)
+
+
+def test_bad_jsonl_line_and_missing_column(tmp_path):
+    p = write(tmp_path, "d.jsonl", '{"text": "a", "label": "x"}\n{oops\n{"text": "b", "label": "y"}\n')
+    d = read_classification(p)
+    assert [str(x).split(": ")[0] for x in d.problems] == [f"{p}:2"]
+    with pytest.raises(DataError) as e:
+        read_classification(p, columns={"text": "sentence"})
+    assert "no column 'sentence'" in str(e.value) and "text, label" in str(e.value)
+
+
+def test_empty_and_binary_files(tmp_path):
+    for name, data in (("empty.csv", b""), ("bin.csv", b"\x00\x01\x02binary")):
+        with pytest.raises(DataError) as e:
+            read_classification(write(tmp_path, name, data))
+        assert name in str(e.value)
+
+
+def test_stratified_split_is_seeded_and_keeps_shares():
+    labels = ["a"] * 80 + ["b"] * 20
+    tr, va = stratified_split(labels, 0.2, seed=1)
+    assert sorted(tr + va) == list(range(100))
+    assert sum(labels[i] == "b" for i in va) == 4 and len(va) == 20
+    assert stratified_split(labels, 0.2, seed=1) == (tr, va)
+    assert stratified_split(labels, 0.2, seed=2) != (tr, va)

@@ -1,0 +1,108 @@
+import json
+
+import pytest
+
+from albert_core.engine import train
+from albert_core.events import read_events
+from albert_core.predict import load_predictor
+from albert_core.runs import ConfigError, RunConfig, create_run, summarize
+from tests.core.helpers import TINY, sentiment_rows, write_csv
+
+
+def make_run(tmp_path, name="run", n=400, **kw):
+    data = write_csv(tmp_path / "train.csv", sentiment_rows(n))
+    settings = dict(
+        task="classification",
+        train_file=str(data),
+        spec=TINY.to_dict(),
+        preset="",
+        batch_size=16,
+        lr=3e-3,
+        epochs=6,
+        warmup_ratio=0.1,
+        val_fraction=0.2,
+        log_every=5,
+        seed=3,
+    )
+    settings.update(kw)
+    return create_run(RunConfig(**settings), tmp_path / name)
+
+
+def final_eval_loss(run_dir):
+    evs = [e for e in read_events(run_dir / "events.jsonl") if e["event"] == "eval"]
+    return evs[-1]["metrics"]["loss"]
+
+
+def test_learns_and_saves_a_folder_plain_transformers_loads(tmp_path):
+    run = make_run(tmp_path)
+    result = train(run)
+    assert result["event"] == "finished", result
+    assert result["metrics"]["accuracy"] >= 0.9  # chance is 0.5
+    events = list(read_events(run / "events.jsonl"))
+    steps = [e["loss"] for e in events if e["event"] == "step"]
+    assert steps[-1] < steps[0] * 0.5
+    assert events[0]["event"] == "started" and events[0]["params"] > 0
+    assert summarize(run).status == "finished"
+
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=str(run / "model"), device="cpu")
+    predictor = load_predictor(run)
+    texts = [t for t, _ in sentiment_rows(40, seed=9)]
+    ours = [predictor.predict(t)["label"] for t in texts]
+    assert [p["label"] for p in pipe(texts)] == ours
+    card = (run / "model" / "README.md").read_text()
+    assert "accuracy" in card and "Labels: neg, pos" in card
+
+
+def test_resume_after_stop_matches_an_uninterrupted_run(tmp_path):
+    full = make_run(tmp_path, "full", n=200, epochs=0, max_steps=24, checkpoint_every=8)
+    assert train(full)["event"] == "finished"
+
+    part = make_run(tmp_path, "part", n=200, epochs=0, max_steps=24, checkpoint_every=8)
+    calls = {"n": 0}
+
+    def stop_after_10_steps():
+        calls["n"] += 1
+        return calls["n"] >= 10
+
+    first = train(part, stop=stop_after_10_steps)
+    assert first["event"] == "stopped" and first["step"] == 10
+    assert summarize(part).status == "stopped"
+    second = train(part)
+    assert second["event"] == "finished" and second["step"] == 24
+    assert final_eval_loss(part) == pytest.approx(final_eval_loss(full), rel=1e-5, abs=1e-6)
+    step_losses = lambda r: [e["loss"] for e in read_events(r / "events.jsonl") if e["event"] == "step"]  # noqa: E731
+    assert step_losses(part)[-1] == pytest.approx(step_losses(full)[-1], rel=1e-5)
+
+
+def test_user_errors_end_in_a_readable_failed_event(tmp_path):
+    run = make_run(tmp_path, batch_size=16)
+    cfg = json.loads((run / "run.json").read_text())
+    cfg["train_file"] = str(tmp_path / "missing.csv")
+    (run / "run.json").write_text(json.dumps(cfg))
+    result = train(run)
+    assert result["event"] == "failed"
+    assert "missing.csv" in result["message"] and "no such file" in result["message"]
+    assert summarize(run).status == "failed"
+
+
+def test_invalid_settings_are_refused_with_what_to_change(tmp_path):
+    with pytest.raises(ConfigError, match="learning rate must be a number above 0"):
+        make_run(tmp_path, "nan", lr=float("nan"))
+    with pytest.raises(ConfigError, match="batch size must be a whole number above 0"):
+        make_run(tmp_path, "neg", batch_size=-4)
+
+
+def test_validation_labels_unseen_in_training_are_reported(tmp_path):
+    train_file = write_csv(tmp_path / "t.csv", sentiment_rows(60))
+    eval_file = write_csv(tmp_path / "e.csv", sentiment_rows(10) + [("something new", "maybe")])
+    run = create_run(
+        RunConfig(
+            train_file=str(train_file), eval_file=str(eval_file), spec=TINY.to_dict(), preset="", max_steps=2, epochs=0
+        ),
+        tmp_path / "r",
+    )
+    assert train(run)["event"] == "finished"
+    logs = [e["message"] for e in read_events(run / "events.jsonl") if e["event"] == "log"]
+    assert any(f"{eval_file}:12:" in m and "'maybe' never appears" in m for m in logs)
