@@ -8,6 +8,7 @@ complete but is not.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -21,22 +22,39 @@ def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scal
 
     root = Path(run_dir) / "checkpoints"
     final = root / f"step-{step}"
+    if (final / "state.json").exists():
+        return final  # this very step is saved already (a stop right after a periodic checkpoint)
+    for stale in root.glob(".step-*.tmp"):  # left by a process killed while saving
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = root / f".step-{step}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_model(model, str(tmp / "model.safetensors"))
-    state = {
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict() if scaler is not None else {},
-        "torch_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-    torch.save(state, tmp / "trainer_state.pt")
-    atomic_write_json(tmp / "state.json", {"step": step, "micro": micro, "python_rng": _py_rng()})
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
+    try:
+        tmp.mkdir(parents=True)
+        save_model(model, str(tmp / "model.safetensors"))
+        state = {
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "scaler": scaler.state_dict() if scaler is not None else {},
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        }
+        torch.save(state, tmp / "trainer_state.pt")
+        _fsync(tmp / "model.safetensors", tmp / "trainer_state.pt")  # on disk before state.json says "complete"
+        atomic_write_json(tmp / "state.json", {"step": step, "micro": micro, "python_rng": _py_rng()})
+        shutil.rmtree(final, ignore_errors=True)  # an incomplete folder of the same name
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed save (a full disk) leaves nothing behind
+        raise
     return final
+
+
+def _fsync(*files: Path) -> None:
+    for f in files:
+        fd = os.open(f, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _py_rng():

@@ -8,8 +8,10 @@ one. Under `torchrun` it trains with DistributedDataParallel; rank 0 alone write
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import shutil
 import signal
 import time
 import traceback
@@ -22,7 +24,7 @@ from .batching import epoch_batches, eval_batches, shard
 from .data.problems import DataError
 from .devices import autocast_dtype, pick_device, pick_precision
 from .events import CheckpointSaved, Eval, Event, EventWriter, Failed, Finished, Log, Started, Step, Stopped
-from .runs import ConfigError, RunConfig, load_config
+from .runs import ConfigError, RunConfig, is_disk_full, load_config, training_pid
 from .spec import SpecError
 from .tasks.base import Task, get_task
 from .tokenizer import TokenizerError
@@ -62,8 +64,17 @@ def train(
     for errors a user can cause: they end in a `failed` event with a readable message."""
     run_dir = Path(run_dir)
     dist = _Dist.from_env()
+    busy = training_pid(run_dir) if dist.world == 1 else 0
+    if busy:  # told to the caller only: the running process owns events.jsonl
+        refused = Failed(
+            f"{run_dir} is already training (process {busy}); stop that run first, or delete "
+            f"{run_dir / 'pid'} if no training is running"
+        )
+        _tell(refused, echo, sink)
+        return refused.to_dict()
     writer = None
     if dist.rank == 0:
+        _end_torn_line(run_dir / "events.jsonl")
         writer = EventWriter(run_dir / "events.jsonl", echo=echo, also=sink)
     emit = writer if writer else (lambda e: None)
     flag = StopFlag(run_dir, stop)
@@ -81,16 +92,60 @@ def train(
         last = trainer.run()
     except USER_ERRORS as e:
         last = Failed(str(e), step=trainer.step if trainer else 0)
-        emit(last)
+        _emit_last(emit, last, echo, sink)
     except Exception as e:  # noqa: BLE001 - everything else still ends as a readable event
-        last = _unexpected(e, run_dir, trainer)
-        emit(last)
+        last = _disk_full(e, run_dir, trainer) if is_disk_full(e) else _unexpected(e, run_dir, trainer)
+        _emit_last(emit, last, echo, sink)
     finally:
         if writer:
-            writer.close()
+            try:
+                writer.close()
+            except OSError:  # a full disk cannot take the last buffered bytes; they were echoed
+                pass
             (run_dir / "pid").unlink(missing_ok=True)
         dist.close()
     return last.to_dict()
+
+
+def _end_torn_line(path: Path) -> None:
+    """A writer killed mid-line leaves a last line with no newline: end it, so the next event
+    starts a line of its own instead of being glued to the torn one (and lost with it)."""
+    try:
+        with open(path, "rb+") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+    except FileNotFoundError:
+        pass
+
+
+def _tell(event: Event, echo, sink) -> None:
+    """Give an event to the caller without the run's log (which may be unwritable)."""
+    if echo:
+        echo.write(json.dumps(event.to_dict(), default=str) + "\n")
+        echo.flush()
+    if sink:
+        sink(event)
+
+
+def _emit_last(emit, event: Event, echo, sink) -> None:
+    try:
+        emit(event)
+    except OSError:  # events.jsonl cannot be written (a full disk): still tell the caller
+        _tell(event, echo, sink)
+
+
+def _disk_full(e: BaseException, run_dir: Path, trainer) -> Failed:
+    where = (trainer.writing if trainer else None) or (
+        Path(e.filename).parent if getattr(e, "filename", None) else run_dir
+    )
+    return Failed(
+        f"the disk is full while writing {where}; free space on that disk and resume the run "
+        f"(python -m albert_core train {run_dir}). Earlier checkpoints are intact.",
+        step=trainer.step if trainer else 0,
+    )
 
 
 def _unexpected(e: Exception, run_dir: Path, trainer) -> Failed:
@@ -153,6 +208,16 @@ class _Dist:
         td.all_reduce(t, op=td.ReduceOp.MAX)
         return bool(t.item() > 0)
 
+    def mean(self, t):
+        """The mean of a tensor over all ranks (the tensor itself in a single process)."""
+        if not self.initialized:
+            return t
+        import torch.distributed as td
+
+        t = t.detach().clone()
+        td.all_reduce(t, op=td.ReduceOp.SUM)
+        return t / self.world
+
     def close(self) -> None:
         if self.initialized:
             import torch.distributed as td
@@ -167,6 +232,7 @@ class Trainer:
     def __init__(self, config: RunConfig, run_dir: Path, emit, stop: StopFlag, dist: _Dist):
         self.config, self.run_dir, self.emit, self.stop, self.dist = config, run_dir, emit, stop, dist
         self.step = 0
+        self.writing: Path | None = None  # the folder being saved, named if the disk fills up
         self.task: Task = get_task(config)
 
     # -- set-up -------------------------------------------------------------------------------
@@ -318,7 +384,7 @@ class Trainer:
             if self.step % c.log_every == 0 or self.step == self.total_steps:
                 # .item() is a device sync: only here, once per log interval
                 now = time.perf_counter()
-                loss_val = (loss_sum / max(1, loss_count)).item()
+                loss_val = self.dist.mean(loss_sum / max(1, loss_count)).item()  # every rank's batches
                 dt = max(now - window_t, 1e-9)
                 extra = {k: float(sum(float(x) for x in v) / len(v)) for k, v in extras.items()}
                 self.emit(
@@ -388,9 +454,11 @@ class Trainer:
     def _checkpoint(self) -> Path | None:
         path = None
         if self.dist.rank == 0:
+            self.writing = self.run_dir / "checkpoints" / f"step-{self.step}"
             path = ckpt.save(
                 self.run_dir, self.step, self.micro, self.model, self.optimizer, self.scheduler, self.scaler
             )
+            self.writing = None
             ckpt.prune(self.run_dir, self.config.keep_checkpoints)
             self.emit(CheckpointSaved(step=self.step, path=str(path)))
         self.dist.barrier()
@@ -399,9 +467,16 @@ class Trainer:
     def _save_final(self, metrics: dict) -> Path:
         from .model_card import write_model_folder
 
-        return write_model_folder(
-            self.run_dir / "model", self.model, self.tokenizer, self.config, self.task, metrics, self.prepared.info
-        )
+        out = self.writing = self.run_dir / "model"
+        try:
+            path = write_model_folder(
+                out, self.model, self.tokenizer, self.config, self.task, metrics, self.prepared.info
+            )
+        except BaseException:
+            shutil.rmtree(out.with_name(f".{out.name}.tmp"), ignore_errors=True)  # no half-written folder
+            raise
+        self.writing = None
+        return path
 
 
 def _adamw(model, c: RunConfig, device):

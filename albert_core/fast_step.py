@@ -10,6 +10,16 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 
+def model_inputs(batch: dict, device) -> dict:
+    """The batch as the model should see it. On CUDA the 2-D padding mask becomes a ready
+    (batch, 1, 1, length) boolean mask: transformers then skips its own check of whether the
+    batch has padding at all, which reads the mask back to the CPU (a device sync) every step."""
+    mask = batch.get("attention_mask")
+    if device.type != "cuda" or mask is None or mask.ndim != 2:
+        return batch
+    return {**batch, "attention_mask": mask[:, None, None, :].bool()}
+
+
 class EagerStep:
     def __init__(self, trainer):
         self.t = trainer
@@ -20,7 +30,7 @@ class EagerStep:
         ctx = t.ddp_model.no_sync() if (t.dist.world > 1 and not sync) else nullcontext()
         with ctx:
             with t.autocast():
-                outputs = t.ddp_model(**batch)
+                outputs = t.ddp_model(**model_inputs(batch, t.device))
                 loss = outputs.loss
             scaled = loss / t.config.grad_accum
             if t.scaler is not None:
@@ -58,5 +68,7 @@ def make_step_fn(trainer):
     if c.compile:
         import torch
 
+        # dynamic shapes from the first call: one compiled graph serves every batch length
+        # instead of a recompile per length (which soon hits dynamo's limit and falls back)
         trainer.ddp_model = torch.compile(trainer.ddp_model, dynamic=True)
     return EagerStep(trainer)

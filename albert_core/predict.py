@@ -77,8 +77,10 @@ class Predictor:
         return out
 
 
-def load_predictor(model_dir: str | Path) -> Predictor:
-    """Load a model folder or a run folder (its model/) for predictions on the CPU or GPU."""
+def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False) -> Predictor:
+    """Load a model folder or a run folder (its model/) for predictions on the CPU or GPU.
+    `fast`: classification through onnxruntime (model.onnx, exported once; PyTorch when that
+    fails); `int8` also quantizes its weights (smaller, slightly less exact)."""
     import transformers
 
     from .tokenizer import load_tokenizer
@@ -96,4 +98,9 @@ def load_predictor(model_dir: str | Path) -> Predictor:
     except OSError as e:
         raise ConfigError(f"cannot load {model_dir}: {str(e).splitlines()[0]}") from None
     model.eval()
-    return Predictor(str(path), task, model, load_tokenizer(path))
+    predictor = Predictor(str(path), task, model, load_tokenizer(path))
+    if fast or int8:
+        from .fast_predict import accelerate
+
+        return accelerate(predictor, int8=int8)
+    return predictor

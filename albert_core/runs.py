@@ -11,6 +11,7 @@ RUN_DIR/model/            the final Hugging Face folder
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import math
 import os
@@ -208,6 +209,39 @@ def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
         return
     for p in checkpoints(run_dir)[:-keep]:
         shutil.rmtree(p, ignore_errors=True)
+
+
+def is_disk_full(e: BaseException) -> bool:
+    """Whether an error (or what caused it) is a full disk or an exhausted quota."""
+    full = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+    seen = 0
+    while e is not None and seen < 5:
+        if isinstance(e, OSError) and e.errno in full:
+            return True
+        if "No space left on device" in str(e) or "Disk quota exceeded" in str(e):
+            return True
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return False
+
+
+def training_pid(run_dir: str | Path) -> int:
+    """The process training `run_dir` now, or 0. A pid left by a killed run, or reused by an
+    unrelated process, does not count."""
+    pid_file = Path(run_dir) / "pid"
+    try:
+        pid = int(pid_file.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+    if not pid or pid == os.getpid() or not _pid_alive(pid):
+        return 0
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        try:
+            if b"albert_core" not in cmdline.read_bytes():
+                return 0
+        except OSError:
+            pass
+    return pid
 
 
 def _pid_alive(pid: int) -> bool:

@@ -86,6 +86,9 @@ def main() -> int:
         shot("Playground", "playground")
         shot("Runs", "runs")
     win.close()
+    from app.workers import wait_for_workers
+
+    wait_for_workers()
     return 0
 
 

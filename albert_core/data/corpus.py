@@ -1,0 +1,257 @@
+"""Plain-text corpora for pre-training: which files, documents, sentences, and their statistics.
+
+A corpus is one or more files or folders of UTF-8 text. Documents are separated by blank
+lines (so a file without blank lines is one document), or, with `documents="file"`, each file
+is one document. Sentences are found by punctuation (`.`, `!`, `?` followed by a space, with
+common abbreviations kept whole) or, with `sentences="line"`, each line is one sentence, as in
+BERT's and ALBERT's own pre-training text format.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import DataError, Problem
+
+DOCUMENT_MODES = ("blank_lines", "file")
+SENTENCE_MODES = ("punctuation", "line")
+
+
+@dataclass
+class CorpusOptions:
+    """How text becomes documents and sentences."""
+
+    documents: str = "blank_lines"  # blank_lines: a blank line ends a document | file: one per file
+    sentences: str = "punctuation"  # punctuation: split after . ! ? | line: one sentence per line
+
+    def validate(self) -> None:
+        if self.documents not in DOCUMENT_MODES:
+            raise DataError(f"documents must be one of {', '.join(DOCUMENT_MODES)} (got {self.documents!r})")
+        if self.sentences not in SENTENCE_MODES:
+            raise DataError(f"sentences must be one of {', '.join(SENTENCE_MODES)} (got {self.sentences!r})")
+
+
+@dataclass
+class Document:
+    file: str
+    line: int  # 1-based line where the document starts
+    sentences: list[str]
+
+
+@dataclass
+class CorpusReport:
+    """Problems met while reading (files left out, undecodable lines); filled as documents are read."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bytes_total: int = 0
+    bytes_read: int = 0
+
+
+def split_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """`paths` as a list: one path, a list of paths, or several joined by os.pathsep (':' or ';')."""
+    if isinstance(paths, (str, Path)):
+        parts = [p for p in str(paths).split(os.pathsep) if p.strip()]
+    else:
+        parts = [str(p) for p in paths]
+    return [Path(p.strip()).expanduser() for p in parts]
+
+
+def corpus_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Every file named, or found (recursively, hidden ones skipped) in the folders named."""
+    out: list[Path] = []
+    missing = []
+    for p in split_paths(paths):
+        if p.is_dir():
+            found = [
+                q
+                for q in sorted(p.rglob("*"))
+                if q.is_file() and not any(part.startswith(".") for part in q.relative_to(p).parts)
+            ]
+            if not found:
+                missing.append(Problem(str(p), 0, "is an empty folder; put text files in it"))
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            missing.append(Problem(str(p), 0, "no such file or folder; check the path"))
+    if missing:
+        raise DataError(missing)
+    if not out:
+        raise DataError("no text files given; choose a file or a folder of text files")
+    return out
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "vol",
+    "fig", "inc", "ltd", "co", "mt", "gen", "col", "lt", "sgt", "capt", "rev", "cf", "al", "approx",
+}  # fmt: skip
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph: a cut after . ! ? (and closing quotes) followed by a space,
+    except after a known abbreviation or a single letter ("Mr. Darcy", "H. gammarus")."""
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if text[m.start()] == ".":
+            word = text[start : m.start()].rsplit(None, 1)
+            last = word[-1].lower().lstrip("(\"'“‘") if word else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue
+        s = text[start : m.end()].strip()
+        if s:
+            out.append(s)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a file, read as a stream; a binary or unreadable file is reported
+    and skipped, an undecodable line is kept with replacement characters and reported."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        report.problems.append(Problem(str(path), 0, f"cannot be read ({e.strerror}); it was left out"))
+        return
+    with f:
+        head = f.read(8192)
+        if b"\x00" in head:
+            report.problems.append(Problem(str(path), 0, "looks like a binary file, not text; it was left out"))
+            report.bytes_read += path.stat().st_size
+            return
+        f.seek(0)
+        bad = []
+        for n, raw in enumerate(f, 1):
+            report.bytes_read += len(raw)
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", errors="replace")
+                bad.append(n)
+            yield n, line.rstrip("\r\n")
+        if bad:
+            more = f" (and {len(bad) - 1} more lines)" if len(bad) > 1 else ""
+            report.problems.append(
+                Problem(
+                    str(path),
+                    bad[0],
+                    f"is not valid UTF-8{more}; the bad bytes were replaced. Save the file as UTF-8",
+                    severity="warning",
+                )
+            )
+
+
+def _sentences(lines: list[str], options: CorpusOptions) -> list[str]:
+    if options.sentences == "line":
+        return [ln.strip() for ln in lines if ln.strip()]
+    return split_sentences(" ".join(ln.strip() for ln in lines if ln.strip()))
+
+
+def iter_documents(
+    paths: str | Path | Iterable[str | Path],
+    options: CorpusOptions | None = None,
+    report: CorpusReport | None = None,
+) -> Iterator[Document]:
+    """The documents of a corpus, in file order, read as a stream (any corpus size)."""
+    options = options or CorpusOptions()
+    options.validate()
+    report = report if report is not None else CorpusReport()
+    files = corpus_files(paths)
+    report.files = files
+    report.bytes_total = sum(f.stat().st_size for f in files)
+    for path in files:
+        found = False
+        block: list[str] = []
+        start = 0
+        for n, line in _file_lines(path, report):
+            if line.strip():
+                if not block:
+                    start = n
+                block.append(line)
+            elif block and options.documents == "blank_lines":
+                sents = _sentences(block, options)
+                block = []
+                if sents:
+                    found = True
+                    yield Document(str(path), start, sents)
+        if block:
+            sents = _sentences(block, options)
+            if sents:
+                found = True
+                yield Document(str(path), start, sents)
+        if not found and not any(p.file == str(path) and p.line == 0 for p in report.problems):
+            report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
+
+
+def corpus_stats(
+    paths: str | Path | Iterable[str | Path],
+    tokenizer=None,
+    options: CorpusOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Counts for a corpus: files, documents, sentences, characters, and the problems found.
+    With a tokenizer, also tokens (pieces) and the share of pieces that are unknown (`unk_rate`).
+    `progress(bytes_read, bytes_total)` is called now and then (for a progress bar).
+    Reads the files as a stream; for a corpus already tokenized, `cached_stats` is instant."""
+    report = CorpusReport()
+    stats = {"files": 0, "documents": 0, "sentences": 0, "characters": 0, "bytes": 0}
+    counter = _TokenCounter(tokenizer) if tokenizer is not None else None
+    for i, doc in enumerate(iter_documents(paths, options, report)):
+        stats["documents"] += 1
+        stats["sentences"] += len(doc.sentences)
+        stats["characters"] += sum(len(s) for s in doc.sentences)
+        if counter:
+            counter.add(doc.sentences)
+        if progress and i % 256 == 0:
+            progress(report.bytes_read, report.bytes_total)
+    if counter:
+        counter.flush()
+        stats["tokens"] = counter.tokens
+        stats["unknown_tokens"] = counter.unknown
+        stats["unk_rate"] = counter.unknown / max(1, counter.tokens)
+    if progress:
+        progress(report.bytes_read, report.bytes_total)
+    stats["files"] = len(report.files)
+    stats["bytes"] = report.bytes_total
+    stats["problems"] = [str(p) for p in report.problems]
+    return stats
+
+
+class _TokenCounter:
+    """Counts pieces and unknown pieces, tokenizing sentences in batches (fast tokenizers
+    are much quicker on a list than one text at a time)."""
+
+    def __init__(self, tokenizer, batch: int = 2048):
+        self.tok, self.batch = tokenizer, batch
+        self.pending: list[str] = []
+        self.tokens = self.unknown = 0
+
+    def add(self, sentences: list[str]) -> None:
+        self.pending.extend(sentences)
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        unk = self.tok.unk_token_id
+        for ids in encode(self.tok, self.pending):
+            self.tokens += len(ids)
+            self.unknown += sum(1 for t in ids if t == unk)
+        self.pending = []
+
+
+def encode(tokenizer, texts: list[str]) -> list[list[int]]:
+    """Piece ids of each text, without [CLS]/[SEP]."""
+    return tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]

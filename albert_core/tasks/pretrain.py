@@ -1,0 +1,284 @@
+"""ALBERT pre-training on a user's own text: masked language modelling + sentence order.
+
+The corpus is tokenized once into a memory-mapped cache (see data/corpus_cache.py) and cut
+into sentence-order pairs (masking.build_segments). Masking is dynamic: each training batch is
+masked afresh in `collate`, with a generator seeded from torch's, so a run is reproducible
+from its seed and a resumed run (whose checkpoint restores torch's RNG) continues exactly.
+Validation examples are masked once, with a fixed seed, so every evaluation scores the same
+predictions.
+
+Options (`--option KEY=VALUE`): documents (blank_lines | file), sentences (punctuation | line),
+cache_dir, mask_probability (0.15), max_ngram (3), whole_word (true), short_seq_prob (0.1),
+max_eval_examples (2000).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..data.corpus import CorpusOptions, corpus_files, iter_documents
+from ..data.corpus_cache import TokenizedCorpus, default_cache_dir, tokenize_corpus
+from ..data.problems import DataError
+from ..masking import MaskingOptions, build_segments, mask_batch
+from ..runs import ConfigError
+from .base import Prepared, Task, pad_to
+
+IGNORE = -100
+
+
+class PretrainExamples(Sequence):
+    """Sentence-order examples read on demand from the memory-mapped token array, so the
+    examples of a corpus larger than memory never all live in memory at once."""
+
+    def __init__(self, tokens: np.ndarray, rows: np.ndarray, cls_id: int, sep_id: int):
+        self.tokens, self.rows, self.cls, self.sep = tokens, rows, cls_id, sep_id
+        self.lengths = ((rows[:, 1] - rows[:, 0]) + (rows[:, 3] - rows[:, 2]) + 3).tolist()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        a0, a1, b0, b1, swapped = (int(x) for x in self.rows[i])
+        first, second = self.tokens[a0:a1].tolist(), self.tokens[b0:b1].tolist()
+        if swapped:
+            first, second = second, first
+        ids = [self.cls, *first, self.sep, *second, self.sep]
+        types = [0] * (len(first) + 2) + [1] * (len(second) + 1)
+        return {"input_ids": ids, "token_type_ids": types, "sentence_order_label": swapped}
+
+
+def _option(options: dict, key: str, default, kind):
+    v = options.get(key, default)
+    try:
+        if kind is bool and isinstance(v, str):
+            if v.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(v)
+            return v.lower() in ("true", "1", "yes")
+        return kind(v)
+    except (TypeError, ValueError):
+        raise ConfigError(f"option {key}={v!r} must be a {kind.__name__}") from None
+
+
+class PretrainTask(Task):
+    name = "pretrain"
+    metric = "mlm_accuracy"
+    model_class_name = "AlbertForPreTraining"
+
+    def __init__(self, config):
+        super().__init__(config)
+        o = config.options or {}
+        self.corpus_options = CorpusOptions(
+            documents=str(o.get("documents", "blank_lines")), sentences=str(o.get("sentences", "punctuation"))
+        )
+        self.masking = MaskingOptions(
+            probability=_option(o, "mask_probability", 0.15, float),
+            max_ngram=_option(o, "max_ngram", 3, int),
+            whole_word=_option(o, "whole_word", True, bool),
+        )
+        self.short_seq_prob = _option(o, "short_seq_prob", 0.1, float)
+        self.max_eval = _option(o, "max_eval_examples", 2000, int)
+        self.cache_dir = o.get("cache_dir") or str(default_cache_dir())
+        try:
+            self.masking.validate()
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+    # -- data ---------------------------------------------------------------------------------
+    def load_data(self) -> None:
+        self.corpus_options.validate()
+        corpus_files(self.config.train_file)  # a clear error now for a missing file or folder
+        if self.config.eval_file:
+            corpus_files(self.config.eval_file)
+
+    def tokenizer_texts(self) -> Iterator[str]:
+        for doc in iter_documents(self.config.train_file, self.corpus_options):
+            yield from doc.sentences
+
+    def _corpus(self, paths: str) -> TokenizedCorpus:
+        return tokenize_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options)
+
+    def _vocab_tables(self) -> None:
+        tok = self.tokenizer
+        n = len(tok)
+        pieces = tok.convert_ids_to_tokens(list(range(n)))
+        special = set(tok.all_special_ids)
+        self.word_start = np.array([p.startswith("▁") or i in special for i, p in enumerate(pieces)], dtype=bool)
+        self.never_mask = np.zeros(n, dtype=bool)
+        self.never_mask[[tok.cls_token_id, tok.sep_token_id, tok.pad_token_id, tok.mask_token_id]] = True
+        self.random_ids = np.array([i for i in range(n) if i not in special], dtype=np.int64)
+
+    def prepare(self) -> Prepared:
+        c = self.config
+        tok = self.tokenizer
+        if tok.mask_token_id is None or tok.cls_token_id is None or tok.sep_token_id is None:
+            raise ConfigError("the tokenizer has no [MASK], [CLS] or [SEP] piece; pre-training needs all three")
+        self._vocab_tables()
+        max_tokens = c.max_length - 3
+        if max_tokens < 2:
+            raise ConfigError(f"maximum length {c.max_length} is too short for sentence pairs; use at least 8")
+        train_corpus = self._corpus(c.train_file)
+        rows = self._segments(train_corpus, max_tokens, c.seed)
+        warnings = list(train_corpus.problems)
+        hit = train_corpus.hit
+        if c.eval_file:
+            eval_corpus = self._corpus(c.eval_file)
+            warnings += eval_corpus.problems
+            hit = hit and eval_corpus.hit
+            eval_rows = self._segments(eval_corpus, max_tokens, c.seed + 1)
+            eval_tokens = eval_corpus.tokens
+            split = "file"
+        else:
+            n_eval = min(self.max_eval, max(1, round(len(rows) * c.val_fraction))) if len(rows) > 1 else 0
+            order = np.random.default_rng(c.seed).permutation(len(rows))
+            eval_rows, rows = rows[np.sort(order[:n_eval])], rows[np.sort(order[n_eval:])]
+            eval_tokens = train_corpus.tokens
+            split = f"{n_eval} examples held out of the training text, seed {c.seed}"
+        if len(eval_rows) > self.max_eval:
+            pick = np.random.default_rng(c.seed).permutation(len(eval_rows))[: self.max_eval]
+            eval_rows = eval_rows[np.sort(pick)]
+        if len(rows) == 0:
+            raise DataError("the text is too short to make a single training example; give more text", c.train_file)
+        train = PretrainExamples(train_corpus.tokens, rows, tok.cls_token_id, tok.sep_token_id)
+        evaluation = self._masked_eval(PretrainExamples(eval_tokens, eval_rows, tok.cls_token_id, tok.sep_token_id))
+        self.stats = train_corpus.stats
+        info = {
+            "corpus": train_corpus.stats,
+            "cache": "hit" if hit else "miss",
+            "cache_path": str(train_corpus.path),
+            "examples": {"train": len(train), "eval": len(evaluation)},
+            "sop_swapped": float(rows[:, 4].mean()),
+            "split": split,
+            "masking": (
+                f"dynamic, {self.masking.probability:.0%} of pieces in n-grams of up to {self.masking.max_ngram} "
+                f"{'words' if self.masking.whole_word else 'pieces'} (p(n) ∝ 1/n), 80% [MASK] / 10% random / 10% kept"
+            ),
+            "train_file": c.train_file,
+            "eval_file": c.eval_file,
+        }
+        return Prepared(train, evaluation, info, warnings)
+
+    def _segments(self, corpus: TokenizedCorpus, max_tokens: int, seed: int) -> np.ndarray:
+        return build_segments(
+            corpus.sentences,
+            corpus.documents,
+            max_tokens,
+            seed,
+            self.short_seq_prob,
+            0.5,
+            corpus.tokens,
+            self.word_start,
+        )
+
+    def _masked_eval(self, examples: PretrainExamples) -> list[dict]:
+        """Validation examples masked once with a fixed seed, so evaluations compare alike."""
+        rng = random.Random(self.config.seed + 7919)
+        out = []
+        for f in examples:
+            ids = np.asarray([f["input_ids"]], dtype=np.int64)
+            masked, labels = self._mask(ids, np.ones_like(ids, dtype=bool), rng)
+            out.append({**f, "input_ids": masked[0].tolist(), "labels": labels[0].tolist()})
+        return out
+
+    def _mask(self, ids: np.ndarray, real: np.ndarray, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+        maskable = real & ~self.never_mask[ids]
+        return mask_batch(
+            ids, maskable, self.word_start[ids], rng, self.tokenizer.mask_token_id, self.random_ids, self.masking
+        )
+
+    def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
+        import torch
+
+        n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
+        b = len(features)
+        ids = np.full((b, n), self.tokenizer.pad_token_id, dtype=np.int64)
+        types = np.zeros((b, n), dtype=np.int64)
+        real = np.zeros((b, n), dtype=bool)
+        for i, f in enumerate(features):
+            k = len(f["input_ids"])
+            ids[i, :k] = f["input_ids"]
+            types[i, :k] = f["token_type_ids"]
+            real[i, :k] = True
+        if "labels" in features[0]:  # validation: masked once already
+            labels = np.full((b, n), IGNORE, dtype=np.int64)
+            for i, f in enumerate(features):
+                labels[i, : len(f["labels"])] = f["labels"]
+        else:  # training: masked afresh each time, seeded from torch's generator (saved in checkpoints)
+            seed = int(torch.randint(0, 2**62, (1,)).item())
+            ids, labels = self._mask(ids, real, random.Random(seed))
+        return {
+            "input_ids": torch.from_numpy(ids),
+            "token_type_ids": torch.from_numpy(types),
+            "attention_mask": torch.from_numpy(real.astype(np.int64)),
+            "labels": torch.from_numpy(labels),
+            "sentence_order_label": torch.tensor([int(f["sentence_order_label"]) for f in features], dtype=torch.long),
+        }
+
+    # -- losses and metrics -------------------------------------------------------------------
+    @staticmethod
+    def _parts(outputs, batch: dict) -> dict[str, Any]:
+        """Summed MLM and SOP losses and correct counts of one batch (0-d tensors, no sync)."""
+        import torch.nn.functional as F
+
+        labels = batch["labels"]
+        sel = labels != IGNORE
+        logits = outputs.prediction_logits[sel].float()
+        y = labels[sel]
+        sop_logits = outputs.sop_logits.float()
+        sop_y = batch["sentence_order_label"]
+        return {
+            "mlm_sum": F.cross_entropy(logits, y, reduction="sum"),
+            "mlm_correct": (logits.argmax(-1) == y).sum(),
+            "mlm_n": y.numel(),
+            "sop_sum": F.cross_entropy(sop_logits, sop_y, reduction="sum"),
+            "sop_correct": (sop_logits.argmax(-1) == sop_y).sum(),
+            "sop_n": sop_y.numel(),
+        }
+
+    def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
+        import torch
+
+        with torch.no_grad():
+            p = self._parts(outputs, batch)
+            m, s = max(1, p["mlm_n"]), max(1, p["sop_n"])
+            return {
+                "mlm_loss": p["mlm_sum"] / m,
+                "mlm_accuracy": p["mlm_correct"] / m,
+                "sop_loss": p["sop_sum"] / s,
+                "sop_accuracy": p["sop_correct"] / s,
+            }
+
+    def evaluate(self, model, batches, features: list[dict]) -> dict:
+        totals = {"mlm_sum": 0.0, "mlm_correct": 0.0, "mlm_n": 0, "sop_sum": 0.0, "sop_correct": 0.0, "sop_n": 0}
+        for _, batch in batches(features):
+            # the labels stay out of the forward pass: the model would spend a full-vocabulary
+            # cross-entropy on every position; _parts scores only the masked ones
+            inputs = {k: v for k, v in batch.items() if k not in ("labels", "sentence_order_label")}
+            p = self._parts(model(**inputs), batch)
+            for k in totals:
+                totals[k] += float(p[k])
+        m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])
+        mlm_loss, sop_loss = totals["mlm_sum"] / m, totals["sop_sum"] / s
+        return {
+            "loss": mlm_loss + sop_loss,
+            "mlm_loss": mlm_loss,
+            "mlm_accuracy": totals["mlm_correct"] / m,
+            "sop_loss": sop_loss,
+            "sop_accuracy": totals["sop_correct"] / s,
+            "perplexity": math.exp(min(mlm_loss, 50.0)),
+            "masked_tokens": int(totals["mlm_n"]),
+        }
+
+    def card_lines(self) -> list[str]:
+        s = getattr(self, "stats", None)
+        if not s:
+            return []
+        return [
+            f"Corpus: {s['documents']:,} documents, {s['sentences']:,} sentences, {s['characters']:,} characters, "
+            f"{s['tokens']:,} pieces ({s['unk_rate']:.2%} unknown)",
+            "Objectives: masked language modelling (n-gram masking, up to 3) + sentence-order prediction",
+        ]

@@ -1,0 +1,98 @@
+"""How the Data page reads a file for each task. A task plugs in by registering a reader.
+
+A reader turns a file into a `DataPreview`: the rows to show, which column plays which role,
+the problems found (file:line: message) and the label counts. Readers run in a worker thread,
+so they may take their time and may raise DataError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from albert_core.data.problems import DataError, Problem
+
+
+@dataclass
+class DataPreview:
+    path: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]  # source line of each row
+    roles: dict[str, str | None] = field(default_factory=dict)  # role → column name
+    problems: list[Problem] = field(default_factory=list)
+    label_counts: dict[str, int] = field(default_factory=dict)
+    usable: int = 0  # examples the task will train on
+    fatal: bool = False  # nothing in the file can be used
+
+
+@dataclass
+class TaskReader:
+    task: str  # RunConfig.task
+    title: str  # shown in the task selector
+    roles: tuple[str, ...]  # column roles the user can map ("" roles hidden)
+    optional_roles: tuple[str, ...]
+    file_filter: str
+    read: Callable[[str, dict | None], DataPreview]
+    hint: str = ""
+
+
+READERS: dict[str, TaskReader] = {}
+
+
+def register_reader(reader: TaskReader) -> None:
+    READERS[reader.task] = reader
+
+
+def _table_preview(path: str) -> tuple[list[str], list[list[str]], list[int]]:
+    from albert_core.data.table import read_table
+
+    try:
+        t = read_table(path)
+    except DataError:
+        return [], [], []
+    return t.header, t.rows, t.lines
+
+
+def read_classification_preview(path: str, columns: dict | None = None) -> DataPreview:
+    """Rows, column roles, problems and label counts of a classification file."""
+    from albert_core.data.classification import read_classification
+
+    try:
+        data = read_classification(path, columns or None)
+    except DataError as e:
+        header, rows, lines = _table_preview(path)
+        return DataPreview(str(path), header, rows, lines, dict(columns or {}), list(e.problems), fatal=True)
+    t = data.table
+    return DataPreview(
+        str(path),
+        list(t.header),
+        t.rows,
+        t.lines,
+        dict(data.columns),
+        list(data.problems),
+        dict(data.label_counts()),
+        len(data),
+    )
+
+
+register_reader(
+    TaskReader(
+        "classification",
+        "Text classification",
+        ("text", "text_pair", "label"),
+        ("text_pair",),
+        "Tables (*.csv *.tsv *.txt *.jsonl *.json);;All files (*)",
+        read_classification_preview,
+        "CSV, TSV or JSON Lines with a text column (optionally a second text) and a label column.",
+    )
+)
+
+
+def reader_for(task: str) -> TaskReader:
+    return READERS.get(task) or READERS["classification"]
+
+
+def is_data_file(path: str) -> bool:
+    return Path(path).is_file()

@@ -1,0 +1,337 @@
+"""The main window: a side list of pages (Model, Data, Train, Playground, Runs), menus,
+shortcuts, and settings remembered between sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from . import __version__
+from .glossary import TERMS
+from .project import Project
+from .settings import settings
+from .workers import DeviceInfo, DeviceProbe
+
+PAGES = ("Model", "Data", "Train", "Playground", "Runs")
+PAGE_TIPS = {
+    "Model": "Sizes of the ALBERT and what they cost in parameters and memory",
+    "Data": "Training data: preview, column roles, labels and problems",
+    "Train": "Hyper-parameters, start/stop/resume, live curves",
+    "Playground": "Type text and see what a trained model predicts",
+    "Runs": "Every run so far: status, metrics, curves",
+}
+
+
+class MainWindow(QMainWindow):
+    """Pages are built right after the first paint when `lazy` is set, so the window shows
+    at once and the heavier plotting code loads a moment later."""
+
+    first_painted = Signal()
+    pages_built = Signal()
+
+    def __init__(self, project: Project | None = None, probe_devices: bool = True, lazy: bool = False):
+        super().__init__()
+        self.setWindowTitle("ALBERT Studio")
+        self.project = project or Project(parent=self)
+        self.devices = DeviceProbe(self)
+        self.devices.found.connect(self._on_devices_found)
+        self.pages: dict[str, QWidget] = {}
+        self._painted = False
+        self._building = False
+
+        self.nav = QListWidget()
+        self.nav.setFixedWidth(132)
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setSpacing(2)
+        for name in PAGES:
+            item = QListWidgetItem(name)
+            item.setToolTip(PAGE_TIPS[name])
+            item.setSizeHint(QSize(120, 34))
+            self.nav.addItem(item)
+        self.stack = QStackedWidget()
+        for name in PAGES:
+            placeholder = QLabel(f"Opening {name}…")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(placeholder)
+        self.nav.currentRowChanged.connect(self._on_nav_row_changed)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Ready")
+        self._build_menus()
+        self._restore_settings()
+        if not lazy:
+            self.build_pages()
+        if probe_devices:
+            self.devices.start()
+
+    # -- pages --------------------------------------------------------------------------------
+    def build_pages(self) -> None:
+        """Create every page now (idempotent)."""
+        for _ in self._page_builder():
+            pass
+
+    def build_pages_soon(self) -> None:
+        """Create the pages one per turn of the event loop, the visible one first, so the
+        window keeps painting while the plotting code loads."""
+        builder = self._page_builder()
+        timer = QTimer(self)
+        timer.setInterval(0)
+
+        def step() -> None:
+            if next(builder, None) is None:
+                timer.stop()
+                timer.deleteLater()
+
+        timer.timeout.connect(step)
+        timer.start()
+
+    def _page_builder(self):
+        if self.pages or self._building:
+            return
+        self._building = True
+        from .theme import apply_pyqtgraph_defaults
+
+        apply_pyqtgraph_defaults()
+        yield
+        factories = {
+            "Model": self._make_model_page,
+            "Data": self._make_data_page,
+            "Train": self._make_train_page,
+            "Playground": self._make_playground_page,
+            "Runs": self._make_runs_page,
+        }
+        current = PAGES[max(self.nav.currentRow(), 0)]
+        built: dict[str, QWidget] = {}
+        for name in [current] + [n for n in PAGES if n != current]:
+            page = factories[name]()
+            i = PAGES.index(name)
+            old = self.stack.widget(i)
+            self.stack.insertWidget(i, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            built[name] = page
+            if name == current:
+                self.stack.setCurrentIndex(i)
+            yield
+        self.train_page.run_ended.connect(self._on_run_ended)
+        self.train_page.status_changed.connect(self.statusBar().showMessage)
+        self.runs_page.playground_requested.connect(self._on_playground_requested)
+        self.runs_page.resume_requested.connect(self._on_resume_requested)
+        self.playground_page.set_runs_source(self.runs_page)
+        self.pages = built
+        self.stack.setCurrentIndex(max(self.nav.currentRow(), 0))
+        if self.devices.info.probed:
+            self._on_devices_found(self.devices.info)
+        self._building = False
+        self.pages_built.emit()
+
+    def _make_model_page(self) -> QWidget:
+        from .pages.model_page import ModelPage
+
+        self.model_page = ModelPage(self.project)
+        return self.model_page
+
+    def _make_data_page(self) -> QWidget:
+        from .pages.data_page import DataPage
+
+        self.data_page = DataPage(self.project)
+        return self.data_page
+
+    def _make_train_page(self) -> QWidget:
+        from .pages.train_page import TrainPage
+
+        self.train_page = TrainPage(self.project)
+        return self.train_page
+
+    def _make_playground_page(self) -> QWidget:
+        from .pages.playground_page import PlaygroundPage
+
+        self.playground_page = PlaygroundPage()
+        return self.playground_page
+
+    def _make_runs_page(self) -> QWidget:
+        from .pages.runs_page import RunsPage
+
+        self.runs_page = RunsPage()
+        return self.runs_page
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name))
+
+    def current_page(self) -> str:
+        return PAGES[self.nav.currentRow()]
+
+    def _on_nav_row_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        page = self.pages.get(PAGES[row])
+        if page is not None and hasattr(page, "page_shown"):
+            page.page_shown()
+
+    # -- menus and shortcuts --------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add_action(file_menu, "Open project…", self._on_open_project, QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, "Save project as…", self._on_save_project, QKeySequence.StandardKey.SaveAs)
+        self._add_action(file_menu, "Open sample project", self._on_open_sample)
+        file_menu.addSeparator()
+        self._add_action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        train_menu = self.menuBar().addMenu("&Train")
+        self.start_action = self._add_action(train_menu, "Start training", self._on_start_shortcut, "Ctrl+Return")
+        self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.stop_action = self._add_action(train_menu, "Stop training", self._on_stop_shortcut, "Ctrl+.")
+        self.stop_action.setShortcuts([QKeySequence("Ctrl+."), QKeySequence("Esc")])
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view_menu = self.menuBar().addMenu("&View")
+        for i, name in enumerate(PAGES):
+            self._add_action(view_menu, name, lambda checked=False, r=i: self.nav.setCurrentRow(r), f"Ctrl+{i + 1}")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add_action(help_menu, "ALBERT terms", self._on_show_terms)
+        self._add_action(help_menu, "About", self._on_about)
+
+    def _add_action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _on_start_shortcut(self) -> None:
+        if self.pages:
+            self.show_page("Train")
+            self.train_page.start()
+
+    def _on_stop_shortcut(self) -> None:
+        if self.pages and self.train_page.is_running():
+            self.train_page.stop()
+
+    def _on_open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "ALBERT Studio project (*.albert.json *.json)")
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str) -> bool:
+        try:
+            self.project.load(path)
+        except ValueError as e:
+            QMessageBox.warning(self, "Cannot open project", str(e))
+            return False
+        settings().setValue("project/last", path)
+        self.statusBar().showMessage(f"Opened {path}")
+        return True
+
+    def _on_save_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", "project.albert.json", "ALBERT Studio project (*.albert.json)")
+        if path:
+            self.project.save(path)
+            settings().setValue("project/last", path)
+
+    def _on_open_sample(self) -> None:
+        self.project.reset_to_sample()
+        settings().remove("project/last")
+
+    def _on_show_terms(self) -> None:
+        keys = ("embedding_size", "num_hidden_groups", "inner_group_num", "sop", "mlm", "factorized", "sharing")
+        text = "".join(f"<p>{TERMS[k]}</p>" for k in keys)
+        QMessageBox.information(self, "ALBERT terms", text)
+
+    def _on_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ALBERT Studio",
+            f"ALBERT Studio {__version__}<br>Design, train and try ALBERT models (Lan et al., 2019).",
+        )
+
+    # -- cross-page events ------------------------------------------------------------------------
+    def _on_devices_found(self, info: DeviceInfo) -> None:
+        if self.pages:
+            self.model_page.set_devices(info)
+            self.train_page.set_devices(info)
+
+    def _on_run_ended(self, run_dir: str, status: str) -> None:
+        self.runs_page.refresh()
+        if status == "finished":
+            self.playground_page.refresh_models(select=str(Path(run_dir)))
+
+    def _on_playground_requested(self, path: str) -> None:
+        self.playground_page.load_model_path(path)
+        self.show_page("Playground")
+
+    def _on_resume_requested(self, path: str) -> None:
+        self.show_page("Train")
+        self.train_page.resume(path)
+
+    # -- settings -----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 780)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        page = s.value("window/page", 0)
+        try:
+            page = int(page)
+        except (TypeError, ValueError):
+            page = 0
+        self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
+        last = s.value("project/last", "")
+        if last and Path(str(last)).is_file():
+            try:
+                self.project.load(str(last))
+            except ValueError:
+                s.remove("project/last")
+
+    def save_settings(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/page", self.nav.currentRow())
+        s.sync()
+
+    # -- events -------------------------------------------------------------------------------
+    def event(self, e) -> bool:
+        if e.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)
+        return super().event(e)
+
+    def closeEvent(self, event) -> None:
+        if self.pages and self.train_page.is_running():
+            answer = QMessageBox.question(
+                self,
+                "A run is training",
+                "Stop the run and quit? It saves a checkpoint, so you can resume it later.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.train_page.stop_and_wait()
+        if self.pages:
+            self.playground_page.shutdown()
+        self.devices.stop()
+        self.save_settings()
+        super().closeEvent(event)

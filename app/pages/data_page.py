@@ -1,0 +1,351 @@
+"""Data page: open a file, map its columns, preview it, and see its problems and labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albert_core.data.problems import Problem
+
+from .. import theme
+from ..data_readers import READERS, DataPreview, reader_for
+from ..glossary import tip
+from ..project import Project
+from ..widgets.label_chart import LabelChart
+from ..widgets.problems_list import ProblemsList
+from ..widgets.table_model import RowsTableModel
+from ..workers import run_in_thread
+
+def _tagged_read(request: int, read, path: str, columns: dict | None) -> tuple[int, DataPreview | Exception]:
+    """Run a reader and tag its outcome with the request number (errors become values so a
+    stale request's error never reaches the window)."""
+    try:
+        return request, read(path, columns)
+    except (OSError, ValueError) as e:
+        return request, e
+
+
+ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
+NONE = "(none)"
+
+
+class DataPage(QWidget):
+    """Reads in a worker thread; the latest request wins."""
+
+    preview_ready = Signal(object)  # DataPreview
+    read_failed = Signal(str)
+
+    def __init__(self, project: Project, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.preview: DataPreview | None = None
+        self._request = 0
+        self._worker = None
+        self._updating = False
+        self.setAcceptDrops(True)
+
+        top = QHBoxLayout()
+        self.task_box = QComboBox()
+        for name, reader in READERS.items():
+            self.task_box.addItem(reader.title, name)
+        self.task_box.currentIndexChanged.connect(self._on_task_chosen)
+        top.addWidget(QLabel("Task"))
+        top.addWidget(self.task_box)
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("Open or drop a training file here")
+        self.path_edit.returnPressed.connect(self._on_path_entered)
+        top.addWidget(self.path_edit, 1)
+        self.open_button = QPushButton("Open…")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        top.addWidget(self.open_button)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        self.table_model = RowsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Row headers are line numbers in the file")
+
+        side = QVBoxLayout()
+        map_box = QGroupBox("Columns")
+        self.map_form = QFormLayout(map_box)
+        self.role_boxes: dict[str, QComboBox] = {}
+        side.addWidget(map_box)
+        self.label_chart = LabelChart()
+        labels_box = QGroupBox("Labels")
+        QVBoxLayout(labels_box).addWidget(self.label_chart)
+        side.addWidget(labels_box, 2)
+        problems_box = QGroupBox("Problems")
+        pl = QVBoxLayout(problems_box)
+        self.problems = ProblemsList()
+        self.problems.problem_selected.connect(self._on_problem_selected)
+        pl.addWidget(self.problems)
+        self.problem_note = QLabel()
+        self.problem_note.setWordWrap(True)
+        pl.addWidget(self.problem_note)
+        side.addWidget(problems_box, 2)
+        side.addWidget(self._build_split_box())
+        side_w = QWidget()
+        side_w.setLayout(side)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(side_w)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 420])
+        side_w.setMinimumWidth(340)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+
+        project.loaded.connect(self._on_project_loaded)
+        self._on_project_loaded()
+
+    def _build_split_box(self) -> QWidget:
+        box = QGroupBox("Validation")
+        form = QFormLayout(box)
+        self.fraction_radio = QRadioButton("Hold out a share of the training file")
+        self.file_radio = QRadioButton("Use a separate file")
+        group = QButtonGroup(box)
+        group.addButton(self.fraction_radio)
+        group.addButton(self.file_radio)
+        self.fraction_spin = QDoubleSpinBox(minimum=0.01, maximum=0.9, singleStep=0.05, decimals=2)
+        self.fraction_spin.setToolTip(tip("val_fraction"))
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seed_spin.setToolTip("Seed for the split (and for training): the same seed gives the same split")
+        self.eval_edit = QLineEdit()
+        self.eval_edit.setPlaceholderText("validation file")
+        self.eval_button = QPushButton("Open…")
+        self.eval_button.clicked.connect(self._on_open_eval_clicked)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("share"))
+        row.addWidget(self.fraction_spin)
+        row.addWidget(QLabel("seed"))
+        row.addWidget(self.seed_spin)
+        form.addRow(self.fraction_radio)
+        form.addRow(row)
+        form.addRow(self.file_radio)
+        erow = QHBoxLayout()
+        erow.addWidget(self.eval_edit, 1)
+        erow.addWidget(self.eval_button)
+        form.addRow(erow)
+        for w in (self.fraction_radio, self.file_radio):
+            w.toggled.connect(self._on_split_edited)
+        self.fraction_spin.valueChanged.connect(self._on_split_edited)
+        self.seed_spin.valueChanged.connect(self._on_split_edited)
+        self.eval_edit.editingFinished.connect(self._on_split_edited)
+        return box
+
+    # -- project ------------------------------------------------------------------------------
+    def _on_project_loaded(self) -> None:
+        s = self.project.state
+        self._updating = True
+        i = self.task_box.findData(s.task)
+        self.task_box.setCurrentIndex(max(i, 0))
+        self._build_role_boxes()
+        self.fraction_spin.setValue(s.val_fraction)
+        self.seed_spin.setValue(s.seed)
+        self.eval_edit.setText(s.eval_file)
+        (self.file_radio if s.eval_file else self.fraction_radio).setChecked(True)
+        self._updating = False
+        self._sync_split_enabled()
+        if s.train_file:
+            self.open_file(s.train_file, s.columns or None)
+        else:
+            self.path_edit.clear()
+            self.status.setText(reader_for(s.task).hint)
+
+    def _build_role_boxes(self) -> None:
+        while self.map_form.rowCount():
+            self.map_form.removeRow(0)
+        self.role_boxes = {}
+        reader = reader_for(self.project.state.task)
+        for role in reader.roles:
+            box = QComboBox()
+            box.currentTextChanged.connect(self._on_role_chosen)
+            self.role_boxes[role] = box
+            self.map_form.addRow(ROLE_TITLES.get(role, role), box)
+
+    # -- reading ------------------------------------------------------------------------------
+    def open_file(self, path: str, columns: dict | None = None) -> None:
+        """Read `path` in the background with the current task's reader."""
+        self.path_edit.setText(path)
+        self._request += 1
+        request = self._request
+        self.status.setText(f"Reading {Path(path).name}…")
+        reader = reader_for(self.project.state.task)
+        self._worker = run_in_thread(
+            _tagged_read,
+            request,
+            reader.read,
+            path,
+            columns,
+            on_returned=self._on_read_returned,
+            on_errored=self._on_read_errored,
+        )
+
+    def is_busy(self) -> bool:
+        return self._worker is not None
+
+    def _on_read_returned(self, result: tuple[int, DataPreview | Exception]) -> None:
+        request, outcome = result
+        if request != self._request:
+            return
+        self._worker = None
+        if isinstance(outcome, Exception):
+            self._show_read_error(outcome)
+        else:
+            self.show_preview(outcome)
+
+    def _on_read_errored(self, err: BaseException) -> None:
+        self._worker = None
+        self._show_read_error(err)
+
+    def _show_read_error(self, err: BaseException) -> None:
+        msg = f"Could not read the file: {err}"
+        self.status.setText(msg)
+        self.status.setStyleSheet(theme.ERROR_TEXT)
+        self.read_failed.emit(msg)
+
+    def show_preview(self, preview: DataPreview) -> None:
+        self.preview = preview
+        bad = {p.line for p in preview.problems if p.line}
+        self.table_model.set_rows(preview.header, preview.rows, preview.lines, bad)
+        self.table.resizeColumnsToContents()
+        for c in range(self.table_model.columnCount()):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 520))
+        self._updating = True
+        for role, box in self.role_boxes.items():
+            box.clear()
+            if role in reader_for(self.project.state.task).optional_roles:
+                box.addItem(NONE)
+            box.addItems(preview.header)
+            box.setCurrentText(preview.roles.get(role) or NONE)
+        self._updating = False
+        self.problems.set_problems(preview.problems)
+        self.problem_note.setText(
+            "No problems found." if not preview.problems else "Select a problem to see its row in the preview."
+        )
+        self.label_chart.set_counts(preview.label_counts)
+        name = Path(preview.path).name
+        if preview.fatal:
+            self.status.setText(f"{name} cannot be used yet: see the problems on the right.")
+            self.status.setStyleSheet(theme.ERROR_TEXT)
+        else:
+            n_labels = len(preview.label_counts)
+            self.status.setText(
+                f"{name}: {len(preview.rows):,} rows, {preview.usable:,} usable, "
+                f"{n_labels} label{'s' if n_labels != 1 else ''}, {len(preview.problems)} problem"
+                f"{'s' if len(preview.problems) != 1 else ''}."
+            )
+            self.status.setStyleSheet("")
+            roles = {k: v for k, v in preview.roles.items() if v}
+            self.project.update_data(
+                train_file=preview.path, columns=roles, num_labels=max(2, n_labels) if n_labels else 2
+            )
+        self.preview_ready.emit(preview)
+
+    # -- slots --------------------------------------------------------------------------------
+    def _on_task_chosen(self, _index: int) -> None:
+        if self._updating:
+            return
+        self.project.update_data(task=self.task_box.currentData(), columns={})
+        self._build_role_boxes()
+        if self.path_edit.text():
+            self.open_file(self.path_edit.text())
+
+    def _on_role_chosen(self, _text: str) -> None:
+        if self._updating or not self.preview:
+            return
+        columns = {role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()}
+        self.open_file(self.preview.path, columns)
+
+    def _on_open_clicked(self) -> None:
+        reader = reader_for(self.project.state.task)
+        path, _ = QFileDialog.getOpenFileName(self, "Open training data", "", reader.file_filter)
+        if path:
+            self.open_file(path)
+
+    def _on_path_entered(self) -> None:
+        if self.path_edit.text().strip():
+            self.open_file(self.path_edit.text().strip())
+
+    def _on_open_eval_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open validation data", "", reader_for(self.project.state.task).file_filter)
+        if path:
+            self.eval_edit.setText(path)
+            self.file_radio.setChecked(True)
+            self._on_split_edited()
+
+    def _sync_split_enabled(self) -> None:
+        use_file = self.file_radio.isChecked()
+        self.fraction_spin.setEnabled(not use_file)
+        self.eval_edit.setEnabled(use_file)
+        self.eval_button.setEnabled(use_file)
+
+    def _on_split_edited(self, *_) -> None:
+        self._sync_split_enabled()
+        if self._updating:
+            return
+        use_file = self.file_radio.isChecked()
+        self.project.update_data(
+            val_fraction=self.fraction_spin.value(),
+            seed=self.seed_spin.value(),
+            eval_file=self.eval_edit.text().strip() if use_file else "",
+        )
+
+    def _on_problem_selected(self, problem: Problem) -> None:
+        row = self.table_model.row_of_line(problem.line) if problem.line else -1
+        if row < 0:
+            self.problem_note.setText(
+                f"Line {problem.line} is not in the preview: the row could not be read as a row of the table."
+                if problem.line
+                else "This problem concerns the whole file."
+            )
+            return
+        index = self.table_model.index(row, 0)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.table.selectRow(row)
+        self.problem_note.setText(f"Line {problem.line} is selected in the preview.")
+
+    # -- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_file(url.toLocalFile())
+                event.acceptProposedAction()
+                return

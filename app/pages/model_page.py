@@ -1,0 +1,351 @@
+"""Model page: choose a preset or edit every spec field, and see what the sizes cost."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albert_core.param_count import count, count_bert, human, memory_estimate, savings
+from albert_core.spec import PRESETS, ModelSpec, SpecError
+
+from .. import theme
+from ..glossary import tip
+from ..project import Project
+from ..widgets.param_chart import ParamChart
+from ..workers import DeviceInfo
+
+LABELS = {
+    "vocab_size": "Vocabulary (V)",
+    "embedding_size": "Embedding size (E)",
+    "hidden_size": "Hidden size (H)",
+    "num_hidden_layers": "Layers (L)",
+    "num_attention_heads": "Attention heads",
+    "intermediate_size": "Feed-forward size",
+    "num_hidden_groups": "Hidden groups",
+    "inner_group_num": "Inner groups",
+    "max_position_embeddings": "Max positions",
+    "type_vocab_size": "Segment types",
+    "hidden_dropout_prob": "Hidden dropout",
+    "attention_probs_dropout_prob": "Attention dropout",
+    "classifier_dropout_prob": "Classifier dropout",
+    "hidden_act": "Activation",
+}
+CUSTOM = "(custom)"
+
+
+def spec_from_folder(folder: str | Path) -> ModelSpec:
+    """The spec of an existing ALBERT folder (its config.json); SpecError if it has none."""
+    path = Path(folder) / "config.json"
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError({"spec": f"{folder} has no config.json; choose a Hugging Face ALBERT folder"}) from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SpecError({"spec": f"{path}: not readable JSON ({e})"}) from None
+    if d.get("model_type", "albert") != "albert":
+        raise SpecError({"spec": f"{folder} holds a {d.get('model_type')!r} model, not an ALBERT"})
+    names = {f.name for f in dataclasses.fields(ModelSpec)}
+    return ModelSpec(**{k: v for k, v in d.items() if k in names})
+
+
+class ModelPage(QWidget):
+    """Spec fields on the left; parameter breakdown, memory and device on the right."""
+
+    spec_edited = Signal()
+
+    def __init__(self, project: Project, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project = project
+        self._updating = False
+        self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox] = {}
+        self.errors: dict[str, QLabel] = {}
+
+        left = QVBoxLayout()
+        top = QHBoxLayout()
+        self.preset_box = QComboBox()
+        self.preset_box.addItems([*PRESETS, CUSTOM])
+        for i, p in enumerate(PRESETS.values()):
+            self.preset_box.setItemData(i, p.description, Qt.ItemDataRole.ToolTipRole)
+        self.preset_box.currentTextChanged.connect(self._on_preset_chosen)
+        top.addWidget(QLabel("Preset"))
+        top.addWidget(self.preset_box, 1)
+        left.addLayout(top)
+        buttons = QHBoxLayout()
+        self.open_spec_button = QPushButton("Open spec…")
+        self.open_spec_button.setToolTip("Start from a model spec saved as JSON")
+        self.open_spec_button.clicked.connect(self._on_open_spec_clicked)
+        self.open_folder_button = QPushButton("Start from ALBERT folder…")
+        self.open_folder_button.setToolTip("Continue training an existing ALBERT (a Hugging Face folder with config.json)")
+        self.open_folder_button.clicked.connect(self._on_open_folder_clicked)
+        self.save_spec_button = QPushButton("Save spec…")
+        self.save_spec_button.clicked.connect(self._on_save_spec_clicked)
+        for b in (self.open_spec_button, self.open_folder_button, self.save_spec_button):
+            buttons.addWidget(b)
+        left.addLayout(buttons)
+        self.init_label = QLabel()
+        self.init_label.setWordWrap(True)
+        self.init_label.hide()
+        left.addWidget(self.init_label)
+        self.load_error = QLabel()
+        self.load_error.setStyleSheet(theme.ERROR_TEXT)
+        self.load_error.setWordWrap(True)
+        self.load_error.hide()
+        left.addWidget(self.load_error)
+
+        form = QFormLayout()
+        for f in dataclasses.fields(ModelSpec):
+            w = self._make_field(f.name, f.type)
+            label = QLabel(LABELS.get(f.name, f.name))
+            label.setToolTip(tip(f.name))
+            err = QLabel()
+            err.setStyleSheet(theme.ERROR_TEXT)
+            err.setWordWrap(True)
+            err.hide()
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(w)
+            box.addWidget(err)
+            form.addRow(label, box)
+            self.fields[f.name] = w
+            self.errors[f.name] = err
+        left.addLayout(form)
+        left.addStretch(1)
+
+        right = QVBoxLayout()
+        self.chart = ParamChart()
+        right.addWidget(self.chart, 3)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        right.addWidget(self.summary)
+
+        mem_box = QGroupBox("Memory to train")
+        mem = QFormLayout(mem_box)
+        self.batch_spin = QSpinBox(minimum=1, maximum=4096, value=32)
+        self.length_spin = QSpinBox(minimum=8, maximum=8192, value=128, singleStep=8)
+        self.precision_box = QComboBox()
+        self.precision_box.addItems(["fp32", "bf16", "fp16"])
+        self.precision_box.setToolTip(tip("precision"))
+        for w in (self.batch_spin, self.length_spin):
+            w.valueChanged.connect(self._on_memory_input_changed)
+        self.precision_box.currentTextChanged.connect(self._on_memory_input_changed)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("batch"))
+        row.addWidget(self.batch_spin)
+        row.addWidget(QLabel("length"))
+        row.addWidget(self.length_spin)
+        row.addWidget(self.precision_box)
+        mem.addRow(row)
+        self.memory_label = QLabel()
+        self.memory_label.setWordWrap(True)
+        mem.addRow(self.memory_label)
+        self.device_label = QLabel("Looking for GPUs…")
+        self.device_label.setWordWrap(True)
+        mem.addRow(self.device_label)
+        right.addWidget(mem_box)
+
+        layout = QHBoxLayout(self)
+        left_w = QWidget()
+        left_w.setLayout(left)
+        left_w.setMaximumWidth(430)
+        layout.addWidget(left_w)
+        layout.addLayout(right, 1)
+
+        project.spec_changed.connect(self._on_project_spec_changed)
+        project.loaded.connect(self._on_project_spec_changed)
+        project.data_changed.connect(self.refresh)
+        self._on_project_spec_changed()
+
+    # -- building -----------------------------------------------------------------------------
+    def _make_field(self, name: str, typ) -> QWidget:
+        if name == "hidden_act":
+            w = QComboBox()
+            w.addItems(["gelu_new", "gelu", "relu", "silu"])
+            w.currentTextChanged.connect(self._on_field_edited)
+        elif "prob" in name:
+            w = QDoubleSpinBox(minimum=0.0, maximum=0.99, singleStep=0.05, decimals=2)
+            w.valueChanged.connect(self._on_field_edited)
+        else:
+            w = QSpinBox(minimum=0, maximum=10_000_000)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(self._on_field_edited)
+        w.setToolTip(tip(name))
+        w.setObjectName(name)
+        return w
+
+    # -- reading and writing the form -----------------------------------------------------------
+    def form_spec(self) -> ModelSpec:
+        values = {}
+        for name, w in self.fields.items():
+            if isinstance(w, QComboBox):
+                values[name] = w.currentText()
+            else:
+                values[name] = w.value()
+        return ModelSpec(**values)
+
+    def set_form(self, spec: ModelSpec) -> None:
+        self._updating = True
+        try:
+            for name, value in spec.to_dict().items():
+                w = self.fields[name]
+                if isinstance(w, QComboBox):
+                    w.setCurrentText(str(value))
+                else:
+                    w.setValue(value)
+        finally:
+            self._updating = False
+
+    def set_field(self, name: str, value) -> None:
+        """Change one field as a user would (used by tests and scripts)."""
+        w = self.fields[name]
+        if isinstance(w, QComboBox):
+            w.setCurrentText(str(value))
+        else:
+            w.setValue(value)
+
+    # -- slots ----------------------------------------------------------------------------------
+    def _on_project_spec_changed(self) -> None:
+        s = self.project.state
+        self.set_form(self.project.spec)
+        self._updating = True
+        self.preset_box.setCurrentText(s.preset if s.preset in PRESETS else CUSTOM)
+        self._updating = False
+        if s.init:
+            self.init_label.setText(f"Starting from the weights in <b>{s.init}</b>; the sizes below are that model's.")
+            self.init_label.show()
+        else:
+            self.init_label.hide()
+        self._show_problems({})
+        self.refresh()
+
+    def _on_preset_chosen(self, name: str) -> None:
+        if self._updating or name not in PRESETS:
+            return
+        self.load_error.hide()
+        self.project.set_spec(dataclasses.replace(PRESETS[name].spec), preset_name=name)
+
+    def _on_field_edited(self, *_) -> None:
+        if self._updating:
+            return
+        spec = self.form_spec()
+        try:
+            spec.validate()
+        except SpecError as e:
+            self._show_problems(e.problems)
+            self.chart.set_counts(None, None)
+            self.summary.setText("Fix the fields marked in red to see the parameter count.")
+            self.memory_label.setText("")
+            return
+        self._show_problems({})
+        match = next((n for n, p in PRESETS.items() if p.spec == spec), "")
+        self.project.set_spec(spec, preset_name=match, init="")
+        self.spec_edited.emit()
+
+    def _on_memory_input_changed(self, *_) -> None:
+        self.refresh()
+
+    def _on_open_spec_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model spec", "", "Model spec (*.json);;All files (*)")
+        if path:
+            self.open_spec(path)
+
+    def _on_open_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose an ALBERT model folder")
+        if folder:
+            self.open_folder(folder)
+
+    def _on_save_spec_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save model spec", "spec.json", "Model spec (*.json)")
+        if path:
+            from albert_core.runs import atomic_write_json
+
+            atomic_write_json(path, self.form_spec().to_dict())
+
+    def open_spec(self, path: str) -> bool:
+        try:
+            spec = ModelSpec.from_file(path)
+            spec.validate()
+        except SpecError as e:
+            self._show_load_error(e)
+            return False
+        self.load_error.hide()
+        self.project.set_spec(spec)
+        return True
+
+    def open_folder(self, folder: str) -> bool:
+        try:
+            spec = spec_from_folder(folder)
+            spec.validate()
+        except SpecError as e:
+            self._show_load_error(e)
+            return False
+        self.load_error.hide()
+        self.project.set_spec(spec, init=str(folder))
+        return True
+
+    def set_devices(self, info: DeviceInfo) -> None:
+        self.device_label.setText(info.describe())
+
+    # -- showing ------------------------------------------------------------------------------
+    def _show_load_error(self, e: SpecError) -> None:
+        self.load_error.setText("\n".join(f"{k}: {v}" if k != "spec" else v for k, v in e.problems.items()))
+        self.load_error.show()
+
+    def _show_problems(self, problems: dict[str, str]) -> None:
+        for name, w in self.fields.items():
+            msg = problems.get(name, "")
+            w.setStyleSheet(theme.ERROR_STYLE if msg else "")
+            self.errors[name].setText(msg)
+            self.errors[name].setVisible(bool(msg))
+
+    def refresh(self) -> None:
+        """Recompute the breakdown, the savings and the memory estimate for the current spec."""
+        spec = self.project.spec
+        try:
+            spec.validate()
+        except SpecError as e:
+            self._show_problems(e.problems)
+            return
+        task = self.project.state.task
+        labels = max(2, self.project.state.num_labels)
+        a, b = count(spec, task, labels), count_bert(spec, task, labels)
+        s = savings(spec, task, labels)
+        self.chart.set_counts(a, b)
+        distinct = spec.num_hidden_groups * spec.inner_group_num
+        share = (
+            f"applying {distinct} distinct layer{'s' if distinct > 1 else ''} {spec.num_hidden_layers} times "
+            f"(cross-layer sharing) saves <b>{human(s.layer_sharing)}</b>"
+            if s.layer_sharing > 0
+            else "every layer has its own weights, so sharing saves nothing"
+        )
+        self.summary.setText(
+            f"<b>ALBERT: {human(a.total)} parameters</b> ({a.total:,}) for {task}: embedding {human(a.embedding)}, "
+            f"encoder {human(a.encoder)}, head {human(a.head)}.<br>"
+            f"A BERT of the same shape would have {human(b.total)} ({s.ratio:.1f}× as many).<br>"
+            f"The factorized embedding (V·E + E·H = {spec.vocab_size:,}·{spec.embedding_size} + "
+            f"{spec.embedding_size}·{spec.hidden_size} instead of V·H) saves <b>{human(s.factorized_embedding)}</b>; "
+            f"{share}."
+        )
+        self.summary.setToolTip(tip("factorized") + "\n" + tip("sharing"))
+        m = memory_estimate(spec, self.batch_spin.value(), self.length_spin.value(), self.precision_box.currentText(), task, labels)
+        self.memory_label.setText(
+            f"About <b>{human(m.total, 'B')}</b>: weights {human(m.weights, 'B')}, gradients {human(m.gradients, 'B')}, "
+            f"AdamW state {human(m.optimizer, 'B')}, activations {human(m.activations, 'B')}."
+        )

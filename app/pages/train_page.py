@@ -1,0 +1,452 @@
+"""Train page: hyper-parameters, Start/Stop/Resume, live curves, progress and the run's log."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albert_core.param_count import human
+from albert_core.runs import ConfigError, RunConfig, create_run, default_runs_dir, new_run_dir
+
+from .. import theme
+from ..glossary import tip
+from ..project import Project
+from ..training_process import TrainingProcess
+from ..widgets.loss_plot import LivePlots
+from ..workers import DeviceInfo
+
+DEFAULTS = RunConfig()
+
+
+class TrainPage(QWidget):
+    """Starts `python -m albert_core train RUN_DIR --json` and follows its events."""
+
+    run_started = Signal(str)  # run dir
+    run_ended = Signal(str, str)  # run dir, status: finished | stopped | failed
+    status_changed = Signal(str)
+
+    def __init__(self, project: Project, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.project = project
+        self.process = TrainingProcess(self)
+        self.process.event_received.connect(self._on_event_received)
+        self.process.output_received.connect(self._on_output_received)
+        self.process.finished.connect(self._on_run_finished)
+        self.process.failed.connect(self._on_run_failed)
+        self.run_dir: Path | None = None
+        self.status = "idle"  # idle | running | stopping | finished | stopped | failed
+        self.message = ""
+        self.events: list[dict] = []
+        self._gpus: list[dict] = []
+        self._total = 0
+        self._start_step = 0
+        self._last_step: dict | None = None
+        self._started_at = 0.0
+        self._editing = False
+        self._loading = False
+
+        settings_w = self._build_settings()
+        scroll = QScrollArea()
+        scroll.setWidget(settings_w)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        scroll.setMaximumWidth(380)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Start a new run with these settings (Ctrl+Return)")
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop at the next step and save a checkpoint (Esc or Ctrl+.)")
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the last stopped run from its checkpoint")
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m steps")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.eta_label = QLabel("")
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.eta_label)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.plots = LivePlots()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(3000)
+        self.log.setPlaceholderText("The run's messages appear here.")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plots)
+        split.addWidget(self.log)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+
+        right = QVBoxLayout()
+        right.addLayout(buttons)
+        right.addWidget(self.banner)
+        right.addWidget(split, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addLayout(right, 1)
+
+        self._ui_timer = QTimer(self)
+        self._ui_timer.setInterval(250)
+        self._ui_timer.timeout.connect(self._on_ui_timer)
+        project.loaded.connect(self._on_project_loaded)
+        project.training_changed.connect(self._on_training_changed)
+        project.spec_changed.connect(self._update_summary)
+        project.data_changed.connect(self._update_summary)
+        self._on_project_loaded()
+        self._set_state("idle")
+
+    # -- settings form ----------------------------------------------------------------------------
+    def _build_settings(self) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        v.addWidget(self.summary)
+        box = QGroupBox("Hyper-parameters")
+        form = QFormLayout(box)
+        self.lr_spin = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=1.0, singleStep=1e-4)
+        self.batch_spin = QSpinBox(minimum=1, maximum=8192)
+        self.epochs_spin = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1000, singleStep=1)
+        self.max_steps_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="use epochs")
+        self.length_spin = QSpinBox(minimum=8, maximum=8192, singleStep=8)
+        self.warmup_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.95, singleStep=0.05)
+        self.decay_spin = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
+        self.precision_box = QComboBox()
+        self.precision_box.addItems(["auto", "fp32", "bf16", "fp16"])
+        self.device_box = QComboBox()
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.eval_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="each epoch")
+        self.ckpt_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="at the end")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("(date and data file)")
+        rows = [
+            ("Learning rate", self.lr_spin, "Peak learning rate of AdamW"),
+            ("Batch size", self.batch_spin, "Examples per optimisation step"),
+            ("Epochs", self.epochs_spin, "Passes over the training data"),
+            ("Max steps", self.max_steps_spin, "Stop after this many steps (overrides epochs)"),
+            ("Max length", self.length_spin, tip("max_length")),
+            ("Warm-up ratio", self.warmup_spin, tip("warmup_ratio")),
+            ("Weight decay", self.decay_spin, tip("weight_decay")),
+            ("Precision", self.precision_box, tip("precision")),
+            ("Device", self.device_box, "Where to train: every GPU found is listed with its memory"),
+            ("Seed", self.seed_spin, "Same seed, same data and settings: the same run"),
+            ("Evaluate every", self.eval_spin, tip("eval_every")),
+            ("Checkpoint every", self.ckpt_spin, tip("checkpoint_every")),
+            ("Run name", self.name_edit, "A name for the run folder"),
+        ]
+        for label, widget, text in rows:
+            widget.setToolTip(text)
+            lab = QLabel(label)
+            lab.setToolTip(text)
+            form.addRow(lab, widget)
+        for spin in (self.lr_spin, self.epochs_spin, self.warmup_spin, self.decay_spin):
+            spin.valueChanged.connect(self._on_setting_edited)
+        for spin in (self.batch_spin, self.max_steps_spin, self.length_spin, self.eval_spin, self.ckpt_spin):
+            spin.valueChanged.connect(self._on_setting_edited)
+        self.seed_spin.valueChanged.connect(self._on_seed_edited)
+        self.precision_box.currentTextChanged.connect(self._on_setting_edited)
+        v.addWidget(box)
+        v.addStretch(1)
+        self.set_devices(DeviceInfo([], probed=False))
+        return w
+
+    def settings_values(self) -> dict:
+        """The Train page's settings as RunConfig fields."""
+        device, _ = self._device_choice()
+        return {
+            "lr": self.lr_spin.value(),
+            "batch_size": self.batch_spin.value(),
+            "epochs": self.epochs_spin.value(),
+            "max_steps": self.max_steps_spin.value(),
+            "max_length": self.length_spin.value(),
+            "warmup_ratio": self.warmup_spin.value(),
+            "weight_decay": self.decay_spin.value(),
+            "precision": self.precision_box.currentText(),
+            "device": device,
+            "eval_every": self.eval_spin.value(),
+            "checkpoint_every": self.ckpt_spin.value(),
+        }
+
+    def _on_project_loaded(self) -> None:
+        t = {**dataclasses.asdict(DEFAULTS), **self.project.state.training}
+        self._loading = True
+        self.lr_spin.setValue(t["lr"])
+        self.batch_spin.setValue(t["batch_size"])
+        self.epochs_spin.setValue(t["epochs"])
+        self.max_steps_spin.setValue(t["max_steps"])
+        self.length_spin.setValue(t["max_length"])
+        self.warmup_spin.setValue(t["warmup_ratio"])
+        self.decay_spin.setValue(t["weight_decay"])
+        self.precision_box.setCurrentText(t["precision"])
+        self.eval_spin.setValue(t["eval_every"])
+        self.ckpt_spin.setValue(t["checkpoint_every"])
+        self.seed_spin.setValue(self.project.state.seed)
+        self._loading = False
+        self._update_summary()
+
+    def _on_training_changed(self) -> None:
+        if not self._editing:
+            self._on_project_loaded()
+
+    def _on_setting_edited(self, *_) -> None:
+        if not getattr(self, "_loading", False):
+            values = self.settings_values()
+            values.pop("device")
+            self._editing = True
+            try:
+                self.project.update_training(**values)
+            finally:
+                self._editing = False
+
+    def _on_seed_edited(self, value: int) -> None:
+        if not getattr(self, "_loading", False):
+            self.project.update_data(seed=value)
+
+    def _update_summary(self) -> None:
+        s = self.project.state
+        model = f"starting from {Path(s.init).name}" if s.init else (f"the {s.preset} preset" if s.preset else "a custom spec")
+        data = Path(s.train_file).name if s.train_file else "no data file yet (see the Data page)"
+        self.summary.setText(f"<b>{s.task.capitalize()}</b> with {model}, on {data}.")
+        if self.seed_spin.value() != s.seed:
+            self._loading = True
+            self.seed_spin.setValue(s.seed)
+            self._loading = False
+
+    def set_devices(self, info: DeviceInfo) -> None:
+        current = self.device_box.currentData()
+        self._gpus = info.gpus
+        self.device_box.clear()
+        self.device_box.addItem("auto (best available)", ("auto", 1))
+        self.device_box.addItem("CPU", ("cpu", 1))
+        for g in info.gpus:
+            self.device_box.addItem(f"GPU {g['index']}: {g['name']} ({human(g['memory'], 'B')})", (f"cuda:{g['index']}", 1))
+        if len(info.gpus) > 1:
+            self.device_box.addItem(f"all {len(info.gpus)} GPUs (torchrun)", ("cuda", len(info.gpus)))
+        i = self.device_box.findData(current) if current else -1
+        self.device_box.setCurrentIndex(max(i, 0))
+
+    def _device_choice(self) -> tuple[str, int]:
+        data = self.device_box.currentData()
+        return tuple(data) if data else ("auto", 1)
+
+    # -- control ----------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.process.is_running()
+
+    def start(self) -> Path | None:
+        """Create a new run folder from the project and these settings, and train it."""
+        if self.is_running():
+            return None
+        values = self.settings_values()
+        device, gpus = self._device_choice()
+        config = self.project.run_config(self.name_edit.text().strip())
+        config = dataclasses.replace(config, **values)
+        try:
+            if config.train_file and not Path(config.train_file).is_file():
+                raise ConfigError(f"the training file {config.train_file} does not exist; choose one on the Data page")
+            run_dir = create_run(config, new_run_dir(config, default_runs_dir()))
+        except ConfigError as e:
+            self._show_banner(f"Cannot start: {e}", error=True)
+            return None
+        self._begin(run_dir, gpus, resumed=False)
+        return run_dir
+
+    def resume(self, run_dir: str | Path | None = None) -> bool:
+        """Train a stopped or interrupted run again from its last checkpoint."""
+        if self.is_running():
+            return False
+        target = Path(run_dir) if run_dir else self.run_dir
+        if target is None:
+            return False
+        _, gpus = self._device_choice()
+        self._begin(target, gpus, resumed=True)
+        return True
+
+    def stop(self) -> None:
+        if self.is_running():
+            self.process.stop()
+            self._set_state("stopping")
+            self._append_log("Stop requested: the run saves a checkpoint at its next step and ends.")
+
+    def stop_and_wait(self, msecs: int = 15_000) -> None:
+        """Stop and block until the child exits (used when the window closes)."""
+        if not self.is_running():
+            return
+        self.process.stop()
+        if not self.process.wait(msecs):
+            self.process.kill()
+            self.process.wait(5000)
+
+    def _begin(self, run_dir: Path, gpus: int, resumed: bool) -> None:
+        self.run_dir = Path(run_dir)
+        self.events = []
+        self._last_step = None
+        self._total = 0
+        self._start_step = 0
+        self._started_at = time.monotonic()
+        self.plots.clear()
+        if resumed:  # show the curve so far, then follow the new events
+            from albert_core.events import read_events
+
+            self.plots.add_events(ev for ev in read_events(self.run_dir / "events.jsonl") if ev["event"] in ("step", "eval"))
+        self.log.clear()
+        self.progress.setTextVisible(True)
+        self.progress.setRange(0, 0)  # busy until the started event says how many steps
+        self.banner.hide()
+        self._append_log(f"{'Resuming' if resumed else 'Starting'} {self.run_dir}")
+        self._set_state("running")
+        self.process.start(self.run_dir, gpus)
+        self._ui_timer.start()
+        self.run_started.emit(str(self.run_dir))
+
+    # -- events -----------------------------------------------------------------------------------
+    def _on_event_received(self, ev: dict) -> None:
+        self.events.append(ev)
+        kind = ev["event"]
+        if kind in ("step", "eval"):
+            self.plots.add_event(ev)
+        if kind == "step":
+            self._last_step = ev
+        elif kind == "started":
+            self._total = int(ev.get("total_steps") or 0)
+            self._start_step = int(ev.get("start_step") or 0)
+            self.progress.setRange(0, max(self._total, 1))
+            self.progress.setValue(self._start_step)
+            self._append_log(
+                f"Training on {ev.get('device')} ({ev.get('precision')}): {human(ev.get('params', 0))} parameters, "
+                f"{ev.get('train_examples', 0):,} training and {ev.get('eval_examples', 0):,} validation examples, "
+                f"{self._total:,} steps" + (f", resuming at step {self._start_step}" if self._start_step else "")
+            )
+        elif kind == "eval":
+            metrics = ", ".join(f"{k} {v:.4g}" for k, v in (ev.get("metrics") or {}).items() if isinstance(v, (int, float)))
+            self._append_log(f"step {ev.get('step')}: validation {metrics}")
+        elif kind == "checkpoint":
+            self._append_log(f"step {ev.get('step')}: checkpoint saved")
+        elif kind == "log":
+            self._append_log(ev.get("message", ""))
+        elif kind == "finished":
+            self.progress.setValue(self.progress.maximum())
+
+    def _on_output_received(self, line: str) -> None:
+        self._append_log(line)
+
+    def _on_ui_timer(self) -> None:
+        ev = self._last_step
+        if ev is None:
+            return
+        step = int(ev.get("step", 0))
+        self.progress.setValue(min(step, self.progress.maximum()))
+        elapsed = float(ev.get("elapsed") or 0)
+        done = step - self._start_step
+        if elapsed > 0 and done > 0:
+            rate = done / elapsed
+            left = max(self._total - step, 0) / rate
+            self.eta_label.setText(f"{rate:.1f} steps/s · {_duration(left)} left")
+
+    def _on_run_finished(self, status: str) -> None:
+        self._ui_timer.stop()
+        self._on_ui_timer()
+        self.plots.redraw()
+        terminal = next((e for e in reversed(self.events) if e["event"] == status), {})
+        if status == "finished":
+            metrics = ", ".join(
+                f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
+            )
+            self.progress.setValue(self.progress.maximum())
+            self._show_banner(
+                f"Finished{': ' + metrics if metrics else ''}. The model is in {terminal.get('model_dir', self.run_dir)}; "
+                "try it on the Playground page."
+            )
+        else:
+            self._show_banner(f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint.")
+        self._set_state(status)
+        self._append_log(f"Run {status}.")
+        self.run_ended.emit(str(self.run_dir), status)
+
+    def _on_run_failed(self, message: str) -> None:
+        self._ui_timer.stop()
+        self.plots.redraw()
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        self.message = message
+        self._show_banner(f"The run failed. {message}", error=True)
+        self._set_state("failed")
+        self._append_log(f"Run failed: {message}")
+        self.run_ended.emit(str(self.run_dir), "failed")
+
+    # -- showing ----------------------------------------------------------------------------------
+    def _set_state(self, status: str) -> None:
+        self.status = status
+        running = status in ("running", "stopping")
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(status == "running")
+        resumable = not running and self.run_dir is not None and status in ("stopped", "failed")
+        self.resume_button.setEnabled(resumable)
+        if status == "idle":
+            self.eta_label.setText("")
+        texts = {
+            "idle": "Ready to train",
+            "running": "Training…",
+            "stopping": "Stopping: saving a checkpoint…",
+            "finished": "Run finished",
+            "stopped": "Run stopped",
+            "failed": "Run failed",
+        }
+        self.status_changed.emit(texts.get(status, status))
+
+    def _show_banner(self, text: str, error: bool = False) -> None:
+        self.banner.setText(text)
+        self.banner.setStyleSheet(theme.ERROR_TEXT if error else "")
+        self.banner.show()
+
+    def _append_log(self, line: str) -> None:
+        self.log.appendPlainText(line)
+
+    def _on_start_clicked(self) -> None:
+        self.start()
+
+    def _on_stop_clicked(self) -> None:
+        self.stop()
+
+    def _on_resume_clicked(self) -> None:
+        self.resume()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"

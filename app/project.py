@@ -1,0 +1,138 @@
+"""The project the window is working on: model spec, task, data files and training settings.
+
+One `Project` object is shared by every page. Pages change it through its setters and react
+to its signals, so no page reaches into another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from albert_core.runs import RunConfig
+from albert_core.spec import ModelSpec, preset
+
+from .settings import SAMPLE_DATA
+
+
+@dataclass
+class ProjectState:
+    """What a project file holds (JSON)."""
+
+    task: str = "classification"
+    preset: str = "tiny"  # "" once a field differs from the preset
+    spec: dict = field(default_factory=lambda: preset("tiny").to_dict())
+    init: str = ""  # an existing ALBERT folder to start from instead of random weights
+    train_file: str = ""
+    eval_file: str = ""
+    columns: dict = field(default_factory=dict)
+    val_fraction: float = 0.1
+    seed: int = 42
+    num_labels: int = 2
+    training: dict = field(default_factory=dict)  # Train page settings (lr, batch_size, ...)
+
+
+def sample_state() -> ProjectState:
+    """The built-in sample: sentiment sentences and the tiny preset, trainable in about a minute."""
+    return ProjectState(
+        train_file=str(SAMPLE_DATA) if SAMPLE_DATA.exists() else "",
+        training={"epochs": 3.0, "batch_size": 16, "lr": 2e-3, "max_length": 64, "eval_every": 0, "log_every": 2},
+    )
+
+
+class Project(QObject):
+    """Observable project state."""
+
+    spec_changed = Signal()
+    data_changed = Signal()  # task, files, columns, split
+    training_changed = Signal()
+    loaded = Signal()  # a whole new project replaced the old one
+
+    def __init__(self, state: ProjectState | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.state = state or sample_state()
+        self.path: str = ""
+
+    # -- spec ---------------------------------------------------------------------------------
+    @property
+    def spec(self) -> ModelSpec:
+        return ModelSpec(**self.state.spec)
+
+    def set_spec(self, spec: ModelSpec, preset_name: str = "", init: str = "") -> None:
+        self.state.spec = spec.to_dict()
+        self.state.preset = preset_name
+        self.state.init = init
+        self.spec_changed.emit()
+
+    # -- data ---------------------------------------------------------------------------------
+    def update_data(self, **changes: Any) -> None:
+        """Change any of task, train_file, eval_file, columns, val_fraction, seed, num_labels."""
+        changed = False
+        for key, value in changes.items():
+            if getattr(self.state, key) != value:
+                setattr(self.state, key, value)
+                changed = True
+        if changed:
+            self.data_changed.emit()
+
+    def update_training(self, **changes: Any) -> None:
+        self.state.training.update(changes)
+        self.training_changed.emit()
+
+    # -- files --------------------------------------------------------------------------------
+    def load(self, path: str | Path) -> None:
+        """Replace the project with a project file; ValueError with a readable message if bad."""
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path}: cannot be read as a project file ({e})") from None
+        names = {f.name for f in dataclasses.fields(ProjectState)}
+        if not isinstance(d, dict) or not set(d) <= names:
+            raise ValueError(f"{path}: not an ALBERT Studio project file")
+        self.state = ProjectState(**d)
+        self.path = str(path)
+        self.loaded.emit()
+
+    def reset_to_sample(self) -> None:
+        self.state = sample_state()
+        self.path = ""
+        self.loaded.emit()
+
+    def save(self, path: str | Path) -> None:
+        from albert_core.runs import atomic_write_json
+
+        atomic_write_json(path, dataclasses.asdict(self.state))
+        self.path = str(path)
+
+    # -- runs ---------------------------------------------------------------------------------
+    def run_config(self, name: str = "") -> RunConfig:
+        """The RunConfig for training this project now."""
+        s = self.state
+        model: dict[str, Any]
+        if s.init:
+            model = {"preset": "", "spec": None, "init": s.init}
+        elif s.preset:
+            model = {"preset": s.preset, "spec": None, "init": ""}
+        else:
+            model = {"preset": "", "spec": dict(s.spec), "init": ""}
+        known = {f.name for f in dataclasses.fields(RunConfig)}
+        fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed"}
+        fixed |= set(model)
+        training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
+        return RunConfig(
+            task=s.task,
+            train_file=s.train_file,
+            eval_file=s.eval_file,
+            name=name,
+            columns={k: v for k, v in s.columns.items() if v},
+            val_fraction=s.val_fraction,
+            seed=s.seed,
+            **model,
+            **training,
+        )

@@ -1,0 +1,1 @@
+"""Reusable widgets: plots, table models, problem lists, prediction views."""

@@ -1,0 +1,197 @@
+"""Live training curves. Events append to numpy buffers; a timer redraws at most every 80 ms.
+
+Four panels: loss (raw, smoothed, eval), the task metric, the learning rate, and throughput.
+Each curve uses peak downsampling and clip-to-view so a 100,000-point curve stays smooth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from .. import theme
+
+REDRAW_MS = 80
+EMA = 0.95  # weight of the past in the smoothed loss
+
+
+class SeriesBuffer:
+    """A growable (x, y) buffer; appending is amortised O(1)."""
+
+    def __init__(self, capacity: int = 1024):
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self.n = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.n == len(self._x):
+            self._x = np.resize(self._x, 2 * self.n)
+            self._y = np.resize(self._y, 2 * self.n)
+        self._x[self.n] = x
+        self._y[self.n] = y
+        self.n += 1
+
+    def extend(self, xs, ys) -> None:
+        xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+        need = self.n + len(xs)
+        if need > len(self._x):
+            cap = max(need, 2 * len(self._x))
+            self._x = np.resize(self._x, cap)
+            self._y = np.resize(self._y, cap)
+        self._x[self.n : need] = xs
+        self._y[self.n : need] = ys
+        self.n = need
+
+    def clear(self) -> None:
+        self.n = 0
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.n]
+
+    def last(self) -> float | None:
+        return float(self._y[self.n - 1]) if self.n else None
+
+
+class _Panel(pg.PlotWidget):
+    """One live panel. No grid: grid lines cost more to paint than the curves themselves
+    (about 10 ms a panel per frame on a software-rendered window)."""
+
+    x_grid = False
+    y_grid = False
+
+    def __init__(self, title: str, y_label: str = ""):
+        super().__init__()
+        self.setTitle(title, size="10pt")
+        item = self.getPlotItem()
+        item.setLabel("bottom", "step")
+        if y_label:
+            item.setLabel("left", y_label)
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.setMinimumHeight(140)
+        theme.watcher().register(self)
+
+    def curve(self, name: str, color: str, width: float = 1.0, symbol: str | None = None):
+        pen = pg.mkPen(color, width=width)
+        kwargs = {"symbol": symbol, "symbolSize": 6, "symbolBrush": color, "symbolPen": None} if symbol else {}
+        c = self.plot([], [], pen=pen, name=name, **kwargs)
+        c.setDownsampling(auto=True, method="peak")
+        c.setClipToView(True)
+        c.setSkipFiniteCheck(True)
+        return c
+
+
+class LivePlots(QWidget):
+    """Follows a run's events; call `add_event` per event and let the timer draw."""
+
+    def __init__(self, parent: QWidget | None = None, live: bool = True):
+        super().__init__(parent)
+        self.loss_panel = _Panel("Loss", "loss")
+        self.metric_panel = _Panel("Validation metric")
+        self.lr_panel = _Panel("Learning rate")
+        self.speed_panel = _Panel("Throughput", "samples/s")
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.loss_panel, 0, 0, 1, 2)
+        layout.addWidget(self.metric_panel, 1, 0)
+        layout.addWidget(self.lr_panel, 1, 1)
+        layout.addWidget(self.speed_panel, 2, 0, 1, 2)
+        layout.setRowStretch(0, 3)
+        layout.setRowStretch(1, 2)
+        layout.setRowStretch(2, 2)
+
+        self.loss = SeriesBuffer()
+        self.smooth = SeriesBuffer()
+        self.eval_loss = SeriesBuffer()
+        self.lr = SeriesBuffer()
+        self.speed = SeriesBuffer()
+        self.metrics: dict[str, SeriesBuffer] = {}
+        self._ema: float | None = None
+        self._steps_seen = 0
+
+        self._loss_curve = self.loss_panel.curve("train", theme.COLORS["raw"])
+        self._smooth_curve = self.loss_panel.curve("train (smoothed)", theme.COLORS["smooth"], 2)
+        self._eval_curve = self.loss_panel.curve("validation", theme.COLORS["eval"], 2, symbol="o")
+        self._lr_curve = self.lr_panel.curve("lr", theme.COLORS["lr"], 2)
+        self._speed_curve = self.speed_panel.curve("samples/s", theme.COLORS["speed"], 1.5)
+        self._metric_curves: dict[str, pg.PlotDataItem] = {}
+        self._dirty = False
+        self.redraws = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._on_redraw_timer)
+        if live:
+            self._timer.start()
+
+    # -- data ---------------------------------------------------------------------------------
+    def clear(self) -> None:
+        for b in (self.loss, self.smooth, self.eval_loss, self.lr, self.speed, *self.metrics.values()):
+            b.clear()
+        self._ema = None
+        self._steps_seen = 0
+        self._dirty = True
+        self.redraw()
+
+    def add_event(self, ev: dict) -> None:
+        """Buffer one event (cheap; nothing is drawn here)."""
+        kind = ev.get("event")
+        if kind == "step":
+            step = float(ev.get("step", 0))
+            loss = float(ev.get("loss", np.nan))
+            self.loss.append(step, loss)
+            if np.isfinite(loss):
+                # Debiased EMA (as in Adam): starts at the first loss instead of at 0.
+                self._steps_seen += 1
+                self._ema = EMA * (self._ema or 0.0) + (1 - EMA) * loss
+                self.smooth.append(step, self._ema / (1 - EMA**self._steps_seen))
+            self.lr.append(step, float(ev.get("lr", np.nan)))
+            self.speed.append(step, float(ev.get("samples_per_s", np.nan)))
+            self._dirty = True
+        elif kind == "eval":
+            step = float(ev.get("step", 0))
+            for name, value in (ev.get("metrics") or {}).items():
+                if not isinstance(value, (int, float)):
+                    continue
+                if name == "loss":
+                    self.eval_loss.append(step, float(value))
+                else:
+                    self.metrics.setdefault(name, SeriesBuffer(64)).append(step, float(value))
+            self._dirty = True
+
+    def add_events(self, events) -> None:
+        for ev in events:
+            self.add_event(ev)
+        self.redraw()
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _on_redraw_timer(self) -> None:
+        if self._dirty:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """One setData per curve."""
+        self._dirty = False
+        self.redraws += 1
+        self._loss_curve.setData(self.loss.x, self.loss.y)
+        self._smooth_curve.setData(self.smooth.x, self.smooth.y)
+        self._eval_curve.setData(self.eval_loss.x, self.eval_loss.y)
+        self._lr_curve.setData(self.lr.x, self.lr.y)
+        self._speed_curve.setData(self.speed.x, self.speed.y)
+        palette = [theme.COLORS["metric"], theme.COLORS["eval"], theme.COLORS["lr"], theme.COLORS["speed"]]
+        for i, (name, buf) in enumerate(sorted(self.metrics.items())):
+            curve = self._metric_curves.get(name)
+            if curve is None:
+                curve = self.metric_panel.curve(name, palette[i % len(palette)], 2, symbol="o")
+                self._metric_curves[name] = curve
+            curve.setData(buf.x, buf.y)
+
+    def stop_timer(self) -> None:
+        self._timer.stop()

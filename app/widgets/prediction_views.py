@@ -1,0 +1,241 @@
+"""What the playground shows for each task: inputs to type into and the prediction.
+
+Every view has the same small interface, so a task adds a view without touching the page:
+`inputs()` → (text, context), `inputs_edited` signal, `show_result(dict)`, `clear_result()`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+ENTITY_COLORS = ["#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5"]
+
+
+class PredictionView(QWidget):
+    inputs_edited = Signal()
+    task = ""
+
+    def inputs(self) -> tuple[str, str | None]:
+        raise NotImplementedError
+
+    def show_result(self, result: dict) -> None:
+        raise NotImplementedError
+
+    def clear_result(self) -> None:
+        pass
+
+    def set_text(self, text: str, context: str | None = None) -> None:
+        raise NotImplementedError
+
+
+class ClassificationView(PredictionView):
+    """A text box (and an optional second text) and one probability bar per label."""
+
+    task = "classification"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setPlaceholderText("Type a sentence…")
+        self.text_edit.setMaximumHeight(110)
+        self.pair_edit = QLineEdit()
+        self.pair_edit.setPlaceholderText("Second text (only for models trained on text pairs)")
+        self.text_edit.textChanged.connect(self.inputs_edited)
+        self.pair_edit.textChanged.connect(self.inputs_edited)
+        self.label = QLabel()
+        font = self.label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.label.setFont(font)
+        self.bars_widget = QWidget()
+        self.bars = QGridLayout(self.bars_widget)
+        self.bars.setColumnStretch(1, 1)
+        self._bars: dict[str, QProgressBar] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text_edit)
+        layout.addWidget(self.pair_edit)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bars_widget)
+        layout.addStretch(1)
+        self.scores: dict[str, float] = {}
+
+    def inputs(self) -> tuple[str, str | None]:
+        return self.text_edit.toPlainText(), (self.pair_edit.text() or None)
+
+    def set_text(self, text: str, context: str | None = None) -> None:
+        self.text_edit.setPlainText(text)
+        self.pair_edit.setText(context or "")
+
+    def show_result(self, result: dict) -> None:
+        scores = result.get("scores") or {}
+        self.scores = dict(scores)
+        self.label.setText(str(result.get("label", "")))
+        if set(scores) != set(self._bars):
+            while self.bars.count():
+                item = self.bars.takeAt(0)
+                if item.widget():
+                    item.widget().deleteLater()
+            self._bars = {}
+            for row, name in enumerate(scores):
+                bar = QProgressBar()
+                bar.setRange(0, 1000)
+                bar.setTextVisible(True)
+                self.bars.addWidget(QLabel(str(name)), row, 0)
+                self.bars.addWidget(bar, row, 1)
+                self._bars[name] = bar
+        for name, p in scores.items():
+            bar = self._bars[name]
+            bar.setValue(int(round(p * 1000)))
+            bar.setFormat(f"{p:.1%}")
+
+    def clear_result(self) -> None:
+        self.label.setText("")
+        for bar in self._bars.values():
+            bar.setValue(0)
+            bar.setFormat("")
+
+
+def _highlight(edit: QTextEdit, spans: list[tuple[int, int, str, str]]) -> None:
+    """Colour character spans (start, end, colour, tooltip) of a text edit without editing its text."""
+    selections = []
+    n = len(edit.toPlainText())
+    for start, end, color, tooltip in spans:
+        if not (0 <= start < end <= n):
+            continue
+        sel = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(edit.document())
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(color))
+        fmt.setForeground(QColor("#000000"))
+        fmt.setToolTip(tooltip)
+        sel.cursor = cursor
+        sel.format = fmt
+        selections.append(sel)
+    edit.setExtraSelections(selections)
+
+
+class QAView(PredictionView):
+    """A question and a context; the best answer is highlighted in the context."""
+
+    task = "qa"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.question_edit = QLineEdit()
+        self.question_edit.setPlaceholderText("Question")
+        self.context_edit = QTextEdit()
+        self.context_edit.setAcceptRichText(False)
+        self.context_edit.setPlaceholderText("Paste the passage that holds the answer…")
+        self.question_edit.textChanged.connect(self.inputs_edited)
+        self.context_edit.textChanged.connect(self._on_context_changed)
+        self.answer = QLabel()
+        self.answer.setWordWrap(True)
+        self.answer.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.question_edit)
+        layout.addWidget(self.context_edit, 1)
+        layout.addWidget(self.answer)
+        self.result: dict = {}
+
+    def _on_context_changed(self) -> None:
+        self.context_edit.setExtraSelections([])
+        self.inputs_edited.emit()
+
+    def inputs(self) -> tuple[str, str | None]:
+        return self.question_edit.text(), self.context_edit.toPlainText()
+
+    def set_text(self, text: str, context: str | None = None) -> None:
+        self.question_edit.setText(text)
+        self.context_edit.setPlainText(context or "")
+
+    def show_result(self, result: dict) -> None:
+        self.result = result
+        answers = result.get("answers") or []
+        if result.get("no_answer") or not answers:
+            self.answer.setText("<i>No answer in this passage.</i>")
+            _highlight(self.context_edit, [])
+            return
+        best = answers[0]
+        others = ", ".join(f"{html.escape(a['text'])} ({a.get('score', 0):.2f})" for a in answers[1:4])
+        self.answer.setText(
+            f"<b>{html.escape(best['text'])}</b> (score {best.get('score', 0):.2f})"
+            + (f"<br><small>also: {others}</small>" if others else "")
+        )
+        _highlight(self.context_edit, [(best["start"], best["end"], ENTITY_COLORS[0], "answer")])
+
+    def clear_result(self) -> None:
+        self.answer.setText("")
+        _highlight(self.context_edit, [])
+
+
+class NERView(PredictionView):
+    """A text box whose entities are highlighted, one colour per type, with a legend."""
+
+    task = "ner"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text_edit = QTextEdit()
+        self.text_edit.setAcceptRichText(False)
+        self.text_edit.setPlaceholderText("Type a sentence with names, places, organisations…")
+        self.text_edit.textChanged.connect(self._on_text_changed)
+        self.entities_label = QLabel()
+        self.entities_label.setWordWrap(True)
+        self.entities_label.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text_edit, 1)
+        layout.addWidget(self.entities_label)
+        self._colors: dict[str, str] = {}
+        self.result: dict = {}
+
+    def _on_text_changed(self) -> None:
+        self.text_edit.setExtraSelections([])
+        self.inputs_edited.emit()
+
+    def inputs(self) -> tuple[str, str | None]:
+        return self.text_edit.toPlainText(), None
+
+    def set_text(self, text: str, context: str | None = None) -> None:
+        self.text_edit.setPlainText(text)
+
+    def _color(self, kind: str) -> str:
+        if kind not in self._colors:
+            self._colors[kind] = ENTITY_COLORS[len(self._colors) % len(ENTITY_COLORS)]
+        return self._colors[kind]
+
+    def show_result(self, result: dict) -> None:
+        self.result = result
+        ents = result.get("entities") or []
+        spans = [(e["start"], e["end"], self._color(e["type"]), f"{e['type']} ({e.get('score', 0):.2f})") for e in ents]
+        _highlight(self.text_edit, spans)
+        if not ents:
+            self.entities_label.setText("<i>No entities found.</i>")
+            return
+        parts = [
+            f"<span style='background:{self._color(e['type'])};color:#000'>&nbsp;{html.escape(e['text'])}&nbsp;</span> "
+            f"{html.escape(e['type'])}"
+            for e in ents
+        ]
+        self.entities_label.setText(" · ".join(parts))
+
+    def clear_result(self) -> None:
+        self.entities_label.setText("")
+        _highlight(self.text_edit, [])
+
+
+VIEWS: dict[str, type[PredictionView]] = {"classification": ClassificationView, "qa": QAView, "ner": NERView}

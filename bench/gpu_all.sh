@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Every GPU measurement in one visit (about 8 minutes at most), each part time-boxed; every part
+# writes its own JSON under $OUT as it finishes, and all.json gathers them at the end.
+#
+#   OUT=/tmp/gpu bash bench/gpu_all.sh            # on the GPU machine, from the repository root
+#   OUT=/tmp/cpu bash bench/gpu_all.sh --dry-run  # tiny sizes, to check the script on a CPU
+#
+# Parts: env (nvidia-smi, versions) · pytest tests/core/test_fast_paths.py · eager vs CUDA-graph
+# loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
+# ours eager, ours graphs) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile).
+set -u
+OUT="${OUT:-$PWD/bench-out}"
+PY="${PYTHON:-python3}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+mkdir -p "$OUT"
+DRY=0
+PARTS="${PARTS:-tests,compare,base,large}"  # a subset to run, e.g. PARTS=base,large
+want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
+[ "${1:-}" = "--dry-run" ] && DRY=1
+
+if [ $DRY = 1 ]; then
+  BASE="--preset tiny --batch-size 8 --steps 4 --warmup 2"
+  LARGE="--preset tiny --fixed-length 64 --batch-size 4 --steps 2 --warmup 1"
+  CMP=4
+  T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120
+else
+  BASE="--preset base --batch-size 32 --steps 100 --warmup 30"
+  LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
+  CMP=100
+  T_TEST=110 T_CMP=90 T_BASE=150 T_LARGE=170
+fi
+
+part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
+  local name=$1 secs=$2
+  shift 2
+  local t0=$(date +%s)
+  echo "== $name (at most ${secs}s)"
+  timeout -k 10 "$secs" "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  echo "{\"part\": \"$name\", \"rc\": $rc, \"seconds\": $(( $(date +%s) - t0 ))}" >"$OUT/$name.status.json"
+  echo "   rc=$rc in $(( $(date +%s) - t0 ))s"
+  tail -3 "$OUT/$name.log"
+}
+
+{
+  nvidia-smi 2>&1 || echo "no nvidia-smi"
+  "$PY" -c "import torch, transformers, sys; print(sys.version); print('torch', torch.__version__, 'cuda', torch.version.cuda, 'gpu', torch.cuda.get_device_name() if torch.cuda.is_available() else None); print('transformers', transformers.__version__)"
+  nproc
+} >"$OUT/env.txt" 2>&1
+cat "$OUT/env.txt" | tail -4
+
+want tests && part fast_paths_tests "$T_TEST" "$PY" -m pytest -q -x tests/core/test_fast_paths.py -p no:cacheprovider
+want compare && part compare_graphs "$T_CMP" "$PY" bench/throughput.py --preset $([ $DRY = 1 ] && echo tiny || echo base) \
+  --batch-size 32 --compare-graphs "$CMP" --out "$OUT/compare_graphs.json"
+want base && part throughput_base "$T_BASE" "$PY" bench/throughput.py $BASE \
+  --variants hf_defaults,hf_tuned,eager,graphs --out "$OUT/throughput_base.json"
+want large && part throughput_large384 "$T_LARGE" "$PY" bench/throughput.py $LARGE \
+  --variants eager,graphs,compile --out "$OUT/throughput_large384.json"
+
+"$PY" - "$OUT" <<'EOF'
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+allj = {"env": (out / "env.txt").read_text(errors="replace")}
+for p in sorted(out.glob("*.json")):
+    if p.name != "all.json":
+        try:
+            allj[p.stem] = json.loads(p.read_text())
+        except ValueError as e:
+            allj[p.stem] = {"unreadable": str(e)}
+(out / "all.json").write_text(json.dumps(allj, indent=2))
+for k in ("throughput_base", "throughput_large384"):
+    r = allj.get(k, {})
+    for v, d in r.get("results", {}).items():
+        print(k, v, {x: d.get(x) for x in ("samples_per_s", "tokens_per_s", "ms_per_step", "fraction_of_peak", "error", "skipped")})
+    print(k, "ratios", r.get("ratios"))
+c = allj.get("compare_graphs", {}).get("compare_graphs", {})
+print("compare_graphs", {x: c.get(x) for x in ("steps", "max_rel_diff", "mean_rel_diff", "ok", "skipped")})
+EOF
+echo "all JSON in $OUT/all.json"

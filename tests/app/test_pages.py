@@ -1,0 +1,145 @@
+"""Every page builds; the Model page's numbers equal albert_core's; the Data page shows problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from albert_core.param_count import count, count_bert, savings
+from albert_core.spec import PRESETS
+
+from app.main_window import PAGES
+from app.platform_check import PACKAGES, platform_problem
+
+
+def test_every_page_builds_and_opens_on_the_sample(window, qtbot):
+    for name in PAGES:
+        window.show_page(name)
+        assert window.stack.currentWidget() is window.pages[name]
+    assert window.project.state.preset == "tiny"
+    assert Path(window.project.state.train_file).name == "sentiment.csv"
+    preview = window.data_page.preview
+    assert preview is not None and preview.usable > 100 and not preview.fatal
+    assert set(preview.label_counts) == {"positive", "negative"}
+
+
+def test_spec_edit_updates_breakdown_with_albert_core_numbers(window, qtbot):
+    page = window.model_page
+    page.set_field("hidden_size", 256)
+    page.set_field("num_hidden_layers", 6)
+    spec = window.project.spec
+    assert spec.hidden_size == 256 and spec.num_hidden_layers == 6
+    assert window.project.state.preset == ""  # no longer the preset
+    a, b = count(spec, "classification", 2), count_bert(spec, "classification", 2)
+    albert, bert = page.chart.values()
+    assert albert == [a.embedding, a.encoder, a.head, a.total]
+    assert bert == [b.embedding, b.encoder, b.head, b.total]
+    s = savings(spec, "classification", 2)
+    text = page.summary.text()
+    assert f"{a.total:,}" in text
+    assert "factorized embedding" in text and "sharing" in text
+    assert s.layer_sharing > 0
+
+
+def test_preset_choice_fills_every_field(window):
+    page = window.model_page
+    page.preset_box.setCurrentText("base")
+    assert window.project.spec == PRESETS["base"].spec
+    assert page.fields["hidden_size"].value() == 768
+    assert "GiB" in page.memory_label.text() or "MiB" in page.memory_label.text()
+
+
+def test_invalid_spec_is_flagged_at_the_field(window):
+    page = window.model_page
+    before = window.project.spec
+    page.set_field("num_attention_heads", 5)  # 128 does not divide into 5 heads
+    err = page.errors["num_attention_heads"]
+    assert not err.isHidden() and "divide" in err.text()
+    assert "d62728" in page.fields["num_attention_heads"].styleSheet()
+    assert window.project.spec == before  # the project keeps the last valid spec
+    page.set_field("num_attention_heads", 4)
+    assert err.isHidden() and page.fields["num_attention_heads"].styleSheet() == ""
+
+
+def test_open_albert_folder_reads_its_config(window, tmp_path):
+    import json
+
+    folder = tmp_path / "albert"
+    folder.mkdir()
+    (folder / "config.json").write_text(
+        json.dumps({"model_type": "albert", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 500})
+    )
+    assert window.model_page.open_folder(str(folder))
+    assert window.project.state.init == str(folder)
+    assert window.project.spec.hidden_size == 64
+    assert not window.model_page.open_folder(str(tmp_path))  # no config.json
+    assert "config.json" in window.model_page.load_error.text()
+
+
+def test_data_problems_show_file_and_line_and_select_the_row(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "text,label\n"
+        "a fine film,pos\n"
+        "a dull film,neg\n"
+        "no label here,\n"
+        "too,many,fields,here\n"
+        "a lovely film,pos\n"
+        "another dull one,neg\n",
+        encoding="utf-8",
+    )
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(bad))
+    texts = page.problems.texts()
+    assert any(t.startswith("bad.csv:4:") and "label" in t for t in texts), texts
+    assert any(t.startswith("bad.csv:5:") and "fields" in t for t in texts), texts
+    row = next(i for i, p in enumerate(page.problems.problems()) if p.line == 4)
+    page.problems.select_row(row)
+    selected = page.table.selectionModel().selectedRows()
+    assert [page.table_model.headerData(i.row(), 2) for i in selected] == ["4"]
+    assert page.label_chart.counts == {"neg": 2, "pos": 2}
+    assert window.project.state.train_file == str(bad)
+
+
+def test_unreadable_file_is_reported_not_raised(window, qtbot, tmp_path):
+    page = window.data_page
+    missing = tmp_path / "nope.csv"
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000) as blocker:
+        page.open_file(str(missing))
+    assert blocker.args[0].fatal
+    assert "nope.csv" in page.problems.texts()[0]
+
+
+def test_preview_handles_100k_rows(window, qtbot, tmp_path):
+    big = tmp_path / "big.tsv"
+    big.write_text("sentence\tlabel\n" + "".join(f"row number {i} is fine\t{i % 3}\n" for i in range(100_000)))
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=60_000):
+        page.open_file(str(big))
+    assert page.table_model.rowCount() == 100_000
+    page.table.scrollToBottom()
+    assert page.table_model.data(page.table_model.index(99_999, 0)) == "row number 99999 is fine"
+    assert page.label_chart.counts == {"0": 33_334, "1": 33_333, "2": 33_333}
+
+
+def test_settings_remember_page_and_project(window, qtbot, tmp_path):
+    from app.main_window import MainWindow
+
+    project_file = tmp_path / "p.albert.json"
+    window.project.save(project_file)
+    window.open_project(str(project_file))
+    window.show_page("Runs")
+    window.close()
+    again = MainWindow(probe_devices=False)
+    qtbot.addWidget(again)
+    assert again.current_page() == "Runs"
+    assert again.project.path == str(project_file)
+    qtbot.waitUntil(lambda: not again.data_page.is_busy(), timeout=20_000)
+
+
+def test_platform_check_names_the_debian_packages():
+    msg = platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: None)
+    assert PACKAGES in msg and "QT_QPA_PLATFORM=offscreen" in msg
+    assert platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: "lib.so") == ""
+    assert platform_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", find=lambda name: None) == ""
+    assert "DISPLAY" in platform_problem({}, "linux")

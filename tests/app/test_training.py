@@ -1,0 +1,102 @@
+"""Real training runs started from the Train page (a tiny model, a few steps)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from albert_core.events import read_events
+from albert_core.runs import summarize
+
+RUN_TIMEOUT = 180_000  # ms; the child imports torch and trains a tokenizer first
+
+
+def test_run_streams_into_plots_finishes_and_playground_predicts(window, tiny_project, qtbot):
+    page = window.train_page
+    page.max_steps_spin.setValue(12)
+    page.eval_spin.setValue(6)
+    window.show_page("Train")
+    with qtbot.waitSignal(page.run_ended, timeout=RUN_TIMEOUT) as ended:
+        run_dir = page.start()
+        assert run_dir is not None and page.is_running()
+        assert not page.start_button.isEnabled()
+    assert ended.args == [str(run_dir), "finished"], page.log.toPlainText()[-2000:]
+    assert page.status == "finished"
+    steps = [e for e in page.events if e["event"] == "step"]
+    assert steps and steps[-1]["step"] == 12
+    assert page.plots.loss.n == len(steps)  # every step event reached the plot buffers
+    assert list(page.plots.loss.x) == [float(e["step"]) for e in steps]
+    assert page.plots.eval_loss.n >= 2 and "accuracy" in page.plots.metrics
+    assert page.plots.redraws >= 1
+    assert page.progress.value() == page.progress.maximum() == 12
+    assert summarize(run_dir).status == "finished"
+    assert page.start_button.isEnabled() and "Finished" in page.banner.text()
+
+    # the Runs page lists it and shows its curves from events.jsonl
+    runs = window.runs_page
+    runs.refresh_now()
+    assert runs.select_run(str(run_dir))
+    qtbot.waitUntil(lambda: runs.plots.loss.n == len(steps), timeout=10_000)
+    assert runs.play_button.isEnabled()
+
+    # the playground loads the finished run and answers as text is typed
+    play = window.playground_page
+    runs.play_button.click()
+    assert window.current_page() == "Playground"
+    qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=120_000)
+    assert play.model_path == str(run_dir)
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        play.set_text("the film was wonderful and the cast wonderful")
+    result = got.args[0]
+    assert set(result["scores"]) == {"neg", "pos"}
+    assert abs(sum(result["scores"].values()) - 1) < 1e-4
+    assert result["label"] in ("neg", "pos") and result["latency_ms"] > 0
+    assert "ms" in play.latency.text()
+
+
+def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qtbot):
+    page = window.train_page
+    page.max_steps_spin.setValue(100_000)
+    run_dir = page.start()
+    qtbot.waitUntil(lambda: any(e["event"] == "step" for e in page.events), timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(page.run_ended, timeout=60_000) as ended:
+        page.stop()
+        assert page.status == "stopping"
+    assert ended.args[1] == "stopped", page.log.toPlainText()[-2000:]
+    assert not (Path(run_dir) / "STOP").exists()
+    assert summarize(run_dir).status == "stopped"
+    stopped_at = next(e for e in page.events if e["event"] == "stopped")["step"]
+    assert page.resume_button.isEnabled()
+
+    page.resume_button.click()
+    qtbot.waitUntil(lambda: any(e["event"] == "started" for e in page.events), timeout=RUN_TIMEOUT)
+    started = next(e for e in page.events if e["event"] == "started")
+    assert started["start_step"] == stopped_at
+    assert page.plots.loss.n >= 1  # the curve so far was read back
+    with qtbot.waitSignal(page.run_ended, timeout=60_000):
+        window.stop_action.trigger()
+    assert page.status == "stopped"
+
+
+def test_killed_process_ends_in_a_failed_state_with_a_message(window, tiny_project, qtbot):
+    page = window.train_page
+    page.max_steps_spin.setValue(100_000)
+    run_dir = page.start()
+    qtbot.waitUntil(lambda: any(e["event"] == "started" for e in page.events), timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(page.run_ended, timeout=30_000) as ended:
+        os.kill(page.process.pid(), signal.SIGKILL)
+    assert ended.args[1] == "failed"
+    assert page.status == "failed"
+    assert "killed" in page.banner.text() and "Traceback" not in page.banner.text()
+    assert not page.banner.isHidden()
+    assert page.start_button.isEnabled()  # ready for another try
+    assert summarize(run_dir).status == "interrupted"
+    assert not any(e["event"] in ("finished", "stopped") for e in read_events(Path(run_dir) / "events.jsonl"))
+
+
+def test_bad_settings_are_reported_before_anything_starts(window, qtbot, tmp_path):
+    window.project.update_data(train_file=str(tmp_path / "missing.csv"))
+    assert window.train_page.start() is None
+    assert "does not exist" in window.train_page.banner.text()
+    assert not window.train_page.is_running()

@@ -1,0 +1,232 @@
+"""The pre-training task end to end: examples, dynamic masking, losses, training on the shared
+engine, the cache across runs, resuming, and fine-tuning from a pre-training run."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from albert_core.engine import train
+from albert_core.runs import RunConfig, create_run
+from albert_core.tasks.pretrain import PretrainTask
+
+SPEC = dict(
+    vocab_size=150,
+    embedding_size=16,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=64,
+)
+ADJ = "big small red green old young happy sad".split()
+NOUN = "cat dog bird fish horse mouse tree house river garden".split()
+VERB = "sees chases finds likes watches follows".split()
+
+
+def make_corpus(path: Path, n_docs: int = 120, seed: int = 0) -> Path:
+    """Documents of simple, regular sentences: an MLM can learn them in a few dozen steps.
+    Written once: rewriting would change the file's time and so its cache key."""
+    if path.exists():
+        return path
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(n_docs):
+        sents = []
+        for _ in range(rng.randint(2, 6)):
+            s = f"the {rng.choice(ADJ)} {rng.choice(NOUN)} {rng.choice(VERB)} the {rng.choice(ADJ)} {rng.choice(NOUN)}."
+            sents.append(s.capitalize())
+        docs.append(" ".join(sents))
+    path.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return path
+
+
+def config(tmp: Path, **kw) -> RunConfig:
+    base = dict(
+        task="pretrain",
+        train_file=str(make_corpus(tmp / "corpus.txt")),
+        spec=dict(SPEC),
+        preset="",
+        max_length=48,
+        batch_size=16,
+        lr=5e-3,
+        max_steps=150,
+        warmup_ratio=0.05,
+        log_every=10,
+        eval_every=1000,
+        seed=1,
+        device="cpu",
+        num_threads=1,  # tiny matrices: one thread is fastest, and fair on a busy machine
+        options={"cache_dir": str(tmp / "cache")},
+    )
+    base.update(kw)
+    return RunConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def pretrain_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pretrain")
+    run = create_run(config(tmp), tmp / "run")
+    events: list = []
+    last = train(run, sink=events.append, stop=lambda: False)
+    assert last["event"] == "finished", last
+    return tmp, run, [e.to_dict() for e in events]
+
+
+@pytest.fixture(scope="module")
+def prepared_task(pretrain_run):
+    from albert_core.tokenizer import load_tokenizer
+
+    tmp, run, _ = pretrain_run
+    task = PretrainTask(config(tmp))
+    task.tokenizer = load_tokenizer(run / "model")
+    task.load_data()
+    return task, task.prepare()
+
+
+def test_swapped_pairs_really_are_swapped(prepared_task, pretrain_run):
+    task, prepared = prepared_task
+    tok, examples = task.tokenizer, prepared.train
+    text = " ".join(Path(pretrain_run[0] / "corpus.txt").read_text().lower().split())
+    labels, unnatural = [], []
+    for i in range(len(examples)):
+        f = examples[i]
+        a0, a1, b0, b1, swapped = examples.rows[i].tolist()
+        first, second = examples.tokens[a0:a1].tolist(), examples.tokens[b0:b1].tolist()
+        if swapped:
+            first, second = second, first
+        assert f["input_ids"] == [tok.cls_token_id, *first, tok.sep_token_id, *second, tok.sep_token_id]
+        assert f["token_type_ids"] == [0] * (len(first) + 2) + [1] * (len(second) + 1)
+        assert f["sentence_order_label"] == swapped
+        shown, original = tok.decode(first + second), tok.decode(second + first)
+        if swapped:  # label 1 ⇔ the example shows B before A: the text holds them the other way round
+            assert original in text, original
+            unnatural.append(shown not in text)  # (a regular corpus can hold B+A elsewhere by chance)
+        else:
+            assert shown in text, shown
+        labels.append(swapped)
+    assert 0.35 < np.mean(labels) < 0.65
+    assert np.mean(unnatural) > 0.8
+
+
+def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepared_task):
+    task, prepared = prepared_task
+    feats = [prepared.train[i] for i in range(16)]
+    torch.manual_seed(0)
+    a = task.collate(feats)
+    b = task.collate(feats)
+    torch.manual_seed(0)
+    a2 = task.collate(feats)
+    assert torch.equal(a["input_ids"], a2["input_ids"]) and torch.equal(a["labels"], a2["labels"])
+    assert not torch.equal(a["labels"], b["labels"])  # dynamic: another draw, other positions
+    special = torch.tensor([task.tokenizer.cls_token_id, task.tokenizer.sep_token_id, task.tokenizer.pad_token_id])
+    original = torch.full_like(a["input_ids"], task.tokenizer.pad_token_id)
+    for i, f in enumerate(feats):
+        original[i, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
+    assert (a["labels"][torch.isin(original, special)] == -100).all()
+    assert (a["input_ids"][a["attention_mask"] == 0] == task.tokenizer.pad_token_id).all()
+    assert a["input_ids"].shape[1] % 8 == 0
+    ev = prepared.eval[:16]
+    e1, e2 = task.collate(ev), task.collate(ev)
+    assert torch.equal(e1["input_ids"], e2["input_ids"]) and torch.equal(e1["labels"], e2["labels"])
+    assert (e1["labels"] != -100).sum() > 0
+
+
+def test_step_extra_and_evaluate_split_the_loss(prepared_task, pretrain_run):
+    from transformers import AlbertForPreTraining
+
+    task, prepared = prepared_task
+    model = AlbertForPreTraining.from_pretrained(pretrain_run[1] / "model").eval()
+    torch.manual_seed(0)
+    batch = task.collate([prepared.train[i] for i in range(16)])
+    with torch.no_grad():
+        out = model(**batch)
+    extra = task.step_extra(out, batch)
+    assert set(extra) == {"mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy"}
+    assert all(torch.is_tensor(v) and v.ndim == 0 for v in extra.values())
+    assert float(extra["mlm_loss"] + extra["sop_loss"]) == pytest.approx(float(out.loss), rel=1e-5)
+    assert 0 <= float(extra["mlm_accuracy"]) <= 1 and 0 <= float(extra["sop_accuracy"]) <= 1
+
+    def batches(features):
+        for j in range(0, len(features), 32):
+            yield list(range(j, j + 32)), task.collate(features[j : j + 32])
+
+    with torch.no_grad():
+        m = task.evaluate(model, batches, prepared.eval)
+    assert set(m) >= {"loss", "mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy", "perplexity"}
+    assert m["loss"] == pytest.approx(m["mlm_loss"] + m["sop_loss"])
+    assert m["perplexity"] == pytest.approx(math.exp(m["mlm_loss"]))
+
+
+def test_mlm_loss_falls_on_a_tiny_corpus(pretrain_run):
+    _, run, events = pretrain_run
+    steps = [e for e in events if e["event"] == "step"]
+    assert set(steps[0]["extra"]) == {"mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy"}
+    first, last = steps[0]["extra"]["mlm_loss"], steps[-1]["extra"]["mlm_loss"]
+    assert last < first - 0.5, (first, last)
+    assert steps[-1]["extra"]["mlm_accuracy"] > steps[0]["extra"]["mlm_accuracy"] + 0.05
+    final = events[-1]["metrics"]
+    assert final["mlm_loss"] < math.log(SPEC["vocab_size"]) - 1.5  # well below guessing
+    started = events[0]
+    assert started["config"]["cache"] == "miss" and started["config"]["corpus"]["documents"] == 120
+    assert (run / "model" / "model.safetensors").exists()
+
+
+def test_second_run_reuses_the_cached_corpus(pretrain_run, tmp_path):
+    tmp, _, _ = pretrain_run
+    cfg = config(tmp, max_steps=1)  # same corpus, same seed: the same tokenizer, so the same cache entry
+    events: list = []
+    train(create_run(cfg, tmp_path / "again"), sink=events.append, stop=lambda: False)
+    started = events[0].to_dict()
+    assert started["event"] == "started" and started["config"]["cache"] == "hit"
+
+
+def test_finetuning_from_a_pretraining_run_starts_from_the_same_encoder(pretrain_run, tmp_path):
+    from safetensors.torch import load_file
+
+    from albert_core.engine import _Dist
+    from albert_core.model_setup import build_model_and_tokenizer
+    from albert_core.tasks.classification import ClassificationTask
+    from albert_core.tokenizer import load_tokenizer
+
+    _, run, _ = pretrain_run
+    data = tmp_path / "cls.tsv"
+    rows = [f"the {a} {n} sees the river\t{int(a in ADJ[:4])}" for a in ADJ for n in NOUN]
+    data.write_text("sentence\tlabel\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    cfg = RunConfig(task="classification", train_file=str(data), preset="", init=str(run), max_steps=2, device="cpu")
+    task = ClassificationTask(cfg)
+    model, tok = build_model_and_tokenizer(task, cfg, tmp_path, _Dist())
+    saved = load_file(str(run / "model" / "model.safetensors"))
+    encoder = {k: v for k, v in model.state_dict().items() if k.startswith("albert.")}
+    assert encoder and set(encoder) <= set(saved)
+    for k, v in encoder.items():
+        assert torch.equal(v, saved[k]), k  # exactly the pre-trained tensors
+    assert "classifier.weight" in model.state_dict()  # the task head is new
+    assert tok.get_vocab() == load_tokenizer(run / "model").get_vocab()  # the tokenizer carries over
+    last = train(create_run(cfg, tmp_path / "ft"), stop=lambda: False)
+    assert last["event"] == "finished", last
+
+
+def test_a_resumed_run_ends_exactly_like_an_uninterrupted_one(pretrain_run, tmp_path):
+    from safetensors.torch import load_file
+
+    tmp, _, _ = pretrain_run
+    cfg = config(tmp, max_steps=12, log_every=1, seed=5)
+    straight = create_run(cfg, tmp_path / "straight")
+    train(straight, stop=lambda: False)
+
+    resumed = create_run(cfg, tmp_path / "resumed")
+    seen: list = []
+    first = train(resumed, sink=seen.append, stop=lambda: any(e.kind == "step" and e.step >= 6 for e in seen))
+    assert first["event"] == "stopped" and first["step"] == 6
+    assert train(resumed, stop=lambda: False)["event"] == "finished"
+    a = load_file(str(straight / "model" / "model.safetensors"))
+    b = load_file(str(resumed / "model" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k

@@ -1,0 +1,131 @@
+"""Reading a plain-text corpus, its statistics, and the tokenized cache."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from albert_core.data.corpus import CorpusOptions, corpus_stats, iter_documents, split_sentences
+from albert_core.data.corpus_cache import cached_stats, tokenize_corpus
+from albert_core.data.problems import DataError
+from albert_core.tokenizer import train_tokenizer
+
+WORDS = "the cat dog sat ran on a mat under big red tree house quickly slowly happy sad river".split()
+
+
+def make_text(n_docs: int = 40, seed: int = 0) -> str:
+    import random
+
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(n_docs):
+        sents = [" ".join(rng.choices(WORDS, k=rng.randint(3, 9))).capitalize() + "." for _ in range(rng.randint(1, 6))]
+        docs.append(" ".join(sents))
+    return "\n\n".join(docs) + "\n"
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    return train_tokenizer(make_text(200, seed=9).splitlines(), tmp_path_factory.mktemp("tok"), vocab_size=120)
+
+
+def test_split_sentences_keeps_abbreviations_and_initials():
+    text = 'Mr. Darcy came in. "Who is he?" she asked! H. gammarus is a lobster. e.g. this stays'
+    assert split_sentences(text) == [
+        "Mr. Darcy came in.",
+        '"Who is he?"',
+        "she asked!",
+        "H. gammarus is a lobster.",
+        "e.g. this stays",
+    ]
+
+
+def test_documents_split_at_blank_lines_or_per_file(tmp_path):
+    (tmp_path / "a.txt").write_text("One. Two.\nThree\n\n\nFour.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Five. Six.", encoding="utf-8")
+    (tmp_path / ".hidden").write_text("never read", encoding="utf-8")
+    docs = list(iter_documents(tmp_path))
+    assert [d.sentences for d in docs] == [["One.", "Two.", "Three"], ["Four."], ["Five.", "Six."]]
+    assert docs[1].line == 5
+    per_file = list(iter_documents(tmp_path, CorpusOptions(documents="file")))
+    assert [d.sentences for d in per_file] == [["One.", "Two.", "Three Four."], ["Five.", "Six."]]
+    lines = list(iter_documents(tmp_path / "a.txt", CorpusOptions(sentences="line")))
+    assert [d.sentences for d in lines] == [["One. Two.", "Three"], ["Four."]]
+
+
+def test_several_paths_joined_with_pathsep(tmp_path):
+    (tmp_path / "a.txt").write_text("A one.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("B one.", encoding="utf-8")
+    joined = os.pathsep.join([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    assert [d.sentences for d in iter_documents(joined)] == [["A one."], ["B one."]]
+
+
+def test_stats_count_documents_sentences_characters_and_tokens(tmp_path, tokenizer):
+    (tmp_path / "c.txt").write_text("The cat sat. The dog ran.\n\nA big tree.\n", encoding="utf-8")
+    s = corpus_stats(tmp_path / "c.txt")
+    assert (s["files"], s["documents"], s["sentences"]) == (1, 2, 3)
+    assert s["characters"] == len("The cat sat.") + len("The dog ran.") + len("A big tree.")
+    assert "tokens" not in s
+    t = corpus_stats(tmp_path / "c.txt", tokenizer=tokenizer)
+    expected = sum(
+        len(tokenizer(x, add_special_tokens=False)["input_ids"])
+        for x in ["The cat sat.", "The dog ran.", "A big tree."]
+    )
+    assert t["tokens"] == expected
+    assert t["unk_rate"] == 0.0
+    u = corpus_stats_with(tmp_path, "Zebra ünïcödé ñ.", tokenizer)
+    assert u["unknown_tokens"] > 0 and 0 < u["unk_rate"] < 1
+
+
+def corpus_stats_with(folder, text, tokenizer):
+    p = folder / "u.txt"
+    p.write_text(text, encoding="utf-8")
+    return corpus_stats(p, tokenizer=tokenizer)
+
+
+def test_problems_name_the_file_and_line(tmp_path):
+    (tmp_path / "good.txt").write_text("Fine text.\n", encoding="utf-8")
+    (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "latin.txt").write_bytes(b"ok line\ncaf\xe9 au lait\n")
+    (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    s = corpus_stats(tmp_path)
+    problems = "\n".join(s["problems"])
+    assert "bin.dat: looks like a binary file" in problems
+    assert "latin.txt:2: is not valid UTF-8" in problems
+    assert "empty.txt: holds no text" in problems
+    assert s["documents"] == 2  # good.txt and latin.txt (kept, with a replacement character)
+    with pytest.raises(DataError, match="no such file or folder"):
+        corpus_stats(tmp_path / "missing.txt")
+
+
+def test_cache_is_written_once_reused_and_renewed_when_a_file_changes(tmp_path, tokenizer):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(make_text(), encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = tokenize_corpus(corpus, tokenizer, cache)
+    assert not first.hit
+    second = tokenize_corpus(corpus, tokenizer, cache)
+    assert second.hit and second.path == first.path
+    assert isinstance(second.tokens, np.memmap)
+    assert np.array_equal(np.asarray(first.tokens), np.asarray(second.tokens))
+    assert cached_stats(corpus, tokenizer, cache)["tokens"] == len(first.tokens)
+
+    # offsets describe the text: sentence k of document 0 decodes back to its words
+    doc0 = next(iter_documents(corpus))
+    s0, s1 = first.sentences[0], first.sentences[1]
+    assert tokenizer.decode(first.tokens[s0:s1].tolist()) == doc0.sentences[0].lower()
+    assert first.documents[-1] == len(first.sentences) - 1
+    assert first.stats["documents"] == 40
+
+    corpus.write_text(make_text(seed=1), encoding="utf-8")  # new content (and size/mtime)
+    os.utime(corpus, ns=(1, 1))
+    third = tokenize_corpus(corpus, tokenizer, cache)
+    assert not third.hit and third.path != first.path
+
+
+def test_a_corpus_without_text_is_refused(tmp_path, tokenizer):
+    (tmp_path / "blank.txt").write_text("\n   \n", encoding="utf-8")
+    with pytest.raises(DataError, match="holds no text"):
+        tokenize_corpus(tmp_path / "blank.txt", tokenizer, tmp_path / "cache")
