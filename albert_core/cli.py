@@ -1,4 +1,4 @@
-"""The command line: `python -m albert_core params|train|evaluate|predict|tokenizer|runs`."""
+"""The command line: `python -m albert_core params|train|evaluate|predict|tokenizer|runs|export`."""
 
 from __future__ import annotations
 
@@ -61,8 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--max-steps", type=int, help="optimizer steps; overrides --epochs")
     tp.add_argument("--batch-size", type=int, help="examples per step on each device (default 32)")
     tp.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (default 1)")
-    tp.add_argument("--lr", type=float, help="peak learning rate (default 1e-3; ~3e-5 to fine-tune a pre-trained model)")
-    tp.add_argument("--weight-decay", type=float, help="AdamW weight decay, not applied to biases and norms (default 0.01)")
+    tp.add_argument(
+        "--lr", type=float, help="peak learning rate (default 1e-3; ~3e-5 to fine-tune a pre-trained model)"
+    )
+    tp.add_argument(
+        "--weight-decay", type=float, help="AdamW weight decay, not applied to biases and norms (default 0.01)"
+    )
     tp.add_argument("--warmup-ratio", type=float, help="share of steps for the linear warm-up (default 0.1)")
     tp.add_argument("--max-length", type=int, help="longest input in pieces; longer inputs are cut (default 128)")
     tp.add_argument("--vocab-size", type=int, help="vocabulary of the tokenizer trained for a new model")
@@ -74,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--pair-column", help="column with a second text, for pairs")
     tp.add_argument("--label-column", help="column with the label (default: detected)")
     tp.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    tp.add_argument("--precision", choices=["auto", "fp32", "bf16", "fp16"], help="auto: bf16 on GPUs that have it, fp16 on older GPUs, fp32 on the CPU")
+    tp.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        help="auto: bf16 on GPUs that have it, fp16 on older GPUs, fp32 on the CPU",
+    )
     tp.add_argument("--seed", type=int, help="random seed: same seed, same run on the CPU (default 42)")
     tp.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
     tp.add_argument("--no-bucket", action="store_true", help="do not group examples of similar length")
@@ -103,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--vocab-size", type=int, default=8000)
     kp.add_argument("--out", required=True)
     kp.add_argument("--json", action="store_true")
+
+    xp = sub.add_parser("export", help="export a model as a Hugging Face folder, ONNX or int8 ONNX")
+    xp.add_argument("--model", required=True, help="a model folder or run folder")
+    xp.add_argument("--format", default="hf", choices=["hf", "onnx", "onnx-int8"])
+    xp.add_argument("--out", required=True, help="the folder to write (or a .onnx file for the ONNX formats)")
+    xp.add_argument("--json", action="store_true")
 
     rp = sub.add_parser("runs", help="list runs")
     rp.add_argument("--dir", help="runs folder (default: the app's data folder)")
@@ -233,7 +247,7 @@ def _config_from_args(args) -> RunConfig:
 
 def cmd_train(args) -> int:
     from .engine import train
-    from .runs import create_run, load_config
+    from .runs import load_config
 
     if args.run_dir:
         run_dir = Path(args.run_dir)
@@ -243,12 +257,28 @@ def cmd_train(args) -> int:
             raise ConfigError("give --out RUN_DIR for the new run (or a prepared run folder to resume)")
         if not args.train:
             raise ConfigError("give --train FILE with the training data")
-        run_dir = create_run(_config_from_args(args), Path(args.out))
+        run_dir = _create_once(_config_from_args(args), Path(args.out))
     if args.json:
         result = train(run_dir, echo=sys.stdout)
     else:
         result = train(run_dir, sink=_human_printer())
     return 0 if result["event"] in ("finished", "stopped") else 1
+
+
+def _create_once(config: RunConfig, run_dir: Path) -> Path:
+    """Create the run folder; under torchrun only rank 0 does, the other ranks wait for it."""
+    import os
+    import time
+
+    from .runs import create_run
+
+    if int(os.environ.get("RANK", "0")) == 0:
+        return create_run(config, run_dir)
+    for _ in range(600):
+        if (run_dir / "run.json").exists():
+            return run_dir
+        time.sleep(0.1)
+    raise ConfigError(f"rank 0 did not create the run folder {run_dir} within a minute")
 
 
 def _human_printer():
@@ -336,6 +366,28 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import code_snippet, export
+
+    result = export(args.model, args.format, args.out)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    print(f"exported {args.format} to {result.path}: {', '.join(result.files)}")
+    if result.max_abs_diff is not None:
+        print(f"largest difference from PyTorch: {result.max_abs_diff:.2e} (batch, length: {result.checked_shapes})")
+    if result.metric_change is not None:
+        print(
+            f"validation {result.metric}: PyTorch {result.metric_pytorch:.4f}, export {result.metric_export:.4f} "
+            f"(change {result.metric_change:+.4f})"
+        )
+    for note in result.notes:
+        print(f"note: {note}")
+    if Path(result.path).is_dir():
+        print("\nto use it:\n\n" + code_snippet(result.path))
+    return 0
+
+
 COMMANDS = {
     "params": cmd_params,
     "train": cmd_train,
@@ -343,4 +395,5 @@ COMMANDS = {
     "predict": cmd_predict,
     "tokenizer": cmd_tokenizer,
     "runs": cmd_runs,
+    "export": cmd_export,
 }

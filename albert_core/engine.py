@@ -267,6 +267,13 @@ class Trainer:
             self.emit(Log(f"… {len(self.prepared.warnings) - 50} more data problems", level="warning"))
         self.model.to(self.device)
         self.lengths = [len(f["input_ids"]) for f in self.prepared.train]
+        limit = getattr(self.model.config, "max_position_embeddings", 0)
+        longest = max(self.lengths + [len(f["input_ids"]) for f in self.prepared.eval])
+        if limit and longest > limit:
+            raise ConfigError(
+                f"the data has inputs of {longest} pieces but the model reads at most {limit} positions; "
+                f"set the maximum length to {limit} or less"
+            )
         n_batches = len(self._epoch(0))
         if n_batches == 0:
             raise ConfigError(
@@ -314,8 +321,15 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp)
 
     def to_device(self, batch: dict) -> dict:
-        nb = self.device.type == "cuda"
-        return {k: v.to(self.device, non_blocking=nb) if hasattr(v, "to") else v for k, v in batch.items()}
+        if self.device.type != "cuda":
+            return {k: v.to(self.device) if hasattr(v, "to") else v for k, v in batch.items()}
+        # A copy from pageable memory waits for the GPU to finish its queued work, so the CPU
+        # could not prepare the next batch while the GPU runs this one. From pinned memory
+        # (torch caches the pinned blocks) the copy is queued like any kernel.
+        return {
+            k: v.pin_memory().to(self.device, non_blocking=True) if hasattr(v, "pin_memory") else v
+            for k, v in batch.items()
+        }
 
     def memory_hint(self) -> str:
         from .param_count import human, memory_estimate

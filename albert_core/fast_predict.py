@@ -36,7 +36,13 @@ class OnnxPredictor(Predictor):
 
     def _encode(self, texts, pairs=None, padding=False):
         return self.tokenizer(
-            texts, pairs, truncation=True, max_length=512, padding=padding, return_token_type_ids=True, return_tensors="np"
+            texts,
+            pairs,
+            truncation=True,
+            max_length=512,
+            padding=padding,
+            return_token_type_ids=True,
+            return_tensors="np",
         )
 
     def _classify(self, text: str, pair: str | None = None) -> dict:

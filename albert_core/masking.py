@@ -45,57 +45,76 @@ def ngram_probabilities(max_ngram: int) -> list[float]:
     return [x / sum(w) for x in w]
 
 
-def _units(maskable: list[bool], word_start: list[bool] | None) -> list[list[int]]:
-    """Positions grouped into maskable units: whole words, or single pieces."""
-    units: list[list[int]] = []
-    prev = False
-    for i, ok in enumerate(maskable):
-        if not ok:
-            prev = False
+def _units_batch(maskable: np.ndarray, word_start: np.ndarray | None) -> list[tuple[list[int], list[int]]]:
+    """For each row, the start and end (exclusive) positions of its maskable units: whole words,
+    or single pieces. A unit starts at a maskable piece that follows an unmaskable one (or the
+    row's start) or begins a word, and ends at the next unit's start or unmaskable piece."""
+    m = np.asarray(maskable, dtype=bool)
+    n_rows, width = m.shape
+    prev = np.zeros_like(m)
+    prev[:, 1:] = m[:, :-1]
+    begin = m & (~prev | np.asarray(word_start, dtype=bool)) if word_start is not None else m
+    starts = np.flatnonzero(begin)
+    # a unit ends at the first unmaskable piece or row end after its start, or at the next start
+    stops = np.union1d(np.flatnonzero(~m), np.arange(1, n_rows + 1) * width)
+    first_stop = stops[np.searchsorted(stops, starts, side="right")]
+    ends = np.minimum(first_stop, np.append(starts[1:], n_rows * width))
+    bounds = np.searchsorted(starts, np.arange(n_rows + 1) * width)
+    out = []
+    for b in range(n_rows):
+        lo, hi = bounds[b], bounds[b + 1]
+        out.append(((starts[lo:hi] - b * width).tolist(), (ends[lo:hi] - b * width).tolist()))
+    return out
+
+
+def _spans(
+    starts: list[int], ends: list[int], n_real: int, rng: random.Random, opts: MaskingOptions
+) -> list[list[int]]:
+    n_units = len(starts)
+    if n_units == 0:
+        return []
+    budget = max(1, round(n_real * opts.probability))
+    cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
+    order = list(range(n_units))
+    covered = bytearray(ends[-1])
+    spans: list[list[int]] = []
+    chosen = 0
+    for k in range(n_units):
+        if chosen >= budget:
+            break
+        j = rng.randrange(k, n_units)  # a lazy shuffle: only as many draws as units visited
+        order[k], order[j] = order[j], order[k]
+        u = order[k]
+        # how many units from u onwards are adjacent (no special piece between them)
+        avail = 1
+        while avail < opts.max_ngram and u + avail < n_units and starts[u + avail] == ends[u + avail - 1]:
+            avail += 1
+        r = rng.random() * cum[avail - 1]
+        n = next(i + 1 for i in range(avail) if r < cum[i] or i == avail - 1)
+        while n > 1 and chosen + ends[u + n - 1] - starts[u] > budget:
+            n -= 1
+        a, b = starts[u], ends[u + n - 1]
+        if chosen + b - a > budget or any(covered[a:b]):
             continue
-        if prev and word_start is not None and not word_start[i]:
-            units[-1].append(i)
-        else:
-            units.append([i])
-        prev = True
-    return units
+        covered[a:b] = b"\x01" * (b - a)
+        spans.append(list(range(a, b)))
+        chosen += b - a
+    return spans
 
 
 def choose_spans(
-    maskable: list[bool], word_start: list[bool] | None, rng: random.Random, opts: MaskingOptions
+    maskable: np.ndarray | list[bool],
+    word_start: np.ndarray | list[bool] | None,
+    rng: random.Random,
+    opts: MaskingOptions,
 ) -> list[list[int]]:
     """The spans (lists of contiguous positions) to predict in one sequence, ALBERT's way:
     visit unit starts in random order, draw n with p(n) ∝ 1/n, shorten n while the span would
     exceed the budget, and skip spans that overlap ones already chosen."""
-    units = _units(maskable, word_start if opts.whole_word else None)
-    n_real = sum(len(u) for u in units)
-    if n_real == 0:
-        return []
-    budget = max(1, round(n_real * opts.probability))
-    probs = ngram_probabilities(opts.max_ngram)
-    order = list(range(len(units)))
-    rng.shuffle(order)
-    covered: set[int] = set()
-    spans: list[list[int]] = []
-    chosen = 0
-    for u in order:
-        if chosen >= budget:
-            break
-        # how many units from u onwards are adjacent (no special piece between them)
-        avail = 1
-        while avail < opts.max_ngram and u + avail < len(units) and units[u + avail][0] == units[u + avail - 1][-1] + 1:
-            avail += 1
-        n = rng.choices(range(1, avail + 1), weights=probs[:avail])[0]
-        span = [p for unit in units[u : u + n] for p in unit]
-        while chosen + len(span) > budget and n > 1:
-            n -= 1
-            span = [p for unit in units[u : u + n] for p in unit]
-        if chosen + len(span) > budget or any(p in covered for p in span):
-            continue
-        covered.update(span)
-        spans.append(span)
-        chosen += len(span)
-    return spans
+    m = np.asarray(maskable, dtype=bool)[None]
+    ws = np.asarray(word_start, dtype=bool)[None] if (word_start is not None and opts.whole_word) else None
+    starts, ends = _units_batch(m, ws)[0]
+    return _spans(starts, ends, int(m.sum()), rng, opts)
 
 
 def mask_batch(
@@ -111,18 +130,25 @@ def mask_batch(
     is predicted). `maskable` is False on special pieces and padding; `random_ids` are the
     pieces a random replacement is drawn from."""
     opts = opts or MaskingOptions()
+    rows, cols = [], []
+    units = _units_batch(maskable, word_start if opts.whole_word else None)
+    n_real = np.count_nonzero(maskable, axis=1).tolist()
+    for b, (starts, ends) in enumerate(units):
+        for span in _spans(starts, ends, n_real[b], rng, opts):
+            rows += [b] * len(span)
+            cols += span
     ids = input_ids.copy()
     labels = np.full_like(input_ids, -100)
-    for b in range(ids.shape[0]):
-        ws = word_start[b].tolist() if word_start is not None else None
-        for span in choose_spans(maskable[b].tolist(), ws, rng, opts):
-            for p in span:
-                labels[b, p] = input_ids[b, p]
-                r = rng.random()
-                if r < opts.mask_share:
-                    ids[b, p] = mask_id
-                elif r < opts.mask_share + opts.random_share:
-                    ids[b, p] = random_ids[rng.randrange(len(random_ids))]
+    if not rows:
+        return ids, labels
+    r_idx, c_idx = np.asarray(rows), np.asarray(cols)
+    labels[r_idx, c_idx] = input_ids[r_idx, c_idx]
+    gen = np.random.default_rng(rng.getrandbits(64))  # the 80/10/10 draws, vectorised
+    r = gen.random(len(rows))
+    to_mask = r < opts.mask_share
+    to_random = ~to_mask & (r < opts.mask_share + opts.random_share)
+    ids[r_idx[to_mask], c_idx[to_mask]] = mask_id
+    ids[r_idx[to_random], c_idx[to_random]] = random_ids[gen.integers(0, len(random_ids), int(to_random.sum()))]
     return ids, labels
 
 

@@ -8,6 +8,7 @@ is made again when the weights are newer than it.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 OUTPUTS = {
@@ -57,7 +58,8 @@ def export(model, model_dir: str | Path, task: str = "classification", opset: in
         input_names=INPUTS, output_names=names, dynamic_axes=dynamic, opset_version=opset, do_constant_folding=True
     )
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about shapes taken as constants
             try:
                 torch.onnx.export(Wrapped(model), (ids, mask, types), str(tmp), dynamo=False, **kwargs)
             except TypeError:  # a torch without the `dynamo` switch

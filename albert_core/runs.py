@@ -82,7 +82,9 @@ class RunConfig:
     options: dict = field(default_factory=dict)
 
     def validate(self) -> None:
-        errs = []
+        errs = self._wrong_types()
+        if errs:  # a hand-edited run.json: report these before comparing values of the wrong type
+            raise ConfigError("; ".join(errs))
         if self.task not in ("classification", "qa", "ner", "pretrain"):
             errs.append(f"task {self.task!r} is not one of classification, qa, ner, pretrain")
         if not self.train_file:
@@ -92,7 +94,7 @@ class RunConfig:
             bad = (
                 not isinstance(value, (int, float))
                 or isinstance(value, bool)
-                or math.isnan(value)
+                or not math.isfinite(value)
                 or value <= 0
                 or (integer and int(value) != value)
             )
@@ -104,11 +106,21 @@ class RunConfig:
         positive("batch size", self.batch_size)
         positive("gradient accumulation", self.grad_accum)
         positive("maximum length", self.max_length)
+        positive("log every", self.log_every)
         if self.max_steps <= 0:
             positive("epochs", self.epochs, integer=False)
-        for name in ("weight_decay", "warmup_ratio", "max_grad_norm", "eval_every", "checkpoint_every"):
+        for name in (
+            "weight_decay",
+            "warmup_ratio",
+            "max_grad_norm",
+            "eval_every",
+            "checkpoint_every",
+            "max_steps",
+            "num_threads",
+            "tokenizer_vocab_size",
+        ):
             v = getattr(self, name)
-            if not isinstance(v, (int, float)) or math.isnan(v) or v < 0:
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 errs.append(f"{name.replace('_', ' ')} must be 0 or more (got {v!r})")
         if not 0 <= self.warmup_ratio < 1:
             errs.append(f"warm-up ratio must be below 1 (got {self.warmup_ratio})")
@@ -118,6 +130,31 @@ class RunConfig:
             errs.append(f"precision {self.precision!r} is not one of auto, fp32, bf16, fp16")
         if errs:
             raise ConfigError("; ".join(errs))
+
+    def _wrong_types(self) -> list[str]:
+        """Fields whose value is not of the field's kind (a number as text, a list for a dict…)."""
+        errs = []
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            if f.name == "spec":
+                ok, kind = v is None or isinstance(v, dict), "a JSON object of spec fields or null"
+            elif isinstance(default, bool):
+                ok, kind = isinstance(v, bool), "true or false"
+            elif isinstance(default, int):
+                ok, kind = isinstance(v, int) and not isinstance(v, bool), "a whole number"
+            elif isinstance(default, float):
+                ok, kind = isinstance(v, (int, float)) and not isinstance(v, bool), "a number"
+            elif isinstance(default, dict):
+                ok = isinstance(v, dict) and all(isinstance(k, str) for k in v)
+                kind = "a JSON object"
+                if ok and f.name == "columns":
+                    ok, kind = all(isinstance(c, str) or c is None for c in v.values()), "column names"
+            else:
+                ok, kind = isinstance(v, str), "text"
+            if not ok:
+                errs.append(f"{f.name.replace('_', ' ')} must be {kind} (got {v!r})")
+        return errs
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

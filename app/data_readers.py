@@ -7,9 +7,9 @@ so they may take their time and may raise DataError.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from albert_core.data.problems import DataError, Problem
 

@@ -240,7 +240,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_save_project(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", "project.albert.json", "ALBERT Studio project (*.albert.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", "project.albert.json", "ALBERT Studio project (*.albert.json)"
+        )
         if path:
             self.project.save(path)
             settings().setValue("project/last", path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import shutil
@@ -103,13 +104,17 @@ class Launch:
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def result(self) -> dict:
+        cpu = None
         if self.proc is not None:
-            code = self.proc.wait()
+            # wait4 gives this child's own CPU time (user + system), even when runs overlap
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            code = self.proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu = round(usage.ru_utime + usage.ru_stime, 1)
             self.log.close()
             if code != 0:
                 tail = self.run_dir.with_suffix(".stderr.log").read_text()[-3000:]
                 raise SystemExit(f"command failed ({code}): {' '.join(self.cmd)}\n{tail}")
-        return read_run(self.run_dir)
+        return {**read_run(self.run_dir), "cpu_s": cpu}
 
 
 def read_run(run_dir: Path) -> dict:
@@ -209,6 +214,7 @@ def main(argv=None) -> int:
             "examples": pinfo.get("examples"),
             "params": pre["started"]["params"],
             "wall_s": round(pre["wall_s"], 1),
+            "cpu_s": pre["cpu_s"],
             "samples_per_s": round(pre["samples_per_s"], 1),
             "tokens_per_s": round(pre["tokens_per_s"], 1),
             "final": {k: pm[k] for k in ("mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy", "perplexity")},
@@ -221,6 +227,7 @@ def main(argv=None) -> int:
                 "train_rows": arm["started"]["train_examples"],
                 "steps": arm["finished"]["step"],
                 "wall_s": round(arm["wall_s"], 1),
+                "cpu_s": arm["cpu_s"],
                 "samples_per_s": round(arm["samples_per_s"], 1),
             }
             for name, arm in arms.items()

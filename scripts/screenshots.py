@@ -1,7 +1,7 @@
 """Render every page of the window to PNG (offscreen) into docs/screenshots/.
 
-    python scripts/screenshots.py            # static pages, with the sample project
-    python scripts/screenshots.py --train    # also train the sample and show curves, playground, runs
+python scripts/screenshots.py            # static pages, with the sample project
+python scripts/screenshots.py --train    # also train the sample and show curves, playground, runs
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import DataError, Problem, read_text
+from .problems import DataError, Problem, parse_json, read_text
 
 TAG = re.compile(r"^(?:O|([BIESLU])-(\S+))$")
 TOKEN_KEYS = ("tokens", "words")
@@ -141,7 +141,7 @@ def _read_jsonl(p: str, text: str) -> tuple[list, list[Problem]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except json.JSONDecodeError as e:
             problems.append(Problem(p, n, f"is not valid JSON ({e.msg}); each line must be one object"))
             continue

@@ -120,11 +120,14 @@ def tokenize_corpus(
     try:
         meta = _write(paths, tokenizer, options, tmp, progress, batch_sentences)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        shutil.rmtree(final, ignore_errors=True)
-        try:
-            tmp.rename(final)
-        except OSError:  # another process finished the same entry first: use theirs
+        if (final / "meta.json").exists():  # another process (another rank) finished it first: use theirs
             shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            shutil.rmtree(final, ignore_errors=True)  # an incomplete remnant
+            try:
+                tmp.rename(final)
+            except OSError:  # lost a race for the same entry: use the winner's
+                shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

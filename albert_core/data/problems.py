@@ -30,6 +30,17 @@ class DataError(ValueError):
         super().__init__(shown + more)
 
 
+def parse_json(text: str):
+    """json.loads, with a document nested too deeply for the parser reported as a JSON error
+    (a RecursionError otherwise) so readers name the file and line like any other bad JSON."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
     """A data file's text: BOM removed, newlines normalised. Raises DataError with the byte
     offset's line when the file is not valid UTF-8 or looks binary."""
@@ -42,6 +53,8 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
         raise DataError("is a folder, not a file; choose a data file inside it", path) from None
     except PermissionError:
         raise DataError("cannot be read (permission denied)", path) from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError("is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)", path)
     if b"\x00" in raw[:8192]:
         raise DataError("looks like a binary file, not text; export the data as CSV, TSV or JSON Lines", path)
     try:

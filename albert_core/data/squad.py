@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import DataError, Problem, read_text
+from .problems import DataError, Problem, parse_json, read_text
 
 
 @dataclass
@@ -124,7 +124,7 @@ def read_squad(path: str | Path) -> QAData:
             if not ln.strip():
                 continue
             try:
-                obj = json.loads(ln)
+                obj = parse_json(ln)
             except json.JSONDecodeError as e:
                 problems.append(
                     Problem(
@@ -169,11 +169,11 @@ def read_squad(path: str | Path) -> QAData:
 def _json_document(text: str, p: str):
     """The parsed document when the file is one JSON document, None when it is JSON Lines."""
     try:
-        doc = json.loads(text)
+        doc = parse_json(text)
     except json.JSONDecodeError as e:
         first = text.lstrip().split("\n", 1)[0]
         try:
-            json.loads(first)
+            parse_json(first)
             return None  # the first line is a whole object: JSON Lines
         except json.JSONDecodeError:
             raise DataError([Problem(p, e.lineno, f"is not valid JSON ({e.msg})")]) from None

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import DataError, Problem, read_text
+from .problems import DataError, Problem, parse_json, read_text
 
 KNOWN_NAMES = {
     "text": ("text", "sentence", "sentence1", "question", "review", "content", "message", "sms", "document", "body"),
@@ -113,7 +113,12 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
                     str(path),
                     line,
                     f"has {len(row)} fields, expected {width} ({', '.join(header)})"
-                    + ("; a text with a comma needs quotes" if fmt == "csv" and len(row) > width else ""),
+                    + ("; a text with a comma needs quotes" if fmt == "csv" and len(row) > width else "")
+                    + (
+                        "; a quote opened on this line is never closed, so the lines after it were read as one text"
+                        if fmt == "csv" and len(row) < width and any("\n" in c for c in row)
+                        else ""
+                    ),
                 )
             )
             continue
@@ -126,7 +131,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
     problems: list[Problem] = []
     if text.lstrip().startswith("["):  # a JSON array of objects is accepted too
         try:
-            items = json.loads(text)
+            items = parse_json(text)
         except json.JSONDecodeError as e:
             raise DataError([Problem(str(path), e.lineno, f"is not valid JSON ({e.msg})")]) from None
         numbered = [(0, it) for it in items]
@@ -136,7 +141,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
             if not line.strip():
                 continue
             try:
-                numbered.append((i, json.loads(line)))
+                numbered.append((i, parse_json(line)))
             except json.JSONDecodeError as e:
                 problems.append(Problem(str(path), i, f"is not valid JSON ({e.msg}); each line must be one object"))
     header: list[str] = []

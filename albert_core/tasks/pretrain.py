@@ -87,6 +87,10 @@ class PretrainTask(Task):
             self.masking.validate()
         except ValueError as e:
             raise ConfigError(str(e)) from None
+        if not 0 <= self.short_seq_prob <= 1:
+            raise ConfigError(f"option short_seq_prob must be between 0 and 1 (got {self.short_seq_prob})")
+        if self.max_eval < 1:
+            raise ConfigError(f"option max_eval_examples must be at least 1 (got {self.max_eval})")
 
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:
@@ -221,7 +225,8 @@ class PretrainTask(Task):
     # -- losses and metrics -------------------------------------------------------------------
     @staticmethod
     def _parts(outputs, batch: dict) -> dict[str, Any]:
-        """Summed MLM and SOP losses and correct counts of one batch (0-d tensors, no sync)."""
+        """Summed MLM and SOP losses and correct counts of one batch, scored on the masked
+        positions only (for evaluation: the boolean selection reads a count back from the device)."""
         import torch.nn.functional as F
 
         labels = batch["labels"]
@@ -240,16 +245,23 @@ class PretrainTask(Task):
         }
 
     def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
+        """MLM and SOP loss and accuracy of a training batch, as device tensors and without a
+        device sync: the model's loss is MLM + SOP, so the MLM loss is the total less SOP."""
         import torch
+        import torch.nn.functional as F
 
         with torch.no_grad():
-            p = self._parts(outputs, batch)
-            m, s = max(1, p["mlm_n"]), max(1, p["sop_n"])
+            labels = batch["labels"]
+            sel = labels != IGNORE
+            sop_logits = outputs.sop_logits.float()
+            sop_y = batch["sentence_order_label"]
+            sop_loss = F.cross_entropy(sop_logits, sop_y)
+            correct = ((outputs.prediction_logits.argmax(-1) == labels) & sel).sum()
             return {
-                "mlm_loss": p["mlm_sum"] / m,
-                "mlm_accuracy": p["mlm_correct"] / m,
-                "sop_loss": p["sop_sum"] / s,
-                "sop_accuracy": p["sop_correct"] / s,
+                "mlm_loss": outputs.loss.detach().float() - sop_loss,
+                "mlm_accuracy": correct / sel.sum().clamp_min(1),
+                "sop_loss": sop_loss,
+                "sop_accuracy": (sop_logits.argmax(-1) == sop_y).float().mean(),
             }
 
     def evaluate(self, model, batches, features: list[dict]) -> dict:

@@ -37,6 +37,7 @@ from ..widgets.problems_list import ProblemsList
 from ..widgets.table_model import RowsTableModel
 from ..workers import run_in_thread
 
+
 def _tagged_read(request: int, read, path: str, columns: dict | None) -> tuple[int, DataPreview | Exception]:
     """Run a reader and tag its outcome with the request number (errors become values so a
     stale request's error never reaches the window)."""
@@ -287,7 +288,9 @@ class DataPage(QWidget):
     def _on_role_chosen(self, _text: str) -> None:
         if self._updating or not self.preview:
             return
-        columns = {role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()}
+        columns = {
+            role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()
+        }
         self.open_file(self.preview.path, columns)
 
     def _on_open_clicked(self) -> None:
@@ -301,7 +304,9 @@ class DataPage(QWidget):
             self.open_file(self.path_edit.text().strip())
 
     def _on_open_eval_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open validation data", "", reader_for(self.project.state.task).file_filter)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open validation data", "", reader_for(self.project.state.task).file_filter
+        )
         if path:
             self.eval_edit.setText(path)
             self.file_radio.setChecked(True)

@@ -91,7 +91,9 @@ class ModelPage(QWidget):
         self.open_spec_button.setToolTip("Start from a model spec saved as JSON")
         self.open_spec_button.clicked.connect(self._on_open_spec_clicked)
         self.open_folder_button = QPushButton("Start from ALBERT folder…")
-        self.open_folder_button.setToolTip("Continue training an existing ALBERT (a Hugging Face folder with config.json)")
+        self.open_folder_button.setToolTip(
+            "Continue training an existing ALBERT (a Hugging Face folder with config.json)"
+        )
         self.open_folder_button.clicked.connect(self._on_open_folder_clicked)
         self.save_spec_button = QPushButton("Save spec…")
         self.save_spec_button.clicked.connect(self._on_save_spec_clicked)
@@ -344,7 +346,9 @@ class ModelPage(QWidget):
             f"{share}."
         )
         self.summary.setToolTip(tip("factorized") + "\n" + tip("sharing"))
-        m = memory_estimate(spec, self.batch_spin.value(), self.length_spin.value(), self.precision_box.currentText(), task, labels)
+        m = memory_estimate(
+            spec, self.batch_spin.value(), self.length_spin.value(), self.precision_box.currentText(), task, labels
+        )
         self.memory_label.setText(
             f"About <b>{human(m.total, 'B')}</b>: weights {human(m.weights, 'B')}, gradients {human(m.gradients, 'B')}, "
             f"AdamW state {human(m.optimizer, 'B')}, activations {human(m.activations, 'B')}."

@@ -166,7 +166,9 @@ class PlaygroundPage(QWidget):
         task = getattr(outcome, "task", "classification")
         view = self.views.get(task)
         if view is None:
-            self._show_load_error(path, ValueError(f"a {task} model has nothing to try here; fine-tune it on a task first"))
+            self._show_load_error(
+                path, ValueError(f"a {task} model has nothing to try here; fine-tune it on a task first")
+            )
             return
         self.predictor = outcome
         self.model_path = path
@@ -207,7 +209,13 @@ class PlaygroundPage(QWidget):
         self._in_flight = True
         self._pending = False
         run_in_thread(
-            _predict, self.predictor, self._seq, text, context, on_returned=self._on_predict_returned, on_errored=self._on_predict_errored
+            _predict,
+            self.predictor,
+            self._seq,
+            text,
+            context,
+            on_returned=self._on_predict_returned,
+            on_errored=self._on_predict_errored,
         )
 
     def _on_predict_returned(self, result: tuple[int, dict | Exception]) -> None:

@@ -235,7 +235,11 @@ class TrainPage(QWidget):
 
     def _update_summary(self) -> None:
         s = self.project.state
-        model = f"starting from {Path(s.init).name}" if s.init else (f"the {s.preset} preset" if s.preset else "a custom spec")
+        model = (
+            f"starting from {Path(s.init).name}"
+            if s.init
+            else (f"the {s.preset} preset" if s.preset else "a custom spec")
+        )
         data = Path(s.train_file).name if s.train_file else "no data file yet (see the Data page)"
         self.summary.setText(f"<b>{s.task.capitalize()}</b> with {model}, on {data}.")
         if self.seed_spin.value() != s.seed:
@@ -250,7 +254,9 @@ class TrainPage(QWidget):
         self.device_box.addItem("auto (best available)", ("auto", 1))
         self.device_box.addItem("CPU", ("cpu", 1))
         for g in info.gpus:
-            self.device_box.addItem(f"GPU {g['index']}: {g['name']} ({human(g['memory'], 'B')})", (f"cuda:{g['index']}", 1))
+            self.device_box.addItem(
+                f"GPU {g['index']}: {g['name']} ({human(g['memory'], 'B')})", (f"cuda:{g['index']}", 1)
+            )
         if len(info.gpus) > 1:
             self.device_box.addItem(f"all {len(info.gpus)} GPUs (torchrun)", ("cuda", len(info.gpus)))
         i = self.device_box.findData(current) if current else -1
@@ -319,7 +325,9 @@ class TrainPage(QWidget):
         if resumed:  # show the curve so far, then follow the new events
             from albert_core.events import read_events
 
-            self.plots.add_events(ev for ev in read_events(self.run_dir / "events.jsonl") if ev["event"] in ("step", "eval"))
+            self.plots.add_events(
+                ev for ev in read_events(self.run_dir / "events.jsonl") if ev["event"] in ("step", "eval")
+            )
         self.log.clear()
         self.progress.setTextVisible(True)
         self.progress.setRange(0, 0)  # busy until the started event says how many steps
@@ -343,13 +351,17 @@ class TrainPage(QWidget):
             self._start_step = int(ev.get("start_step") or 0)
             self.progress.setRange(0, max(self._total, 1))
             self.progress.setValue(self._start_step)
+            if self._total:
+                self.plots.set_step_range(0, self._total)
             self._append_log(
                 f"Training on {ev.get('device')} ({ev.get('precision')}): {human(ev.get('params', 0))} parameters, "
                 f"{ev.get('train_examples', 0):,} training and {ev.get('eval_examples', 0):,} validation examples, "
                 f"{self._total:,} steps" + (f", resuming at step {self._start_step}" if self._start_step else "")
             )
         elif kind == "eval":
-            metrics = ", ".join(f"{k} {v:.4g}" for k, v in (ev.get("metrics") or {}).items() if isinstance(v, (int, float)))
+            metrics = ", ".join(
+                f"{k} {v:.4g}" for k, v in (ev.get("metrics") or {}).items() if isinstance(v, (int, float))
+            )
             self._append_log(f"step {ev.get('step')}: validation {metrics}")
         elif kind == "checkpoint":
             self._append_log(f"step {ev.get('step')}: checkpoint saved")
@@ -389,7 +401,9 @@ class TrainPage(QWidget):
                 "try it on the Playground page."
             )
         else:
-            self._show_banner(f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint.")
+            self._show_banner(
+                f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint."
+            )
         self._set_state(status)
         self._append_log(f"Run {status}.")
         self.run_ended.emit(str(self.run_dir), status)

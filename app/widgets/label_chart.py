@@ -37,9 +37,9 @@ class LabelChart(pg.PlotWidget):
         xs = list(range(len(top)))
         heights = [v for _, v in top]
         self._bars.setOpts(x=xs, height=heights)
-        self.getPlotItem().getAxis("bottom").setTicks([[(x, str(k)[:14]) for x, (k, _) in zip(xs, top)]])
+        self.getPlotItem().getAxis("bottom").setTicks([[(x, str(k)[:14]) for x, (k, _) in zip(xs, top, strict=True)]])
         fg = theme.colors()["foreground"]
-        for x, v in zip(xs, heights):
+        for x, v in zip(xs, heights, strict=True):
             t = pg.TextItem(str(v), color=fg, anchor=(0.5, 1.0))
             t.setPos(x, v)
             self.addItem(t)

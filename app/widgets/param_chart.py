@@ -59,7 +59,7 @@ class ParamChart(pg.PlotWidget):
         self._albert.setOpts(x=[x - self._offset for x in xs], height=a)
         self._bert.setOpts(x=[x + self._offset for x in xs], height=b)
         fg = theme.colors()["foreground"]
-        for x, va, vb in zip(xs, a, b):
+        for x, va, vb in zip(xs, a, b, strict=True):
             for dx, v in ((-self._offset, va), (self._offset, vb)):
                 label = pg.TextItem(human(v), color=fg, anchor=(0.5, 1.0))
                 label.setPos(x + dx, v)

@@ -21,7 +21,9 @@ class RowsTableModel(QAbstractTableModel):
         self._bad: set[int] = set()
         self._bad_brush = QColor(214, 39, 40, 60)
 
-    def set_rows(self, header: list[str], rows: list[list[str]], lines: list[int], bad_lines: set[int] = frozenset()) -> None:
+    def set_rows(
+        self, header: list[str], rows: list[list[str]], lines: list[int], bad_lines: set[int] = frozenset()
+    ) -> None:
         self.beginResetModel()
         self._header, self._rows, self._lines = list(header), rows, lines
         self._bad = set(bad_lines)

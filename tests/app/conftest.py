@@ -13,10 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("ALBERT_STUDIO_HOME", tempfile.mkdtemp(prefix="albert-studio-tests-"))
 
 import pytest  # noqa: E402
-
-import app  # noqa: E402,F401  (applies the Qt binding work-arounds before any signal fires)
 from PySide6.QtCore import QProcess, QThread, QThreadPool  # noqa: E402
 
+import app  # noqa: E402,F401  (applies the Qt binding work-arounds before any signal fires)
 from albert_core.spec import ModelSpec  # noqa: E402
 
 TINY = ModelSpec(

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from albert_core.param_count import count, count_bert, savings
 from albert_core.spec import PRESETS
-
 from app.main_window import PAGES
 from app.platform_check import PACKAGES, platform_problem
 
@@ -66,7 +65,15 @@ def test_open_albert_folder_reads_its_config(window, tmp_path):
     folder = tmp_path / "albert"
     folder.mkdir()
     (folder / "config.json").write_text(
-        json.dumps({"model_type": "albert", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128, "vocab_size": 500})
+        json.dumps(
+            {
+                "model_type": "albert",
+                "hidden_size": 64,
+                "num_attention_heads": 4,
+                "intermediate_size": 128,
+                "vocab_size": 500,
+            }
+        )
     )
     assert window.model_page.open_folder(str(folder))
     assert window.project.state.init == str(folder)

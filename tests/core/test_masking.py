@@ -159,3 +159,16 @@ def test_long_sentences_are_cut_to_fit():
     rows = build_segments(sent, docs, max_tokens=125, seed=0)
     assert (rows[:, 3] - rows[:, 0] <= 125).all()
     assert (rows[:, 3] - rows[:, 0]).sum() == 503
+
+
+def test_units_are_whole_words_within_each_row():
+    from albert_core.masking import _units_batch
+
+    maskable = np.array([[False, True, True, True, False, True], [True, True, False, True, True, True]])
+    word_start = np.array([[True, True, False, True, True, False], [False, False, True, True, False, True]])
+    rows = _units_batch(maskable, word_start)
+    # row 0: word [1, 2] then word [3]; the piece at 5 continues no word (4 is special), so it starts one
+    assert rows[0] == ([1, 3, 5], [3, 4, 6])
+    # row 1: [0, 1] is one unit although its first piece is no word start (the row starts there)
+    assert rows[1] == ([0, 3, 5], [2, 5, 6])
+    assert _units_batch(maskable, None)[1] == ([0, 1, 3, 4, 5], [1, 2, 4, 5, 6])

@@ -1,5 +1,7 @@
 """Fast inference: the ONNX export answers like PyTorch, is cached, and falls back when it cannot."""
 
+import dataclasses
+
 import pytest
 import torch
 import transformers
@@ -19,8 +21,7 @@ TEXTS = [t for t, _ in sentiment_rows(40, seed=7)] + ["a", "the film " * 30]
 def model_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("model")
     tok = train_tokenizer((t for t, _ in sentiment_rows(300)), folder, vocab_size=120, seed=1)
-    cfg = TINY.to_albert_config(
-        vocab_size=len(tok),
+    cfg = dataclasses.replace(TINY, vocab_size=len(tok)).to_albert_config(
         pad_token_id=tok.pad_token_id,
         num_labels=3,
         id2label={0: "neg", 1: "neu", 2: "pos"},

@@ -112,6 +112,8 @@ def test_swapped_pairs_really_are_swapped(prepared_task, pretrain_run):
         labels.append(swapped)
     assert 0.35 < np.mean(labels) < 0.65
     assert np.mean(unnatural) > 0.8
+    assert examples.lengths == [len(f["input_ids"]) for f in examples]  # the engine may bucket by these
+    assert max(examples.lengths) <= task.config.max_length
 
 
 def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepared_task):
@@ -150,6 +152,13 @@ def test_step_extra_and_evaluate_split_the_loss(prepared_task, pretrain_run):
     assert set(extra) == {"mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy"}
     assert all(torch.is_tensor(v) and v.ndim == 0 for v in extra.values())
     assert float(extra["mlm_loss"] + extra["sop_loss"]) == pytest.approx(float(out.loss), rel=1e-5)
+    sel = batch["labels"] != -100  # the MLM loss and accuracy over the masked pieces, computed plainly
+    mlm = torch.nn.functional.cross_entropy(out.prediction_logits[sel], batch["labels"][sel])
+    assert float(extra["mlm_loss"]) == pytest.approx(float(mlm), rel=1e-4)
+    hits = (out.prediction_logits[sel].argmax(-1) == batch["labels"][sel]).float().mean()
+    assert float(extra["mlm_accuracy"]) == pytest.approx(float(hits))
+    sop = torch.nn.functional.cross_entropy(out.sop_logits, batch["sentence_order_label"])
+    assert float(extra["sop_loss"]) == pytest.approx(float(sop), rel=1e-5)
     assert 0 <= float(extra["mlm_accuracy"]) <= 1 and 0 <= float(extra["sop_accuracy"]) <= 1
 
     def batches(features):
@@ -230,3 +239,19 @@ def test_a_resumed_run_ends_exactly_like_an_uninterrupted_one(pretrain_run, tmp_
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_bad_input_ends_in_a_readable_failure(tmp_path):
+    from albert_core.runs import ConfigError
+
+    with pytest.raises(ConfigError, match="max_ngram"):
+        PretrainTask(RunConfig(task="pretrain", train_file="x", options={"max_ngram": "three"}))
+    with pytest.raises(ConfigError, match="mask probability"):
+        PretrainTask(RunConfig(task="pretrain", train_file="x", options={"mask_probability": 1.5}))
+    cfg = config(tmp_path, train_file=str(tmp_path / "missing"))
+    last = train(create_run(cfg, tmp_path / "run"), stop=lambda: False)
+    assert last["event"] == "failed"
+    assert "missing: no such file or folder" in last["message"]
+    cfg = config(tmp_path, options={"documents": "chapters", "cache_dir": str(tmp_path / "cache")})
+    last = train(create_run(cfg, tmp_path / "run2"), stop=lambda: False)
+    assert last["event"] == "failed" and "documents must be one of blank_lines, file" in last["message"]

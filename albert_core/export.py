@@ -1,0 +1,185 @@
+"""Exporting a trained model: a Hugging Face folder, ONNX, or dynamically quantized int8 ONNX.
+
+`export(model, fmt, out)` takes a model folder or a run folder and writes `out` atomically (a
+temporary sibling, then a rename), so a failed export never leaves half a folder. ONNX exports
+are checked in onnxruntime against PyTorch on inputs of several batch sizes and lengths, and,
+from a run folder, scored on the run's validation set to show what quantization costs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .model_setup import resolve_init
+from .predict import model_task
+from .runs import MAIN_METRIC, ConfigError
+
+FORMATS = ("hf", "onnx", "onnx-int8")
+PICKLES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")  # never carried into an export: loading them runs code
+
+
+@dataclass
+class ExportResult:
+    format: str
+    path: str  # the folder (or .onnx file) written
+    task: str
+    files: list[str] = field(default_factory=list)
+    max_abs_diff: float | None = None  # ONNX against PyTorch on the check inputs
+    checked_shapes: list[list[int]] = field(default_factory=list)  # [batch, length] of each check
+    metric: str = ""
+    metric_pytorch: float | None = None  # on the run's validation set
+    metric_export: float | None = None
+    metric_change: float | None = None  # export minus PyTorch
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def export(model: str | Path, fmt: str, out: str | Path) -> ExportResult:
+    """Export `model` (a model folder or a run folder) as `fmt` into `out`."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    src = Path(model).expanduser()
+    model_dir = Path(resolve_init(str(src)))  # refuses pickle-only folders and unfinished runs
+    if not model_dir.is_dir():
+        raise ConfigError(f"{model}: no such model folder; export needs a folder on this machine")
+    run_dir = src if (src / "run.json").exists() else None
+    task = model_task(model_dir)
+    out = Path(out).expanduser()
+    if out.exists() and (out.is_file() or any(out.iterdir())):
+        raise ConfigError(f"{out} already exists; choose a new name or delete it first")
+    if fmt == "hf":
+        return _export_hf(model_dir, out, task)
+    return _export_onnx(model_dir, out, task, fmt, run_dir)
+
+
+# -- Hugging Face folder ------------------------------------------------------------------------
+def _export_hf(model_dir: Path, out: Path, task: str) -> ExportResult:
+    with _staged_folder(out) as tmp:
+        files = _copy_model_files(model_dir, tmp)
+        if "README.md" not in files:
+            (tmp / "README.md").write_text(_card(model_dir, task), encoding="utf-8")
+            files.append("README.md")
+    return ExportResult("hf", str(out), task, sorted(files))
+
+
+def _copy_model_files(model_dir: Path, dest: Path) -> list[str]:
+    """The folder's plain files. Links are skipped (they could pull in files from elsewhere on the
+    disk), and so are pickled weights."""
+    files = []
+    for f in sorted(model_dir.iterdir()):
+        if f.is_symlink() or not f.is_file() or f.name.startswith(".") or f.suffix.lower() in PICKLES:
+            continue
+        shutil.copyfile(f, dest / f.name)
+        files.append(f.name)
+    return files
+
+
+def _card(model_dir: Path, task: str) -> str:
+    return f"# {model_dir.name}\n\nAn ALBERT model ({task}).\n\n## Use\n\n```python\n{code_snippet(model_dir)}```\n"
+
+
+# -- ONNX ----------------------------------------------------------------------------------------
+def _export_onnx(model_dir: Path, out: Path, task: str, fmt: str, run_dir: Path | None) -> ExportResult:
+    from .export_check import compare_with_pytorch, load_torch_model, score_on_validation
+    from .onnx_export import OUTPUTS
+    from .onnx_export import export as write_onnx
+
+    if task not in OUTPUTS:
+        raise ConfigError(f"a {task} model is not exported to ONNX: fine-tune it on a task first, or export it as hf")
+    model = load_torch_model(model_dir)
+    result = ExportResult(fmt, str(out), task)
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=_existing_parent(out)) as work:
+        onnx_file = write_onnx(model, work, task)
+        if fmt == "onnx-int8":
+            onnx_file = _quiet_quantize(Path(work))
+        result.max_abs_diff, result.checked_shapes = compare_with_pytorch(model, task, onnx_file)
+        if run_dir is not None:
+            score_on_validation(run_dir, model_dir, model, task, onnx_file, result)
+        else:
+            result.notes.append("exported from a model folder: no validation set to score it on")
+        if out.suffix.lower() == ".onnx":  # just the file
+            os.replace(onnx_file, out)
+            result.files = [out.name]
+        else:  # a folder that onnxruntime code (and the app's fast path) can use as it is
+            with _staged_folder(out) as tmp:
+                shutil.move(str(onnx_file), tmp / onnx_file.name)
+                for f in _copy_model_files(model_dir, tmp):
+                    if f.endswith(".safetensors"):
+                        (tmp / f).unlink()  # the ONNX file holds the weights
+                (tmp / "README.md").write_text(_card(tmp, task), encoding="utf-8")
+                result.files = sorted(p.name for p in tmp.iterdir())
+    result.metric = result.metric or MAIN_METRIC.get(task, "")
+    return result
+
+
+def _quiet_quantize(folder: Path) -> Path:
+    import logging
+
+    from .onnx_export import quantize
+
+    logging.disable(logging.WARNING)  # its advice to pre-process first is for static quantization
+    try:
+        return quantize(folder)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+# -- writing safely -------------------------------------------------------------------------------
+def _existing_parent(path: Path) -> str:
+    p = path.absolute().parent
+    p.mkdir(parents=True, exist_ok=True)
+    return str(p)
+
+
+class _staged_folder:
+    """A temporary sibling folder renamed to `out` when the block ends without an error."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=_existing_parent(out)))
+
+    def __enter__(self) -> Path:
+        return self.tmp
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.out.is_dir():
+            self.out.rmdir()  # empty (checked before the export started)
+        os.replace(self.tmp, self.out)
+
+
+# -- "copy code to use this model" ---------------------------------------------------------------
+PIPELINE = {
+    "classification": ("text-classification", 'print(pipe("what a lovely film"))'),
+    "qa": ("question-answering", 'print(pipe(question="Who wrote it?", context="The book was written by Ada."))'),
+    "ner": ("token-classification", 'print(pipe("Ada Lovelace lived in London", aggregation_strategy="simple"))'),
+    "pretrain": ("fill-mask", 'print(pipe("the film was [MASK] ."))'),
+}
+
+
+def code_snippet(model_dir: str | Path) -> str:
+    """Python that uses the model in `model_dir`: a transformers pipeline for a Hugging Face
+    folder, onnxruntime code for an ONNX export."""
+    model_dir = Path(model_dir)
+    onnx_files = sorted(model_dir.glob("*.onnx")) if model_dir.is_dir() else []
+    cfg = (
+        json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        if (model_dir / "config.json").exists()
+        else {}
+    )
+    task = model_task(model_dir) if cfg else "classification"
+    if not onnx_files:
+        kind, call = PIPELINE.get(task, PIPELINE["classification"])
+        return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={str(model_dir)!r})\n{call}\n'
+    from .export_check import ort_snippet
+
+    return ort_snippet(model_dir, onnx_files[0].name, task)
