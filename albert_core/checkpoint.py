@@ -13,7 +13,7 @@ import random
 import shutil
 from pathlib import Path
 
-from .runs import atomic_write_json, checkpoints, prune_checkpoints
+from .runs import ConfigError, atomic_write_json, checkpoints, prune_checkpoints
 
 
 def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scaler=None) -> Path:
@@ -72,12 +72,19 @@ def load(path: Path, model, optimizer, scheduler, scaler=None) -> tuple[int, int
     import torch
     from safetensors.torch import load_model
 
-    meta = json.loads((path / "state.json").read_text())
-    load_model(model, str(path / "model.safetensors"), device=str(next(model.parameters()).device))
-    # weights_only: a checkpoint holds tensors and plain values, never code
-    state = torch.load(path / "trainer_state.pt", map_location="cpu", weights_only=True)
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
+    try:
+        meta = json.loads((path / "state.json").read_text())
+        load_model(model, str(path / "model.safetensors"), device=str(next(model.parameters()).device))
+        # weights_only: a checkpoint holds tensors and plain values, never code
+        state = torch.load(path / "trainer_state.pt", map_location="cpu", weights_only=True)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+    except Exception as e:  # noqa: BLE001 - safetensors, torch and json each raise their own kind
+        detail = " ".join(str(e).split())[:300]
+        raise ConfigError(
+            f"the checkpoint {path} cannot be read ({detail}); delete that folder to resume from the one "
+            "before it, or start the run again"
+        ) from None
     if scaler is not None and state["scaler"]:
         scaler.load_state_dict(state["scaler"])
     torch.set_rng_state(state["torch_rng"])

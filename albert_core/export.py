@@ -8,7 +8,6 @@ from a run folder, scored on the run's validation set to show what quantization 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -64,7 +63,7 @@ def _export_hf(model_dir: Path, out: Path, task: str) -> ExportResult:
     with _staged_folder(out) as tmp:
         files = _copy_model_files(model_dir, tmp)
         if "README.md" not in files:
-            (tmp / "README.md").write_text(_card(model_dir, task), encoding="utf-8")
+            (tmp / "README.md").write_text(_card(out, task, _snippet(out, task)), encoding="utf-8")
             files.append("README.md")
     return ExportResult("hf", str(out), task, sorted(files))
 
@@ -81,8 +80,8 @@ def _copy_model_files(model_dir: Path, dest: Path) -> list[str]:
     return files
 
 
-def _card(model_dir: Path, task: str) -> str:
-    return f"# {model_dir.name}\n\nAn ALBERT model ({task}).\n\n## Use\n\n```python\n{code_snippet(model_dir)}```\n"
+def _card(out: Path, task: str, snippet: str) -> str:
+    return f"# {out.name}\n\nAn ALBERT model ({task}).\n\n## Use\n\n```python\n{snippet}```\n"
 
 
 # -- ONNX ----------------------------------------------------------------------------------------
@@ -113,7 +112,8 @@ def _export_onnx(model_dir: Path, out: Path, task: str, fmt: str, run_dir: Path 
                 for f in _copy_model_files(model_dir, tmp):
                     if f.endswith(".safetensors"):
                         (tmp / f).unlink()  # the ONNX file holds the weights
-                (tmp / "README.md").write_text(_card(tmp, task), encoding="utf-8")
+                card = _card(out, task, _snippet(out, task, onnx_file.name))
+                (tmp / "README.md").write_text(card, encoding="utf-8")
                 result.files = sorted(p.name for p in tmp.iterdir())
     result.metric = result.metric or MAIN_METRIC.get(task, "")
     return result
@@ -167,19 +167,21 @@ PIPELINE = {
 
 
 def code_snippet(model_dir: str | Path) -> str:
-    """Python that uses the model in `model_dir`: a transformers pipeline for a Hugging Face
-    folder, onnxruntime code for an ONNX export."""
+    """Python that uses the model in `model_dir` (or a run's model): a transformers pipeline for
+    a Hugging Face folder, onnxruntime code for an ONNX export."""
     model_dir = Path(model_dir)
-    onnx_files = sorted(model_dir.glob("*.onnx")) if model_dir.is_dir() else []
-    cfg = (
-        json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        if (model_dir / "config.json").exists()
-        else {}
-    )
-    task = model_task(model_dir) if cfg else "classification"
-    if not onnx_files:
-        kind, call = PIPELINE.get(task, PIPELINE["classification"])
-        return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={str(model_dir)!r})\n{call}\n'
-    from .export_check import ort_snippet
+    if (model_dir / "run.json").exists():
+        model_dir = model_dir / "model"
+    task = model_task(model_dir) if (model_dir / "config.json").exists() else "classification"
+    onnx_files = sorted(model_dir.glob("*.onnx"))
+    return _snippet(model_dir, task, onnx_files[0].name if onnx_files else None)
 
-    return ort_snippet(model_dir, onnx_files[0].name, task)
+
+def _snippet(folder: Path, task: str, onnx_name: str | None = None) -> str:
+    folder = folder.absolute()
+    if onnx_name:
+        from .export_check import ort_snippet
+
+        return ort_snippet(folder, onnx_name, task)
+    kind, call = PIPELINE.get(task, PIPELINE["classification"])
+    return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={str(folder)!r})\n{call}\n'

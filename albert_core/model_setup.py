@@ -21,7 +21,7 @@ def resolve_init(init: str) -> str:
             raise ConfigError(
                 f"the run {p} has no finished model yet; let it finish, or start from one of its checkpoints"
             )
-        return str(model)
+        p = model  # checked as any model folder below
     if p.is_dir():
         if not (p / "config.json").exists():
             raise ConfigError(
@@ -36,6 +36,7 @@ def resolve_init(init: str) -> str:
                 else ""
             )
             raise ConfigError(f"{p} has no model.safetensors weights.{hint} Convert the model to safetensors first.")
+        check_model_folder(p, weights)
         return str(p)
     if init.count("/") <= 1 and not init.startswith((".", "/", "~")) and not p.exists():
         if os.environ.get("HF_HUB_OFFLINE") == "1":
@@ -44,6 +45,64 @@ def resolve_init(init: str) -> str:
             )
         return init  # a hub id: transformers downloads it
     raise ConfigError(f"{init}: no such model folder")
+
+
+TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
+
+
+def check_model_folder(p: Path, weights: list[Path]) -> None:
+    """Refuse a folder that would load wrongly or half: a config.json that is not an ALBERT's, no
+    tokenizer (transformers would make an empty one), weights whose file is damaged or cut short."""
+    import json
+
+    try:
+        cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"{p / 'config.json'} is damaged ({e}); copy the model folder again") from None
+    kind = cfg.get("model_type") if isinstance(cfg, dict) else None
+    if kind != "albert":
+        raise ConfigError(
+            f"{p} holds a {kind or 'model of unknown kind'} (config.json's model_type), not an ALBERT; choose an ALBERT model"
+        )
+    try:
+        from transformers import AlbertConfig
+
+        AlbertConfig.from_dict(cfg)
+    except Exception as e:  # noqa: BLE001 - transformers' validation errors have no common base
+        detail = " ".join(str(e).split())
+        raise ConfigError(f"{p / 'config.json'} has a setting ALBERT cannot use ({detail})") from None
+    if not any((p / f).is_file() for f in TOKENIZER_FILES):
+        raise ConfigError(
+            f"{p} has no tokenizer ({' or '.join(TOKENIZER_FILES)}); copy it from where the model came from"
+        )
+    from safetensors import SafetensorError, safe_open
+
+    for w in weights:
+        try:
+            with safe_open(str(w), "pt") as f:
+                f.keys()
+        except (SafetensorError, OSError) as e:
+            raise ConfigError(f"{w} is damaged ({str(e).splitlines()[0]}); copy the model folder again") from None
+
+
+def check_weights_fit(model, path: str) -> None:
+    """Weights whose shapes differ from the model's config.json would be silently replaced by new
+    random ones when loading; only a task head (new labels) may differ."""
+    from safetensors import safe_open
+
+    heads = ("classifier.", "qa_outputs.", "predictions.", "sop_classifier.")
+    own = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    for w in sorted(Path(path).glob("*.safetensors")):
+        with safe_open(str(w), "pt") as f:
+            for k in f.keys():
+                name = k if k in own else f"albert.{k}"
+                if name in own and not name.startswith(heads):
+                    shape = tuple(f.get_slice(k).get_shape())
+                    if shape != own[name]:
+                        raise ConfigError(
+                            f"{w}: {k} has the shape {list(shape)} but config.json makes it {list(own[name])}; "
+                            "the folder's weights and config.json do not belong together"
+                        )
 
 
 def spec_for(config: RunConfig) -> ModelSpec:
@@ -65,6 +124,8 @@ def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit
             tok = load_tokenizer(path)
             task.tokenizer = tok
             model = task.load_model(path)
+            if Path(path).is_dir():
+                check_weights_fit(model, path)
         except OSError as e:
             msg = str(e).splitlines()[0]
             raise ConfigError(f"cannot load the model {config.init!r}: {msg}") from None

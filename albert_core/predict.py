@@ -95,8 +95,11 @@ def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False
     }[task]
     try:
         model = getattr(transformers, cls_name).from_pretrained(path, use_safetensors=True, attn_implementation="sdpa")
-    except OSError as e:
-        raise ConfigError(f"cannot load {model_dir}: {str(e).splitlines()[0]}") from None
+    except (OSError, ValueError, TypeError, RuntimeError) as e:  # a folder whose files do not fit together
+        why = str(e).splitlines()[0]
+        if "ignore_mismatched_sizes" in why:
+            why = "its weights do not have the shapes its config.json gives; the files do not belong together"
+        raise ConfigError(f"cannot load {model_dir}: {why}") from None
     model.eval()
     predictor = Predictor(str(path), task, model, load_tokenizer(path))
     if fast or int8:

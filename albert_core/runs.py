@@ -210,6 +210,9 @@ def create_run(config: RunConfig, run_dir: str | Path) -> Path:
     run_dir = Path(run_dir)
     if (run_dir / "run.json").exists():
         raise ConfigError(f"{run_dir} already holds a run; choose another folder, or run it with `train {run_dir}`")
+    if run_dir.is_file() or (run_dir.is_dir() and any(run_dir.iterdir())):
+        # a run writes model/, tokenizer/ and checkpoints/ into its folder: never over someone's files
+        raise ConfigError(f"{run_dir} already exists and holds other files; choose a new folder for the run")
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(run_dir / "run.json", config.to_dict())
     return run_dir
@@ -231,7 +234,7 @@ def checkpoints(run_dir: str | Path) -> list[Path]:
     root = Path(run_dir) / "checkpoints"
     found = []
     for p in root.glob("step-*"):
-        if (p / "state.json").exists() and p.name[5:].isdigit():
+        if (p / "state.json").exists() and p.name[5:].isdigit() and not p.is_symlink():
             found.append((int(p.name[5:]), p))
     return [p for _, p in sorted(found)]
 

@@ -24,7 +24,20 @@ def missing_xcb_libraries(find=ctypes.util.find_library) -> list[str]:
     return [pkg for lib, pkg in XCB_LIBS.items() if find(lib) is None]
 
 
-def platform_problem(env: dict | None = None, platform: str | None = None, find=ctypes.util.find_library) -> str:
+def qt_starts(timeout: float = 20.0) -> bool:
+    """Whether a QApplication can start here (tried in a child so a failure cannot abort us)."""
+    import subprocess
+
+    code = "from PySide6.QtWidgets import QApplication; QApplication([])"
+    try:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def platform_problem(
+    env: dict | None = None, platform: str | None = None, find=ctypes.util.find_library, confirm=qt_starts
+) -> str:
     """A message explaining why Qt cannot show a window here, or '' when it should work."""
     env = os.environ if env is None else env
     platform = platform or sys.platform
@@ -43,7 +56,9 @@ def platform_problem(env: dict | None = None, platform: str | None = None, find=
             "Everything the window does is also available as `python -m albert_core …`."
         )
     missing = missing_xcb_libraries(find)
-    if missing:
+    # find_library can miss a library that is there (no ldconfig on PATH...): only a real
+    # failure to start Qt counts.
+    if missing and (confirm is None or not confirm()):
         return (
             "ALBERT Studio cannot open a window: Qt's X11 plugin needs libraries this system lacks.\n"
             f"Install them (Debian/Ubuntu):\n    sudo apt-get install {PACKAGES}\n"

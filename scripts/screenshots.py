@@ -42,6 +42,25 @@ def main() -> int:
     app = QApplication(sys.argv)
     if args.dark:
         app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        if app.styleHints().colorScheme() != Qt.ColorScheme.Dark:  # the platform ignores it (offscreen)
+            from PySide6.QtGui import QColor, QPalette
+
+            app.setStyle("Fusion")
+            pal = QPalette()
+            for role, color in (
+                (QPalette.ColorRole.Window, "#2b2d30"),
+                (QPalette.ColorRole.WindowText, "#dfe1e5"),
+                (QPalette.ColorRole.Base, "#1e1f22"),
+                (QPalette.ColorRole.AlternateBase, "#2b2d30"),
+                (QPalette.ColorRole.Text, "#dfe1e5"),
+                (QPalette.ColorRole.Button, "#3c3f41"),
+                (QPalette.ColorRole.ButtonText, "#dfe1e5"),
+                (QPalette.ColorRole.Highlight, "#2f65ca"),
+                (QPalette.ColorRole.HighlightedText, "#ffffff"),
+                (QPalette.ColorRole.PlaceholderText, "#8c8f94"),
+            ):
+                pal.setColor(role, QColor(color))
+            app.setPalette(pal)
     from app.main_window import MainWindow
     from app.workers import DeviceInfo
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from .. import theme
 
 REDRAW_MS = 80
-EMA = 0.95  # weight of the past in the smoothed loss
+EMA = 0.9  # weight of the past in the smoothed loss
 
 
 class SeriesBuffer:
@@ -73,6 +73,7 @@ class _Panel(pg.PlotWidget):
         item.setLabel("bottom", "step")
         if y_label:
             item.setLabel("left", y_label)
+        item.getAxis("left").enableAutoSIPrefix(False)  # show 0.69, not 690 (x0.001)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")

@@ -145,8 +145,9 @@ def test_settings_remember_page_and_project(window, qtbot, tmp_path):
 
 
 def test_platform_check_names_the_debian_packages():
-    msg = platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: None)
+    msg = platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: None, confirm=None)
     assert PACKAGES in msg and "QT_QPA_PLATFORM=offscreen" in msg
+    assert platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: None, confirm=lambda: True) == ""
     assert platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: "lib.so") == ""
     assert platform_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", find=lambda name: None) == ""
     assert "DISPLAY" in platform_problem({}, "linux")

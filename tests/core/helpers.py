@@ -43,3 +43,21 @@ def write_csv(path: Path, rows, header=("text", "label")) -> Path:
             w.writerow(header)
         w.writerows(rows)
     return path
+
+
+def save_tiny_model(folder: Path, arch: str = "AlbertForSequenceClassification", num_labels: int = 2) -> Path:
+    """An untrained tiny ALBERT with its own small tokenizer, saved as a model folder."""
+    import transformers
+
+    from albert_core.tokenizer import train_tokenizer
+
+    texts = [t for t, _ in sentiment_rows(200)] + ["who wrote the book ada lived in london"]
+    tok = train_tokenizer(texts, vocab_size=60)
+    config = TINY.to_albert_config(pad_token_id=0, num_labels=num_labels)
+    config.vocab_size = len(tok)
+    if arch == "AlbertForSequenceClassification":
+        config.id2label = {0: "neg", 1: "pos"}
+        config.label2id = {"neg": 0, "pos": 1}
+    getattr(transformers, arch)(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return Path(folder)

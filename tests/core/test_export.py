@@ -17,7 +17,7 @@ from albert_core.engine import train
 from albert_core.export import code_snippet, export
 from albert_core.predict import load_predictor
 from albert_core.runs import ConfigError, RunConfig, create_run
-from tests.core.helpers import TINY, sentiment_rows, write_csv
+from tests.core.helpers import TINY, save_tiny_model, sentiment_rows, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,8 @@ def test_onnx_matches_pytorch_at_any_batch_and_length(run, tmp_path):
         assert [expected[y] for y in predictor.labels] == pytest.approx(p.tolist(), abs=1e-5)
     snippet = code_snippet(result.path)
     assert "onnxruntime" in snippet and "model.onnx" in snippet
+    card = (Path(result.path) / "README.md").read_text()
+    assert snippet in card and ".tmp" not in card
     printed = _run_snippet(snippet)
     assert "pos" in printed and "neg" in printed
 
@@ -108,16 +110,7 @@ def test_int8_export_reports_its_accuracy_change_on_the_validation_set(run, tmp_
 
 @pytest.mark.parametrize("arch", ["AlbertForQuestionAnswering", "AlbertForTokenClassification"])
 def test_onnx_of_qa_and_ner_models_and_their_snippets(arch, tmp_path):
-    import transformers
-
-    from albert_core.tokenizer import train_tokenizer
-
-    tok = train_tokenizer([t for t, _ in sentiment_rows(200)] + ["who wrote the book ada london"], vocab_size=60)
-    spec = TINY.to_albert_config(pad_token_id=0, num_labels=2 if arch.endswith("Answering") else 3)
-    spec.vocab_size = len(tok)
-    folder = tmp_path / "m"
-    getattr(transformers, arch)(spec).save_pretrained(folder)
-    tok.save_pretrained(folder)
+    folder = save_tiny_model(tmp_path / "m", arch, num_labels=2 if arch.endswith("Answering") else 3)
     result = export(folder, "onnx", tmp_path / "x.onnx")  # a single file
     assert result.files == ["x.onnx"] and (tmp_path / "x.onnx").is_file()
     assert result.max_abs_diff < 1e-4
@@ -135,6 +128,10 @@ def test_exports_refuse_what_they_should(run, tmp_path):
     assert (taken / "keep.txt").read_text() == "mine"
     with pytest.raises(ConfigError, match="unknown export format"):
         export(run, "tflite", tmp_path / "t")
+    pretrain = save_tiny_model(tmp_path / "pre", "AlbertForPreTraining")
+    with pytest.raises(ConfigError, match="fine-tune it on a task first, or export it as hf"):
+        export(pretrain, "onnx", tmp_path / "pre.onnx")
+    assert "fill-mask" in code_snippet(pretrain)
     pickled = tmp_path / "pickled"
     pickled.mkdir()
     (pickled / "config.json").write_text(json.dumps({"architectures": ["AlbertForSequenceClassification"]}))

@@ -1,0 +1,400 @@
+"""Malformed inputs across every reader and setting: each ends in a message that names the file
+(and line) and what to change, never a traceback, and no data is lost on the way."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import math
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from albert_core import model_card, runs
+from albert_core.data.classification import check_eval_labels, read_classification
+from albert_core.data.conll import read_ner
+from albert_core.data.corpus import iter_documents
+from albert_core.data.problems import DataError
+from albert_core.data.squad import read_squad
+from albert_core.engine import _end_torn_line, train
+from albert_core.events import read_events
+from albert_core.model_setup import resolve_init
+from albert_core.predict import load_predictor
+from albert_core.runs import ConfigError, RunConfig, checkpoints, create_run, load_config
+from albert_core.spec import ModelSpec, SpecError
+from tests.core.helpers import TINY, save_tiny_model, sentiment_rows, write_csv
+
+SQUAD_OK = {"title": "t", "paragraphs": [{"context": "abc def", "qas": []}]}
+
+
+def squad(answer: dict) -> str:
+    doc = {"data": [{**SQUAD_OK, "paragraphs": [{"context": "abc def", "qas": [answer]}]}]}
+    return json.dumps(doc, indent=1)
+
+
+@dataclass
+class Case:
+    name: str
+    file: str
+    content: str | bytes
+    read: Callable
+    message: str  # a fragment the message must hold
+    line: int | None = None  # the line the message must name ("file:line:")
+    kept: int | None = None  # rows kept when the reader reports and goes on
+
+
+C, Q, N = read_classification, read_squad, read_ner
+CASES = [
+    Case("empty file", "a.csv", "", C, "is empty; a data file needs at least one row"),
+    Case("blank lines only", "a.csv", "  \n\n \n", C, "is empty"),
+    Case("binary file", "a.csv", b"PK\x03\x04\x00\x00" * 50, C, "looks like a binary file"),
+    Case("latin-1 text", "a.csv", "text,label\ncaf\xe9,pos\n".encode("latin-1"), C, "not valid UTF-8 (byte 0xe9)", 2),
+    Case("utf-16 text", "a.csv", "text,label\nhi,pos\n".encode("utf-16"), C, "UTF-16 text; save it as UTF-8"),
+    Case("ragged rows", "a.csv", "text,label\na b,pos\nc,d,neg\ne\ng h,neg\n", C, "has 3 fields, expected 2", 3, 2),
+    Case("header only", "a.csv", "text,label\n", C, "has no usable rows"),
+    Case("one column", "a.csv", "text\nhello\nworld\n", C, "no label column found among text; choose one"),
+    Case("empty texts", "a.csv", "text,label\n,pos\n  ,neg\n", C, "has an empty text (column 'text')", 2),
+    Case("empty labels", "a.csv", "text,label\na,\nb,\n", C, "has no label (column 'label' is empty)", 2),
+    Case(
+        "unclosed quote", "a.csv", 'text,label\n"oops,pos\nb,neg\n', C, "a quote opened on this line is never closed", 2
+    ),
+    Case(
+        "bad json lines",
+        "a.jsonl",
+        '{"text":"a","label":"x"}\n{bad\n[1]\n{"text":"b","label":"y"}\n',
+        C,
+        "is not valid JSON",
+        2,
+        2,
+    ),
+    Case("json array cut short", "a.json", '[{"text": "a", "label": "p"},', C, "is not valid JSON", 1),
+    Case("json nested too deeply", "a.jsonl", "[" * 50_000 + "]" * 50_000, C, "nested too deeply", 1),
+    Case("tsv extra field", "a.tsv", "text\tlabel\na\tpos\nb\tneg\tz\nc\tneg\n", C, "has 3 fields, expected 2", 3, 2),
+    Case("one label only", "a.csv", "text,label\na,pos\nb,pos\n", C, "a classifier needs at least two labels", None, 2),
+    Case("squad empty", "q.json", "", Q, "is empty; a question answering file needs at least one question"),
+    Case("squad not json", "q.json", "hello there", Q, "is not valid JSON", 1),
+    Case(
+        "squad cut short", "q.json", '{"data": [{"title": "t", "paragraphs": [{"context": "ab', Q, "is not valid JSON"
+    ),
+    Case("squad data not a list", "q.json", '{"data": 3}', Q, 'has no "data" list'),
+    Case(
+        "squad answer not in context",
+        "q.json",
+        squad({"id": "1", "question": "q?", "answers": [{"text": "xyz", "answer_start": 0}]}),
+        Q,
+        "the answer 'xyz' does not occur in the context",
+        10,
+    ),
+    Case(
+        "squad answer_start not a number",
+        "q.json",
+        squad({"id": "1", "question": "q?", "answers": [{"text": "def", "answer_start": "x"}]}),
+        Q,
+        "is not a character position",
+        10,
+    ),
+    Case("squad nested too deeply", "q.json", "[" * 50_000 + "]" * 50_000, Q, "nested too deeply"),
+    Case("conll empty", "n.txt", "", N, "is empty; an NER file needs at least one sentence"),
+    Case(
+        "conll column mismatch",
+        "n.txt",
+        "EU B-ORG\nrejects O\nGerman B-MISC x\n\nPeter B-PER\n",
+        N,
+        "has 3 columns, expected 2",
+        3,
+        1,
+    ),
+    Case("conll unknown tag", "n.txt", "EU B-ORG\nx Q-FOO\n\nA O\n", N, "has the unknown tag 'Q-FOO'", 2, 1),
+    Case(
+        "ner json tokens and tags differ",
+        "n.jsonl",
+        '{"tokens":["a","b"],"tags":["O"]}\n{"tokens":["c"],"tags":["O"]}\n',
+        N,
+        "has 2 tokens but 1 tags",
+        1,
+        1,
+    ),
+    Case(
+        "ner json numeric tags", "n.jsonl", '{"tokens": ["a"], "tags": [3]}\n', N, "tags must be names such as B-PER", 1
+    ),
+    Case(
+        "ner json nested too deeply",
+        "n.jsonl",
+        '{"tokens": ' + "[" * 50_000 + "]" * 50_000 + "}\n",
+        N,
+        "nested too deeply",
+        1,
+    ),
+]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_malformed_data_files(case: Case, tmp_path):
+    path = tmp_path / case.file
+    path.write_bytes(case.content if isinstance(case.content, bytes) else case.content.encode("utf-8"))
+    before = _digest(path)
+    if case.kept is None:
+        with pytest.raises(DataError) as info:
+            case.read(path)
+        message, problems = str(info.value), info.value.problems
+    else:
+        data = case.read(path)
+        assert len(data) == case.kept  # the good rows stay
+        message, problems = "\n".join(str(p) for p in data.problems), data.problems
+    assert case.message in message
+    assert str(path) in message
+    if case.line is not None:
+        assert any(p.line == case.line and case.message in p.message for p in problems), message
+    assert _digest(path) == before  # reading never changes the file
+
+
+def test_a_10_mb_single_line_is_read_whole(tmp_path):
+    text = "word " * 2_000_000
+    path = tmp_path / "big.csv"
+    path.write_text(f"text,label\n{text},pos\nshort,neg\n", encoding="utf-8")
+    data = read_classification(path)
+    assert len(data) == 2 and len(data.texts[0]) == len(text.strip()) and data.lines == [2, 3]
+
+
+def test_missing_files_folders_and_columns(tmp_path):
+    for read in (read_classification, read_squad, read_ner):
+        with pytest.raises(DataError, match="no such file; check the path"):
+            read(tmp_path / "nope.txt")
+        with pytest.raises(DataError, match="is a folder, not a file"):
+            read(tmp_path)
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(4))
+    with pytest.raises(DataError, match="has no column 'sentence' for the text; its columns are text, label"):
+        read_classification(data, columns={"text": "sentence"})
+    with pytest.raises(DataError, match="no such file or folder"):
+        list(iter_documents(tmp_path / "no-corpus"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="is an empty folder; put text files in it"):
+        list(iter_documents(tmp_path / "empty"))
+    with pytest.raises(DataError, match="tag column 5 does not exist"):
+        read_ner(_write(tmp_path / "n.txt", "EU B-ORG\n"), tag_column=5)
+
+
+def test_validation_labels_the_training_data_lacks(tmp_path):
+    train_data = read_classification(write_csv(tmp_path / "t.csv", sentiment_rows(10)))
+    evaluation = read_classification(write_csv(tmp_path / "e.csv", [("x", "pos"), ("y", "maybe")]))
+    (p,) = check_eval_labels(train_data, evaluation)
+    assert p.line == 3 and "'maybe' never appears in the training data" in p.message
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"hidden_size": 30, "num_attention_heads": 4}, "does not divide into 4 heads"),
+        ({"vocab_size": 0}, "vocab_size: must be a whole number of at least 1"),
+        ({"num_hidden_groups": 3}, "3 hidden groups is more than the 2 layers"),
+        ({"hidden_dropout_prob": 1.5}, "must be a probability"),
+    ],
+)
+def test_impossible_sizes(fields, message):
+    spec = ModelSpec(**{**TINY.to_dict(), **fields})
+    with pytest.raises(SpecError, match=message):
+        spec.validate()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"lr": float("nan")}, "learning rate must be a number above 0 (got nan)"),
+        ({"lr": -1e-3}, "learning rate must be a number above 0"),
+        ({"lr": math.inf}, "learning rate must be a number above 0 (got inf)"),
+        ({"epochs": math.inf}, "epochs must be a number above 0"),
+        ({"batch_size": 0}, "batch size must be a whole number above 0"),
+        ({"log_every": 0}, "log every must be a whole number above 0"),
+        ({"max_steps": "x"}, "max steps must be a whole number (got 'x')"),
+        ({"columns": "text"}, "columns must be a JSON object"),
+    ],
+)
+def test_impossible_settings_are_refused_before_anything_runs(settings, message, tmp_path):
+    config = RunConfig(train_file="x.csv", **settings)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        create_run(config, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_hand_edited_run_json_fails_as_an_event_not_a_traceback(tmp_path):
+    run = _tiny_run(tmp_path, "edited")
+    cfg = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**cfg, "seed": "x"}))
+    assert train(run)["message"] == "seed must be a whole number (got 'x')"
+    (run / "run.json").write_text("{torn")
+    with pytest.raises(ConfigError, match="run.json is damaged"):
+        load_config(run)
+
+
+def test_a_new_run_never_writes_into_a_folder_with_other_files(tmp_path):
+    mine = tmp_path / "project"
+    (mine / "model").mkdir(parents=True)
+    (mine / "model" / "notes.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match="already exists and holds other files"):
+        create_run(RunConfig(train_file="x.csv"), mine)
+    assert (mine / "model" / "notes.txt").read_text() == "keep me" and not (mine / "run.json").exists()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    return save_tiny_model(tmp_path_factory.mktemp("model") / "m")
+
+
+def _damaged(model_dir: Path, tmp_path: Path, change: Callable[[Path], object]) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(model_dir, copy)
+    change(copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: shutil.rmtree(d), "no such model folder"),
+        (lambda d: (d / "config.json").unlink(), "is not a model folder (no config.json)"),
+        (lambda d: (d / "config.json").write_text("{torn"), "config.json is damaged"),
+        (lambda d: (d / "config.json").write_text('{"model_type": "bert"}'), "holds a bert"),
+        (lambda d: (d / "config.json").write_text('{"model_type": "albert", "hidden_size": "big"}'), "hidden_size"),
+        (lambda d: _cut(d / "model.safetensors", 0.9), "model.safetensors is damaged"),
+        (lambda d: (d / "model.safetensors").write_bytes(b""), "model.safetensors is damaged"),
+        (lambda d: (d / "tokenizer.json").unlink(), "has no tokenizer"),
+    ],
+    ids=[
+        "missing",
+        "no config",
+        "torn config",
+        "not albert",
+        "bad setting",
+        "cut weights",
+        "empty weights",
+        "no tokenizer",
+    ],
+)
+def test_missing_or_damaged_model_folders(model_dir, tmp_path, change, message):
+    folder = _damaged(model_dir, tmp_path, change)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_predictor(folder)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_init(str(folder))
+
+
+def test_weights_that_do_not_fit_their_config(model_dir, tmp_path):
+    def bigger(d: Path):
+        cfg = json.loads((d / "config.json").read_text())
+        (d / "config.json").write_text(json.dumps({**cfg, "hidden_size": 64, "intermediate_size": 128}))
+
+    folder = _damaged(model_dir, tmp_path, bigger)
+    with pytest.raises(ConfigError, match="do not have the shapes its config.json gives"):
+        load_predictor(folder)
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(20))
+    run = create_run(
+        RunConfig(train_file=str(data), init=str(folder), preset="", max_steps=1, epochs=0), tmp_path / "r"
+    )
+    result = train(run)  # starting from it would silently replace the encoder with random weights
+    assert result["event"] == "failed" and "do not belong together" in result["message"]
+
+
+def test_a_torn_last_event_line_is_ended_before_new_events(tmp_path):
+    log = tmp_path / "events.jsonl"
+    log.write_text('{"event": "log", "message": "a", "level": "info", "time": 1}\n{"event": "st')
+    _end_torn_line(log)
+    with open(log, "a") as f:
+        f.write('{"event": "log", "message": "b", "level": "info", "time": 2}\n')
+    assert [e["message"] for e in read_events(log)] == ["a", "b"]
+    _end_torn_line(log)  # a whole last line is left as it is
+    assert log.read_text().endswith('"time": 2}\n') and not log.read_text().endswith("\n\n")
+
+
+# -- training runs ------------------------------------------------------------------------------
+def _tiny_run(tmp_path: Path, name: str, n: int = 40, **kw) -> Path:
+    data = tmp_path / f"{name}.csv"
+    write_csv(data, sentiment_rows(n))
+    settings = dict(train_file=str(data), spec=TINY.to_dict(), preset="", max_steps=6, epochs=0, batch_size=8)
+    return create_run(RunConfig(**{**settings, **kw}), tmp_path / name)
+
+
+def test_a_batch_larger_than_the_data_trains_on_one_partial_batch(tmp_path):
+    run = _tiny_run(tmp_path, "big-batch", n=20, batch_size=512, max_steps=0, epochs=2)
+    result = train(run)
+    assert result["event"] == "finished" and result["step"] == 2  # one (partial) batch an epoch
+
+
+def test_inputs_longer_than_the_models_positions(tmp_path):
+    rows = [(" ".join(["good film"] * 100), "pos"), (" ".join(["bad film"] * 100), "neg")] * 6
+    data = write_csv(tmp_path / "long.csv", rows)
+    spec = {**TINY.to_dict(), "max_position_embeddings": 32}
+    run = create_run(
+        RunConfig(train_file=str(data), spec=spec, preset="", max_length=128, max_steps=1, epochs=0), tmp_path / "r"
+    )
+    result = train(run)
+    assert result["event"] == "failed"
+    assert "at most 32 positions; set the maximum length to 32 or less" in result["message"]
+
+
+def test_a_full_disk_fails_readably_keeps_every_checkpoint_and_resumes(tmp_path, monkeypatch):
+    run = _tiny_run(tmp_path, "full", checkpoint_every=2, keep_checkpoints=5)
+    real_write = runs.atomic_write_text
+
+    def disk_full_in(part: str):
+        def write(path, text):
+            if part in str(path):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_write(path, text)
+
+        return write
+
+    def fill_disk(part: str) -> None:
+        for module in (runs, model_card):
+            monkeypatch.setattr(module, "atomic_write_text", disk_full_in(part))
+
+    # 1. the disk fills up while the step-4 checkpoint is written
+    fill_disk(".step-4")
+    result = train(run)
+    assert result["event"] == "failed" and result["step"] == 4
+    assert f"the disk is full while writing {run / 'checkpoints' / 'step-4'}" in result["message"]
+    assert "free space" in result["message"] and "resume" in result["message"]
+    assert [p.name for p in checkpoints(run)] == ["step-2"]
+    assert not list((run / "checkpoints").glob(".*"))  # nothing half-written is left
+    assert not (run / "error.log").exists()
+    assert [e["event"] for e in read_events(run / "events.jsonl")][-1] == "failed"
+
+    # 2. resumed, it now fills up while the final model is written
+    fill_disk("README.md")
+    result = train(run)
+    assert result["event"] == "failed" and f"while writing {run / 'model'}" in result["message"]
+    assert not (run / "model").exists() and not (run / ".model.tmp").exists()
+    assert [p.name for p in checkpoints(run)] == ["step-2", "step-4"]
+
+    # 3. a damaged checkpoint is named, with what to do about it
+    monkeypatch.undo()
+    _cut(run / "checkpoints" / "step-4" / "model.safetensors", 0.5)
+    result = train(run)
+    assert result["event"] == "failed" and "the checkpoint" in result["message"]
+    assert "step-4 cannot be read" in result["message"] and "delete that folder" in result["message"]
+
+    # 4. with it deleted, the run resumes from step 2 and finishes
+    shutil.rmtree(run / "checkpoints" / "step-4")
+    events: list = []
+    result = train(run, sink=events.append)
+    assert result["event"] == "finished" and result["step"] == 6
+    assert events[0].kind == "log" and events[0].message.startswith("resumed from step-2")
+    assert (run / "model" / "model.safetensors").exists()
+
+
+def _cut(path: Path, fraction: float) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * fraction)])
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
