@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .model_setup import resolve_init
 from .predict import model_task
-from .runs import MAIN_METRIC, ConfigError
+from .runs import MAIN_METRIC, ConfigError, is_disk_full
 
 FORMATS = ("hf", "onnx", "onnx-int8")
 PICKLES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")  # never carried into an export: loading them runs code
@@ -53,9 +53,14 @@ def export(model: str | Path, fmt: str, out: str | Path) -> ExportResult:
     out = Path(out).expanduser()
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise ConfigError(f"{out} already exists; choose a new name or delete it first")
-    if fmt == "hf":
-        return _export_hf(model_dir, out, task)
-    return _export_onnx(model_dir, out, task, fmt, run_dir)
+    try:
+        if fmt == "hf":
+            return _export_hf(model_dir, out, task)
+        return _export_onnx(model_dir, out, task, fmt, run_dir)
+    except OSError as e:
+        if is_disk_full(e):
+            raise ConfigError(f"the disk is full while writing {out}; free space and export again") from None
+        raise ConfigError(f"cannot write {out} ({e.strerror or e}); choose a folder you can write to") from None
 
 
 # -- Hugging Face folder ------------------------------------------------------------------------

@@ -25,6 +25,9 @@ class DataPreview:
     label_counts: dict[str, int] = field(default_factory=dict)
     usable: int = 0  # examples the task will train on
     fatal: bool = False  # nothing in the file can be used
+    chart_title: str = "Labels"  # what label_counts count ("" hides the chart)
+    summary: str = ""  # one line about the file (format, scheme, sizes)
+    info: dict = field(default_factory=dict)  # task-specific facts (tag scheme, corpus statistics)
 
 
 @dataclass
@@ -88,6 +91,9 @@ register_reader(
         "CSV, TSV or JSON Lines with a text column (optionally a second text) and a label column.",
     )
 )
+
+
+from . import task_readers  # noqa: E402,F401  (registers the QA, NER and pre-training readers)
 
 
 def reader_for(task: str) -> TaskReader:

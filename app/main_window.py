@@ -135,12 +135,15 @@ class MainWindow(QMainWindow):
         self.train_page.status_changed.connect(self.statusBar().showMessage)
         self.runs_page.playground_requested.connect(self._on_playground_requested)
         self.runs_page.resume_requested.connect(self._on_resume_requested)
+        self.train_page.finetune_requested.connect(self._on_finetune_requested)
         self.playground_page.set_runs_source(self.runs_page)
         self.pages = built
         self.stack.setCurrentIndex(max(self.nav.currentRow(), 0))
         if self.devices.info.probed:
             self._on_devices_found(self.devices.info)
         self._building = False
+        if self.train_page.attach_running_run():  # a run kept training while the window was closed
+            self.statusBar().showMessage(f"Following {self.train_page.run_dir.name}, still training")
         self.pages_built.emit()
 
     def _make_model_page(self) -> QWidget:
@@ -282,6 +285,22 @@ class MainWindow(QMainWindow):
         self.show_page("Train")
         self.train_page.resume(path)
 
+    def _on_finetune_requested(self, run_dir: str) -> None:
+        """Start the next run from a pre-trained model: the Model page's start becomes that run,
+        and the Data page asks for a labelled file."""
+        from albert_core.spec import SpecError
+
+        from .pages.model_page import spec_from_folder
+
+        try:
+            spec = spec_from_folder(str(Path(run_dir) / "model"))
+        except SpecError:
+            spec = self.project.spec
+        self.project.set_spec(spec, "", init=str(run_dir))
+        self.data_page.choose_task("classification", clear_file=True)
+        self.show_page("Data")
+        self.statusBar().showMessage(f"Fine-tuning from {Path(run_dir).name}: choose a labelled file")
+
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = settings()
@@ -320,18 +339,34 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.first_painted.emit)
         return super().event(e)
 
+    def ask_about_running_run(self) -> str:
+        """Closing while a run trains: "stop", "leave" or "cancel"."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("A run is training")
+        box.setText("A run is still training. Stop it, or leave it training without the window?")
+        box.setInformativeText(
+            "Stop saves a checkpoint, so you can resume it later. A run left training carries on; "
+            "the window follows it again the next time it opens."
+        )
+        stop = box.addButton("Stop run", QMessageBox.ButtonRole.DestructiveRole)
+        leave = box.addButton("Leave running", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "stop" if clicked is stop else "leave" if clicked is leave else "cancel"
+
     def closeEvent(self, event) -> None:
         if self.pages and self.train_page.is_running():
-            answer = QMessageBox.question(
-                self,
-                "A run is training",
-                "Stop the run and quit? It saves a checkpoint, so you can resume it later.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            answer = self.ask_about_running_run()
+            if answer == "cancel":
                 event.ignore()
                 return
-            self.train_page.stop_and_wait()
+            if answer == "stop":
+                self.train_page.stop_and_wait()
+            else:
+                self.train_page.leave_running()
         if self.pages:
             self.playground_page.shutdown()
         self.devices.stop()

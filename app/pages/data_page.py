@@ -1,7 +1,10 @@
-"""Data page: open a file, map its columns, preview it, and see its problems and labels."""
+"""Data page: choose the task, open a file, map its columns, preview it, and see its problems
+and its labels (classification), answers (question answering), tags (named entities) or corpus
+statistics and tokenizer size (pre-training)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -80,6 +83,10 @@ class DataPage(QWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.clicked.connect(self._on_open_clicked)
         top.addWidget(self.open_button)
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setToolTip("Use every text file in a folder (and its sub-folders) as the corpus")
+        self.folder_button.clicked.connect(self._on_folder_clicked)
+        top.addWidget(self.folder_button)
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -95,14 +102,15 @@ class DataPage(QWidget):
         self.table.setToolTip("Row headers are line numbers in the file")
 
         side = QVBoxLayout()
-        map_box = QGroupBox("Columns")
-        self.map_form = QFormLayout(map_box)
+        self.map_box = QGroupBox("Columns")
+        self.map_form = QFormLayout(self.map_box)
         self.role_boxes: dict[str, QComboBox] = {}
-        side.addWidget(map_box)
+        side.addWidget(self.map_box)
         self.label_chart = LabelChart()
-        labels_box = QGroupBox("Labels")
-        QVBoxLayout(labels_box).addWidget(self.label_chart)
-        side.addWidget(labels_box, 2)
+        self.labels_box = QGroupBox("Labels")
+        QVBoxLayout(self.labels_box).addWidget(self.label_chart)
+        side.addWidget(self.labels_box, 2)
+        side.addWidget(self._build_corpus_box(), 2)
         problems_box = QGroupBox("Problems")
         pl = QVBoxLayout(problems_box)
         self.problems = ProblemsList()
@@ -131,6 +139,25 @@ class DataPage(QWidget):
 
         project.loaded.connect(self._on_project_loaded)
         self._on_project_loaded()
+
+    def _build_corpus_box(self) -> QWidget:
+        """Pre-training: the corpus statistics and the tokenizer's vocabulary size."""
+        self.corpus_box = QGroupBox("Corpus")
+        form = QFormLayout(self.corpus_box)
+        self.stat_labels: dict[str, QLabel] = {}
+        for key, title in (("files", "Files"), ("documents", "Documents"), ("sentences", "Sentences"),
+                           ("characters", "Characters")):  # fmt: skip
+            lab = QLabel("–")
+            lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.stat_labels[key] = lab
+            form.addRow(title, lab)
+        self.vocab_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000, specialValueText="model's size")
+        self.vocab_spin.setToolTip(
+            "Pieces in the SentencePiece vocabulary trained on this corpus (0: the model's vocabulary size)"
+        )
+        self.vocab_spin.valueChanged.connect(self._on_vocab_edited)
+        form.addRow("Tokenizer vocabulary", self.vocab_spin)
+        return self.corpus_box
 
     def _build_split_box(self) -> QWidget:
         box = QGroupBox("Validation")
@@ -178,6 +205,7 @@ class DataPage(QWidget):
         self.seed_spin.setValue(s.seed)
         self.eval_edit.setText(s.eval_file)
         (self.file_radio if s.eval_file else self.fraction_radio).setChecked(True)
+        self.vocab_spin.setValue(int(s.training.get("tokenizer_vocab_size", 0) or 0))
         self._updating = False
         self._sync_split_enabled()
         if s.train_file:
@@ -196,6 +224,16 @@ class DataPage(QWidget):
             box.currentTextChanged.connect(self._on_role_chosen)
             self.role_boxes[role] = box
             self.map_form.addRow(ROLE_TITLES.get(role, role), box)
+        self.map_box.setVisible(bool(reader.roles))
+        pretrain = reader.task == "pretrain"
+        self.corpus_box.setVisible(pretrain)
+        self.folder_button.setVisible(pretrain)
+        self.open_button.setText("Files…" if pretrain else "Open…")
+        self.path_edit.setPlaceholderText(
+            "Open text files or a folder (several joined by " + os.pathsep + ")"
+            if pretrain
+            else "Open or drop a training file here"
+        )
 
     # -- reading ------------------------------------------------------------------------------
     def open_file(self, path: str, columns: dict | None = None) -> None:
@@ -258,10 +296,23 @@ class DataPage(QWidget):
             "No problems found." if not preview.problems else "Select a problem to see its row in the preview."
         )
         self.label_chart.set_counts(preview.label_counts)
-        name = Path(preview.path).name
+        self.labels_box.setTitle(preview.chart_title or "Labels")
+        self.labels_box.setVisible(bool(preview.chart_title))
+        stats = preview.info.get("stats", {})
+        for key, lab in self.stat_labels.items():
+            lab.setText(f"{stats[key]:,}" if key in stats else "–")
+        name = Path(preview.path.split(os.pathsep)[0]).name + (" …" if os.pathsep in preview.path else "")
+        task = self.project.state.task
         if preview.fatal:
             self.status.setText(f"{name} cannot be used yet: see the problems on the right.")
             self.status.setStyleSheet(theme.ERROR_TEXT)
+        elif task != "classification":
+            n = len(preview.problems)
+            self.status.setText(
+                f"{name}: {preview.summary}; {preview.usable:,} usable, {n} problem{'s' if n != 1 else ''}."
+            )
+            self.status.setStyleSheet("")
+            self.project.update_data(train_file=preview.path, columns={})
         else:
             n_labels = len(preview.label_counts)
             self.status.setText(
@@ -275,6 +326,24 @@ class DataPage(QWidget):
                 train_file=preview.path, columns=roles, num_labels=max(2, n_labels) if n_labels else 2
             )
         self.preview_ready.emit(preview)
+
+    def choose_task(self, task: str, clear_file: bool = False) -> None:
+        """Switch to `task`; with `clear_file`, forget the training file (a new one is needed)."""
+        if clear_file:
+            self._request += 1  # a read in flight is now stale
+            self.path_edit.clear()
+            self.preview = None
+            self.table_model.set_rows([], [], [], set())
+            self.problems.set_problems([])
+            self.label_chart.set_counts({})
+            self.project.update_data(train_file="", eval_file="", columns={})
+            self.status.setText(reader_for(task).hint)
+            self.status.setStyleSheet("")
+        i = self.task_box.findData(task)
+        if i >= 0 and i != self.task_box.currentIndex():
+            self.task_box.setCurrentIndex(i)  # reads the file again with that task's reader
+        elif clear_file:
+            self._build_role_boxes()
 
     # -- slots --------------------------------------------------------------------------------
     def _on_task_chosen(self, _index: int) -> None:
@@ -295,9 +364,23 @@ class DataPage(QWidget):
 
     def _on_open_clicked(self) -> None:
         reader = reader_for(self.project.state.task)
+        if reader.task == "pretrain":
+            paths, _ = QFileDialog.getOpenFileNames(self, "Choose the corpus files", "", reader.file_filter)
+            if paths:
+                self.open_file(os.pathsep.join(paths))
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open training data", "", reader.file_filter)
         if path:
             self.open_file(path)
+
+    def _on_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of text files")
+        if folder:
+            self.open_file(folder)
+
+    def _on_vocab_edited(self, value: int) -> None:
+        if not self._updating:
+            self.project.update_training(tokenizer_vocab_size=value)
 
     def _on_path_entered(self) -> None:
         if self.path_edit.text().strip():
@@ -349,6 +432,12 @@ class DataPage(QWidget):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        if self.project.state.task == "pretrain":
+            paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+            if paths:
+                self.open_file(os.pathsep.join(paths))
+                event.acceptProposedAction()
+            return
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.open_file(url.toLocalFile())

@@ -107,7 +107,7 @@ class PlaygroundPage(QWidget):
         self.model_box.blockSignals(True)
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
-            if r.status == "finished" and (Path(r.path) / "model" / "config.json").exists():
+            if r.status == "finished" and r.task != "pretrain" and (Path(r.path) / "model" / "config.json").exists():
                 metric = f" · {r.metric_name} {r.metric:.3f}" if r.metric is not None else ""
                 self.model_box.addItem(f"{r.name} ({r.task}{metric})", str(r.path))
         i = self.model_box.findData(current) if current else -1

@@ -1,20 +1,38 @@
-"""Runs page: every run so far, its curves, and a way into the playground or to resume."""
+"""Runs page: every run so far (sortable, filtered by task and status), its curves, and what can
+be done with it: try it, resume it, compare it with others, rename, delete, open its folder,
+export it (Hugging Face folder, ONNX, int8 ONNX) or copy code that uses it."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -22,11 +40,17 @@ from PySide6.QtWidgets import (
 from albert_core.events import read_events
 from albert_core.runs import RunSummary, default_runs_dir, list_runs
 
+from .. import theme
+from ..widgets.compare_view import CompareView, read_many
 from ..widgets.loss_plot import LivePlots
+from ..widgets.task_options import TITLES
 from ..workers import run_in_thread
 
 COLUMNS = ("Run", "Status", "Task", "Started", "Steps", "Metric")
+STATUSES = ("running", "finished", "stopped", "failed", "interrupted", "created")
+EXPORTS = {"hf": "Hugging Face folder", "onnx": "ONNX", "onnx-int8": "ONNX, int8 quantized"}
 REFRESH_MS = 5000
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class RunsModel(QAbstractTableModel):
@@ -49,8 +73,8 @@ class RunsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         r = self.runs[index.row()]
+        col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
             if col == 0:
                 return r.name
             if col == 1:
@@ -63,6 +87,10 @@ class RunsModel(QAbstractTableModel):
                 return f"{r.step} / {r.total_steps}" if r.total_steps else str(r.step)
             if col == 5:
                 return f"{r.metric_name} {r.metric:.4f}" if r.metric is not None else ""
+        if role == SORT_ROLE:  # numbers sort as numbers
+            return [r.name.lower(), r.status, r.task, r.created, r.step, r.metric if r.metric is not None else -1e30][
+                col
+            ]
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or str(r.path)
         return None
@@ -73,53 +101,150 @@ class RunsModel(QAbstractTableModel):
         return None
 
 
+class RunsFilter(QSortFilterProxyModel):
+    """Sorts by the model's sort role and keeps the runs of one task and one status."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.task = ""
+        self.status = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_filter(self, task: str, status: str) -> None:
+        self.task, self.status = task, status
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        r = self.sourceModel().runs[row]
+        return (not self.task or r.task == self.task) and (not self.status or r.status == self.status)
+
+
 def _read_curves(path: str) -> tuple[str, list[dict]]:
     return path, [e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("step", "eval")]
+
+
+def _export(path: str, fmt: str, out: str):
+    """Export in a worker; user errors come back as values so the page can show them."""
+    from albert_core.export import export
+
+    try:
+        return export(path, fmt, out)
+    except Exception as e:  # noqa: BLE001 - shown to the user in the window
+        return e
 
 
 class RunsPage(QWidget):
     runs_changed = Signal(list)  # list[RunSummary]
     playground_requested = Signal(str)  # run dir
     resume_requested = Signal(str)  # run dir
+    compared = Signal(list)  # the RunCurves shown
+    exported = Signal(object)  # ExportResult or the exception
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = RunsModel(self)
+        self.proxy = RunsFilter(self)
+        self.proxy.setSourceModel(self.model)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.doubleClicked.connect(self._on_double_clicked)
 
-        self.title = QLabel("Select a run to see its curves.")
+        self.task_filter = QComboBox()
+        self.task_filter.addItem("All tasks", "")
+        for task, title in TITLES.items():
+            self.task_filter.addItem(title, task)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("Any status", "")
+        for s in STATUSES:
+            self.status_filter.addItem(s, s)
+        self.task_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.status_filter.currentIndexChanged.connect(self._on_filter_changed)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Show"))
+        filters.addWidget(self.task_filter)
+        filters.addWidget(self.status_filter)
+        filters.addStretch(1)
+        self.count_label = QLabel()
+        filters.addWidget(self.count_label)
+
+        self.title = QLabel("Select a run to see its curves; select two or more to compare them.")
         self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.play_button = QPushButton("Try in Playground")
         self.play_button.clicked.connect(self._on_play_clicked)
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Overlay the curves of the selected runs and list the settings that differ")
+        self.compare_button.clicked.connect(self._on_compare_clicked)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.clicked.connect(self._on_rename_clicked)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self._on_delete_clicked)
         self.folder_button = QPushButton("Open folder")
         self.folder_button.clicked.connect(self._on_folder_clicked)
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_actions: dict[str, QAction] = {}
+        for fmt, title in EXPORTS.items():
+            action = menu.addAction(title + "…")
+            action.triggered.connect(lambda checked=False, f=fmt: self.export_selected(f))
+            self.export_actions[fmt] = action
+        self.export_button.setMenu(menu)
+        self.code_button = QPushButton("Copy code")
+        self.code_button.setToolTip("Copy Python that uses this model to the clipboard")
+        self.code_button.clicked.connect(self._on_code_clicked)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.title, 1)
-        for b in (self.play_button, self.resume_button, self.folder_button, self.refresh_button):
+        for b in (
+            self.play_button,
+            self.resume_button,
+            self.compare_button,
+            self.rename_button,
+            self.delete_button,
+            self.folder_button,
+            self.export_button,
+            self.code_button,
+            self.refresh_button,
+        ):
             buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = LivePlots(live=False)
+        self.compare_view = CompareView()
+        self.views = QStackedWidget()
+        self.views.addWidget(self.plots)
+        self.views.addWidget(self.compare_view)
 
+        upper = QWidget()
+        uv = QVBoxLayout(upper)
+        uv.setContentsMargins(0, 0, 0, 0)
+        uv.addLayout(filters)
+        uv.addWidget(self.table, 1)
         lower = QWidget()
         lv = QVBoxLayout(lower)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(buttons)
-        lv.addWidget(self.plots, 1)
+        lv.addWidget(self.title)
+        lv.addWidget(self.note)
+        lv.addWidget(self.views, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
+        split.addWidget(upper)
         split.addWidget(lower)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
@@ -129,6 +254,8 @@ class RunsPage(QWidget):
         self._selected: RunSummary | None = None
         self._list_worker = None
         self._curve_request = ""
+        self._compare_request: list[str] = []
+        self._export_worker = None
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_refresh_timer)
@@ -158,54 +285,258 @@ class RunsPage(QWidget):
 
     def _on_runs_listed(self, runs: list[RunSummary]) -> None:
         self._list_worker = None
-        selected = str(self._selected.path) if self._selected else ""
+        selected = {str(r.path) for r in self.selected_runs()}
+        self.table.selectionModel().blockSignals(True)
         self.model.set_runs(runs)
-        for row, r in enumerate(self.model.runs):
-            if str(r.path) == selected:
-                self.table.selectionModel().blockSignals(True)
-                self.table.selectRow(row)
-                self.table.selectionModel().blockSignals(False)
-                self._selected = r
+        for row in range(self.proxy.rowCount()):
+            r = self._run_at(row)
+            if str(r.path) in selected:
+                self.table.selectionModel().select(
+                    self.proxy.index(row, 0),
+                    self.table.selectionModel().SelectionFlag.Select | self.table.selectionModel().SelectionFlag.Rows,
+                )
+        self.table.selectionModel().blockSignals(False)
+        chosen = self.selected_runs()
+        self._selected = chosen[0] if len(chosen) == 1 else None
         self._update_buttons()
+        self._update_count()
         self.runs_changed.emit(self.model.runs)
 
     def _on_list_errored(self, err: BaseException) -> None:
         self._list_worker = None
         self.title.setText(f"Could not list the runs: {err}")
 
-    # -- one run ------------------------------------------------------------------------------
-    def select_run(self, path: str) -> bool:
-        for row, r in enumerate(self.model.runs):
-            if str(r.path) == str(path):
-                self.table.selectRow(row)
-                return True
-        return False
+    def _on_filter_changed(self, *_) -> None:
+        self.proxy.set_filter(self.task_filter.currentData() or "", self.status_filter.currentData() or "")
+        self._update_count()
+        self._on_selection_changed()
 
-    def _on_current_row_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
-        if not current.isValid():
-            return
-        run = self.model.runs[current.row()]
-        self._selected = run
-        metric = f", {run.metric_name} {run.metric:.4f}" if run.metric is not None else ""
-        self.title.setText(f"<b>{run.name}</b>: {run.status}{metric}" + (f"<br>{run.message}" if run.message else ""))
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{shown} of {total} runs" if shown != total else f"{total} runs")
+
+    def visible_runs(self) -> list[RunSummary]:
+        """The runs as the table shows them (filtered and sorted)."""
+        return [self._run_at(row) for row in range(self.proxy.rowCount())]
+
+    def _run_at(self, proxy_row: int) -> RunSummary:
+        return self.model.runs[self.proxy.mapToSource(self.proxy.index(proxy_row, 0)).row()]
+
+    def selected_runs(self) -> list[RunSummary]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self._run_at(r) for r in rows]
+
+    # -- selection ----------------------------------------------------------------------------
+    def select_run(self, path: str) -> bool:
+        return self.select_runs([path])
+
+    def select_runs(self, paths: list[str]) -> bool:
+        """Select these runs (shown ones only); True when all were found."""
+        wanted = {str(p) for p in paths}
+        sm = self.table.selectionModel()
+        sm.blockSignals(True)
+        self.table.clearSelection()
+        found = 0
+        for row in range(self.proxy.rowCount()):
+            if str(self._run_at(row).path) in wanted:
+                sm.select(self.proxy.index(row, 0), sm.SelectionFlag.Select | sm.SelectionFlag.Rows)
+                found += 1
+        sm.blockSignals(False)
+        self._on_selection_changed()
+        return found == len(wanted)
+
+    def _on_selection_changed(self, *_) -> None:
+        runs = self.selected_runs()
+        self._selected = runs[0] if len(runs) == 1 else None
         self._update_buttons()
-        self._curve_request = str(run.path)
-        run_in_thread(_read_curves, str(run.path), on_returned=self._on_curves_read, on_errored=self._on_list_errored)
+        if len(runs) == 1:
+            run = runs[0]
+            metric = f", {run.metric_name} {run.metric:.4f}" if run.metric is not None else ""
+            self.title.setText(
+                f"<b>{run.name}</b>: {run.status}{metric}" + (f"<br>{run.message}" if run.message else "")
+            )
+            self.views.setCurrentWidget(self.plots)
+            self._curve_request = str(run.path)
+            run_in_thread(
+                _read_curves, str(run.path), on_returned=self._on_curves_read, on_errored=self._on_list_errored
+            )
+        elif len(runs) > 1:
+            self.title.setText(f"{len(runs)} runs selected: press Compare to overlay their curves.")
 
     def _on_curves_read(self, result: tuple[str, list[dict]]) -> None:
         path, events = result
-        if path != self._curve_request:
+        if path != self._curve_request or self._selected is None:
             return
         self.plots.clear()
+        self.plots.set_task(self._selected.task)
         self.plots.add_events(events)
 
     def _update_buttons(self) -> None:
+        runs = self.selected_runs()
         r = self._selected
         has_model = bool(r and (Path(r.path) / "model" / "config.json").exists())
-        self.play_button.setEnabled(has_model)
+        self.play_button.setEnabled(has_model and r.task != "pretrain")
         self.resume_button.setEnabled(bool(r and r.status in ("stopped", "interrupted", "failed")))
+        self.compare_button.setEnabled(len(runs) >= 2)
+        self.rename_button.setEnabled(r is not None)
+        self.delete_button.setEnabled(bool(runs) and all(x.status != "running" for x in runs))
         self.folder_button.setEnabled(r is not None)
+        self.export_button.setEnabled(has_model and self._export_worker is None)
+        for fmt, action in self.export_actions.items():
+            action.setEnabled(has_model and (fmt == "hf" or (r is not None and r.task != "pretrain")))
+        self.code_button.setEnabled(has_model)
 
+    # -- compare ------------------------------------------------------------------------------
+    def compare(self, paths: list[str] | None = None) -> None:
+        """Overlay the curves of `paths` (default: the selected runs), read in a worker."""
+        paths = paths or [str(r.path) for r in self.selected_runs()]
+        if len(paths) < 2:
+            return
+        self._compare_request = list(paths)
+        run_in_thread(read_many, list(paths), on_returned=self._on_compare_read, on_errored=self._on_list_errored)
+
+    def _on_compare_read(self, runs: list) -> None:
+        if [r.path for r in runs] != self._compare_request:
+            return
+        self.compare_view.set_runs(runs)
+        self.views.setCurrentWidget(self.compare_view)
+        self.compared.emit(runs)
+
+    def _on_compare_clicked(self) -> None:
+        self.compare()
+
+    # -- rename, delete, folder ----------------------------------------------------------------
+    def ask_name(self, current: str) -> str | None:
+        """The new display name (None: cancelled)."""
+        text, ok = QInputDialog.getText(self, "Rename run", "Name shown for this run:", text=current)
+        return text.strip() if ok else None
+
+    def rename(self, path: str, name: str) -> None:
+        """Store `name` as the run's display name (run.json's name, written atomically)."""
+        import json
+
+        from albert_core.runs import atomic_write_json
+
+        run_json = Path(path) / "run.json"
+        config = json.loads(run_json.read_text(encoding="utf-8"))
+        config["name"] = name
+        atomic_write_json(run_json, config)
+
+    def _on_rename_clicked(self) -> None:
+        r = self._selected
+        if r is None:
+            return
+        name = self.ask_name(r.name)
+        if name is None:
+            return
+        try:
+            self.rename(str(r.path), name)
+        except (OSError, ValueError) as e:
+            self._show_note(f"Could not rename {r.path.name}: {e}", error=True)
+            return
+        self._show_note(f"Renamed to {name or r.path.name}.")
+        self.refresh_now()
+
+    def confirm_delete(self, runs: list[RunSummary]) -> bool:
+        names = "\n".join(f"• {r.name}" for r in runs[:10]) + ("\n…" if len(runs) > 10 else "")
+        answer = QMessageBox.question(
+            self,
+            "Delete runs",
+            f"Delete {len(runs)} run{'s' if len(runs) > 1 else ''} and every file in {'their' if len(runs) > 1 else 'its'} "
+            f"folder (checkpoints and model included)?\n\n{names}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_delete_clicked(self) -> None:
+        runs = self.selected_runs()
+        if not runs or any(r.status == "running" for r in runs):
+            return
+        if not self.confirm_delete(runs):
+            return
+        failed = []
+        for r in runs:
+            try:
+                shutil.rmtree(r.path)
+            except OSError as e:
+                failed.append(f"{r.path.name}: {e.strerror or e}")
+        if failed:
+            self._show_note("Could not delete " + "; ".join(failed), error=True)
+        else:
+            self._show_note(f"Deleted {len(runs)} run{'s' if len(runs) > 1 else ''}.")
+        self.table.clearSelection()
+        self.refresh_now()
+
+    def _on_folder_clicked(self) -> None:
+        if self._selected:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._selected.path)))
+
+    # -- export and code ----------------------------------------------------------------------
+    def ask_export_path(self, fmt: str, run: RunSummary) -> str:
+        """Where to write the export ("" when cancelled)."""
+        suggested = str(Path.home() / f"{run.path.name}-{fmt}")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export as {EXPORTS[fmt]}: new folder name", suggested)
+        return path
+
+    def export_selected(self, fmt: str, out: str = "") -> bool:
+        """Export the selected run's model as `fmt` into `out` (asked when empty), in a worker."""
+        r = self._selected
+        if r is None or self._export_worker is not None:
+            return False
+        out = out or self.ask_export_path(fmt, r)
+        if not out:
+            return False
+        self._show_note(f"Exporting {r.name} as {EXPORTS[fmt]} to {out}…")
+        self._export_worker = run_in_thread(
+            _export, str(r.path), fmt, out, on_returned=self._on_exported, on_errored=self._on_exported
+        )
+        self._update_buttons()
+        return True
+
+    def is_exporting(self) -> bool:
+        return self._export_worker is not None
+
+    def _on_exported(self, result) -> None:
+        self._export_worker = None
+        self._update_buttons()
+        if isinstance(result, BaseException):
+            self._show_note(f"Export failed: {result}", error=True)
+        else:
+            lines = [f"Exported to {result.path} ({', '.join(result.files)})."]
+            if result.max_abs_diff is not None:
+                lines.append(f"Largest difference from PyTorch: {result.max_abs_diff:.2g}.")
+            if result.metric_change is not None:
+                lines.append(
+                    f"{result.metric} on the validation set: {result.metric_pytorch:.4g} → {result.metric_export:.4g}."
+                )
+            lines += result.notes
+            self._show_note(" ".join(lines))
+        self.exported.emit(result)
+
+    def copy_code(self) -> str:
+        """Put Python that uses the selected run's model on the clipboard; returns it."""
+        from albert_core.export import code_snippet
+
+        if self._selected is None:
+            return ""
+        try:
+            code = code_snippet(self._selected.path)
+        except (OSError, ValueError) as e:
+            self._show_note(f"Could not write the code: {e}", error=True)
+            return ""
+        QGuiApplication.clipboard().setText(code)
+        self._show_note("Code that uses this model is on the clipboard.")
+        return code
+
+    def _on_code_clicked(self) -> None:
+        self.copy_code()
+
+    def _show_note(self, text: str, error: bool = False) -> None:
+        self.note.setText(text)
+        self.note.setStyleSheet(theme.ERROR_TEXT if error else "")
+
+    # -- the rest ----------------------------------------------------------------------------
     def _on_double_clicked(self, index: QModelIndex) -> None:
         if self.play_button.isEnabled():
             self._on_play_clicked()
@@ -217,7 +548,3 @@ class RunsPage(QWidget):
     def _on_resume_clicked(self) -> None:
         if self._selected:
             self.resume_requested.emit(str(self._selected.path))
-
-    def _on_folder_clicked(self) -> None:
-        if self._selected:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._selected.path)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from ..glossary import tip
 from ..project import Project
 from ..training_process import TrainingProcess
 from ..widgets.loss_plot import LivePlots
+from ..widgets.task_options import TITLES, TaskOptions
 from ..workers import DeviceInfo
 
 DEFAULTS = RunConfig()
@@ -44,6 +46,7 @@ class TrainPage(QWidget):
     run_started = Signal(str)  # run dir
     run_ended = Signal(str, str)  # run dir, status: finished | stopped | failed
     status_changed = Signal(str)
+    finetune_requested = Signal(str)  # a finished pre-training run to start a labelled task from
 
     def __init__(self, project: Project, parent: QWidget | None = None):
         super().__init__(parent)
@@ -54,6 +57,7 @@ class TrainPage(QWidget):
         self.process.finished.connect(self._on_run_finished)
         self.process.failed.connect(self._on_run_failed)
         self.run_dir: Path | None = None
+        self.run_task = ""  # the task of the run shown
         self.status = "idle"  # idle | running | stopping | finished | stopped | failed
         self.message = ""
         self.events: list[dict] = []
@@ -81,8 +85,12 @@ class TrainPage(QWidget):
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the last stopped run from its checkpoint")
         self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.finetune_button = QPushButton("Fine-tune from this model")
+        self.finetune_button.setToolTip("Start a labelled task (classification, QA, NER) from this pre-trained model")
+        self.finetune_button.clicked.connect(self._on_finetune_clicked)
+        self.finetune_button.hide()
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.resume_button):
+        for b in (self.start_button, self.stop_button, self.resume_button, self.finetune_button):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m steps")
@@ -177,6 +185,9 @@ class TrainPage(QWidget):
         self.seed_spin.valueChanged.connect(self._on_seed_edited)
         self.precision_box.currentTextChanged.connect(self._on_setting_edited)
         v.addWidget(box)
+        self.task_options = TaskOptions()
+        self.task_options.changed.connect(self._on_setting_edited)
+        v.addWidget(self.task_options)
         v.addStretch(1)
         self.set_devices(DeviceInfo([], probed=False))
         return w
@@ -196,6 +207,7 @@ class TrainPage(QWidget):
             "device": device,
             "eval_every": self.eval_spin.value(),
             "checkpoint_every": self.ckpt_spin.value(),
+            "options": self.task_options.values(),
         }
 
     def _on_project_loaded(self) -> None:
@@ -212,8 +224,19 @@ class TrainPage(QWidget):
         self.eval_spin.setValue(t["eval_every"])
         self.ckpt_spin.setValue(t["checkpoint_every"])
         self.seed_spin.setValue(self.project.state.seed)
+        self._sync_task()
+        self.task_options.set_values(t.get("options") or {})
         self._loading = False
         self._update_summary()
+
+    def _sync_task(self) -> None:
+        """Show the project's task: its settings, and (between runs) its plots."""
+        task = self.project.state.task
+        if self.task_options.task != task:
+            self.task_options.set_task(task)
+            self.task_options.set_values(self.project.state.training.get("options") or {})
+        if not self.is_running() and self.status in ("idle",):
+            self.plots.set_task(task)
 
     def _on_training_changed(self) -> None:
         if not self._editing:
@@ -240,8 +263,13 @@ class TrainPage(QWidget):
             if s.init
             else (f"the {s.preset} preset" if s.preset else "a custom spec")
         )
-        data = Path(s.train_file).name if s.train_file else "no data file yet (see the Data page)"
-        self.summary.setText(f"<b>{s.task.capitalize()}</b> with {model}, on {data}.")
+        first = s.train_file.split(os.pathsep)[0]
+        data = Path(first).name if s.train_file else "no data file yet (see the Data page)"
+        if os.pathsep in s.train_file:
+            data += f" and {s.train_file.count(os.pathsep)} more"
+        self.summary.setText(f"<b>{TITLES.get(s.task, s.task)}</b> with {model}, on {data}.")
+        if hasattr(self, "task_options"):
+            self._sync_task()
         if self.seed_spin.value() != s.seed:
             self._loading = True
             self.seed_spin.setValue(s.seed)
@@ -315,13 +343,7 @@ class TrainPage(QWidget):
             self.process.wait(5000)
 
     def _begin(self, run_dir: Path, gpus: int, resumed: bool) -> None:
-        self.run_dir = Path(run_dir)
-        self.events = []
-        self._last_step = None
-        self._total = 0
-        self._start_step = 0
-        self._started_at = time.monotonic()
-        self.plots.clear()
+        self._reset_view(run_dir)
         if resumed:  # show the curve so far, then follow the new events
             from albert_core.events import read_events
 
@@ -337,6 +359,61 @@ class TrainPage(QWidget):
         self.process.start(self.run_dir, gpus)
         self._ui_timer.start()
         self.run_started.emit(str(self.run_dir))
+
+    def _reset_view(self, run_dir: Path) -> None:
+        from albert_core.runs import load_config
+
+        self.run_dir = Path(run_dir)
+        self.events = []
+        self._last_step = None
+        self._total = 0
+        self._start_step = 0
+        self._started_at = time.monotonic()
+        try:
+            self.run_task = load_config(self.run_dir).task
+        except (ConfigError, OSError):
+            self.run_task = self.project.state.task
+        self.finetune_button.hide()
+        self.plots.clear()
+        self.plots.set_task(self.run_task)
+
+    def attach(self, run_dir: str | Path, pid: int = 0) -> bool:
+        """Follow a run that is training without this window (started by a window since closed)."""
+        if self.is_running():
+            return False
+        self._reset_view(Path(run_dir))
+        self.log.clear()
+        self.banner.hide()
+        self.progress.setTextVisible(True)
+        self.progress.setRange(0, 0)
+        self._append_log(f"Following {self.run_dir}, which kept training while the window was closed")
+        self._set_state("running")
+        past = self.process.attach(self.run_dir, pid)
+        for ev in past:
+            self._on_event_received(ev)
+        self.plots.redraw()
+        self._ui_timer.start()
+        self.run_started.emit(str(self.run_dir))
+        return True
+
+    def attach_running_run(self) -> bool:
+        """Re-attach to the newest run still training (the window was closed while it ran)."""
+        from albert_core.runs import list_runs
+
+        from ..training_process import running_pid
+
+        if self.is_running():
+            return False
+        for r in sorted(list_runs(default_runs_dir()), key=lambda r: -r.created):
+            pid = running_pid(r.path) if r.status == "running" else 0
+            if pid:
+                return self.attach(r.path, pid)
+        return False
+
+    def leave_running(self) -> None:
+        """Stop following the run and let it train on (the window is closing)."""
+        self._ui_timer.stop()
+        self.process.detach()
 
     # -- events -----------------------------------------------------------------------------------
     def _on_event_received(self, ev: dict) -> None:
@@ -405,6 +482,8 @@ class TrainPage(QWidget):
                 f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint."
             )
         self._set_state(status)
+        if status == "finished" and self.run_task == "pretrain":
+            self.finetune_button.show()
         self._append_log(f"Run {status}.")
         self.run_ended.emit(str(self.run_dir), status)
 
@@ -455,6 +534,10 @@ class TrainPage(QWidget):
 
     def _on_resume_clicked(self) -> None:
         self.resume()
+
+    def _on_finetune_clicked(self) -> None:
+        if self.run_dir is not None:
+            self.finetune_requested.emit(str(self.run_dir))
 
 
 def _duration(seconds: float) -> str:

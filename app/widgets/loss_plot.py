@@ -1,6 +1,9 @@
 """Live training curves. Events append to numpy buffers; a timer redraws at most every 80 ms.
 
-Four panels: loss (raw, smoothed, eval), the task metric, the learning rate, and throughput.
+Panels: loss (raw, smoothed, eval), the task's metrics (accuracy; EM/F1 for question answering;
+entity F1, precision and recall for NER), the learning rate, and throughput. Pre-training shows
+MLM loss, MLM accuracy, SOP loss and SOP accuracy in panels of their own (training batches from
+the step events' `extra`, validation from the eval events) instead of the metric panel.
 Each curve uses peak downsampling and clip-to-view so a 100,000-point curve stays smooth.
 """
 
@@ -15,6 +18,21 @@ from .. import theme
 
 REDRAW_MS = 80
 EMA = 0.9  # weight of the past in the smoothed loss
+
+# task → (title of the metric panel, the eval metrics it shows; None: every number but loss)
+TASK_METRICS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "classification": ("Validation metric", None),
+    "qa": ("Validation EM / F1 (%)", ("exact", "f1")),
+    "ner": ("Validation entity F1", ("f1", "precision", "recall")),
+    "pretrain": ("Validation metric", ()),
+}
+# pre-training panels: (key, title)
+PRETRAIN_PANELS = (
+    ("mlm_loss", "MLM loss"),
+    ("mlm_accuracy", "MLM accuracy"),
+    ("sop_loss", "SOP loss"),
+    ("sop_accuracy", "SOP accuracy"),
+)
 
 
 class SeriesBuffer:
@@ -102,15 +120,11 @@ class LivePlots(QWidget):
         self.metric_panel = _Panel("Validation metric")
         self.lr_panel = _Panel("Learning rate")
         self.speed_panel = _Panel("Throughput", "samples/s")
-        layout = QGridLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.loss_panel, 0, 0, 1, 2)
-        layout.addWidget(self.metric_panel, 1, 0)
-        layout.addWidget(self.lr_panel, 1, 1)
-        layout.addWidget(self.speed_panel, 2, 0, 1, 2)
-        layout.setRowStretch(0, 3)
-        layout.setRowStretch(1, 2)
-        layout.setRowStretch(2, 2)
+        self.pretrain_panels = {key: _Panel(title) for key, title in PRETRAIN_PANELS}
+        self.task = "classification"
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._lay_out()
 
         self.loss = SeriesBuffer()
         self.smooth = SeriesBuffer()
@@ -118,6 +132,7 @@ class LivePlots(QWidget):
         self.lr = SeriesBuffer()
         self.speed = SeriesBuffer()
         self.metrics: dict[str, SeriesBuffer] = {}
+        self.extra: dict[str, SeriesBuffer] = {}  # training-batch values of the step events' extra
         self._ema: float | None = None
         self._steps_seen = 0
 
@@ -127,6 +142,13 @@ class LivePlots(QWidget):
         self._lr_curve = self.lr_panel.curve("lr", theme.COLORS["lr"])
         self._speed_curve = self.speed_panel.curve("samples/s", theme.COLORS["speed"])
         self._metric_curves: dict[str, pg.PlotDataItem] = {}
+        self._pretrain_curves = {
+            key: (
+                panel.curve("train", theme.COLORS["smooth"]),
+                panel.curve("validation", theme.COLORS["eval"], symbol="o"),
+            )
+            for key, panel in self.pretrain_panels.items()
+        }
         self._dirty = False
         self.redraws = 0
         self._timer = QTimer(self)
@@ -137,9 +159,67 @@ class LivePlots(QWidget):
                 panel.getPlotItem().getViewBox().enableAutoRange(y=False)
             self._timer.start()
 
+    # -- layout -------------------------------------------------------------------------------
+    def _lay_out(self) -> None:
+        g = self._grid
+        for w in [self.loss_panel, self.metric_panel, self.lr_panel, self.speed_panel, *self.pretrain_panels.values()]:
+            g.removeWidget(w)
+        for r in range(5):
+            g.setRowStretch(r, 0)
+        g.addWidget(self.loss_panel, 0, 0, 1, 2)
+        pretrain = self.task == "pretrain"
+        self.metric_panel.setVisible(not pretrain)
+        for panel in self.pretrain_panels.values():
+            panel.setVisible(pretrain)
+        if pretrain:
+            p = self.pretrain_panels
+            g.addWidget(p["mlm_loss"], 1, 0)
+            g.addWidget(p["mlm_accuracy"], 1, 1)
+            g.addWidget(p["sop_loss"], 2, 0)
+            g.addWidget(p["sop_accuracy"], 2, 1)
+            g.addWidget(self.lr_panel, 3, 0)
+            g.addWidget(self.speed_panel, 3, 1)
+            for r, stretch in enumerate((3, 2, 2, 2)):
+                g.setRowStretch(r, stretch)
+        else:
+            g.addWidget(self.metric_panel, 1, 0)
+            g.addWidget(self.lr_panel, 1, 1)
+            g.addWidget(self.speed_panel, 2, 0, 1, 2)
+            for r, stretch in enumerate((3, 2, 2)):
+                g.setRowStretch(r, stretch)
+
+    def set_task(self, task: str) -> None:
+        """Show the panels and metrics of `task` (classification, qa, ner, pretrain)."""
+        if task not in TASK_METRICS:
+            task = "classification"
+        if task == self.task:
+            return
+        self.task = task
+        self.metric_panel.setTitle(TASK_METRICS[task][0], size="10pt")
+        self._lay_out()
+        for curve in self._metric_curves.values():
+            self.metric_panel.removeItem(curve)
+        self._metric_curves = {}
+        self._dirty = True
+
+    def shown_metrics(self) -> list[str]:
+        """The eval metrics the metric panel draws for this task."""
+        keys = TASK_METRICS[self.task][1]
+        if keys is None:
+            return sorted(self.metrics)
+        return [k for k in keys if k in self.metrics]
+
     # -- data ---------------------------------------------------------------------------------
     def clear(self) -> None:
-        for b in (self.loss, self.smooth, self.eval_loss, self.lr, self.speed, *self.metrics.values()):
+        for b in (
+            self.loss,
+            self.smooth,
+            self.eval_loss,
+            self.lr,
+            self.speed,
+            *self.metrics.values(),
+            *self.extra.values(),
+        ):
             b.clear()
         self._ema = None
         self._steps_seen = 0
@@ -161,6 +241,9 @@ class LivePlots(QWidget):
                 self.smooth.append(step, self._ema / (1 - EMA**self._steps_seen))
             self.lr.append(step, float(ev.get("lr", np.nan)))
             self.speed.append(step, float(ev.get("samples_per_s", np.nan)))
+            for name, value in (ev.get("extra") or {}).items():
+                if isinstance(value, (int, float)):
+                    self.extra.setdefault(name, SeriesBuffer()).append(step, float(value))
             self._dirty = True
         elif kind == "eval":
             step = float(ev.get("step", 0))
@@ -186,7 +269,7 @@ class LivePlots(QWidget):
             panel.getPlotItem().getViewBox().enableAutoRange(x=True)
 
     def panels(self) -> list[pg.PlotWidget]:
-        return [self.loss_panel, self.metric_panel, self.lr_panel, self.speed_panel]
+        return [self.loss_panel, self.metric_panel, self.lr_panel, self.speed_panel, *self.pretrain_panels.values()]
 
     def add_events(self, events) -> None:
         for ev in events:
@@ -208,15 +291,25 @@ class LivePlots(QWidget):
         self._lr_curve.setData(self.lr.x, self.lr.y)
         self._speed_curve.setData(self.speed.x, self.speed.y)
         palette = [theme.COLORS["metric"], theme.COLORS["eval"], theme.COLORS["lr"], theme.COLORS["speed"]]
-        for i, (name, buf) in enumerate(sorted(self.metrics.items())):
+        shown = self.shown_metrics()
+        for i, name in enumerate(shown):
+            buf = self.metrics[name]
             curve = self._metric_curves.get(name)
             if curve is None:
                 curve = self.metric_panel.curve(name, palette[i % len(palette)], symbol="o")
                 self._metric_curves[name] = curve
             curve.setData(buf.x, buf.y)
+        empty = SeriesBuffer(1)
+        if self.task == "pretrain":
+            for key, (train_curve, eval_curve) in self._pretrain_curves.items():
+                train, val = self.extra.get(key, empty), self.metrics.get(key, empty)
+                train_curve.setData(train.x, train.y)
+                eval_curve.setData(val.x, val.y)
+                if self._steady_axes:
+                    self._fit_y(self.pretrain_panels[key], train.y, val.y)
         if self._steady_axes:
             self._fit_y(self.loss_panel, self.loss.y, self.smooth.y, self.eval_loss.y)
-            self._fit_y(self.metric_panel, *(b.y for b in self.metrics.values()))
+            self._fit_y(self.metric_panel, *(self.metrics[k].y for k in shown))
             self._fit_y(self.lr_panel, self.lr.y)
             self._fit_y(self.speed_panel, self.speed.y)
 

@@ -11,11 +11,14 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QFileDialog,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -129,10 +132,21 @@ def _highlight(edit: QTextEdit, spans: list[tuple[int, int, str, str]]) -> None:
     edit.setExtraSelections(selections)
 
 
+def highlighted(edit: QTextEdit) -> list[tuple[int, int, str]]:
+    """The spans highlighted in a text edit: (start, end, background colour)."""
+    return [
+        (sel.cursor.selectionStart(), sel.cursor.selectionEnd(), sel.format.background().color().name())
+        for sel in edit.extraSelections()
+    ]
+
+
 class QAView(PredictionView):
-    """A question and a context; the best answer is highlighted in the context."""
+    """A question and a context (typed, pasted or loaded from a file); the best answer is
+    highlighted in the context with its score, the next best are listed, and "no answer" is
+    said when the model finds none (SQuAD v2.0-style models)."""
 
     task = "qa"
+    MAX_CONTEXT_CHARS = 200_000
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -140,21 +154,47 @@ class QAView(PredictionView):
         self.question_edit.setPlaceholderText("Question")
         self.context_edit = QTextEdit()
         self.context_edit.setAcceptRichText(False)
-        self.context_edit.setPlaceholderText("Paste the passage that holds the answer…")
+        self.context_edit.setPlaceholderText("Paste the passage that holds the answer, or load it from a file…")
+        self.load_button = QPushButton("Load context…")
+        self.load_button.setToolTip("Read the passage from a text file")
+        self.load_button.clicked.connect(self._on_load_clicked)
         self.question_edit.textChanged.connect(self.inputs_edited)
         self.context_edit.textChanged.connect(self._on_context_changed)
         self.answer = QLabel()
         self.answer.setWordWrap(True)
         self.answer.setTextFormat(Qt.TextFormat.RichText)
+        self.alternatives = QLabel()
+        self.alternatives.setWordWrap(True)
+        self.alternatives.setTextFormat(Qt.TextFormat.RichText)
+        row = QHBoxLayout()
+        row.addWidget(self.question_edit, 1)
+        row.addWidget(self.load_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.question_edit)
+        layout.addLayout(row)
         layout.addWidget(self.context_edit, 1)
         layout.addWidget(self.answer)
+        layout.addWidget(self.alternatives)
         self.result: dict = {}
 
     def _on_context_changed(self) -> None:
         self.context_edit.setExtraSelections([])
         self.inputs_edited.emit()
+
+    def _on_load_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a context", "", "Text (*.txt *.md);;All files (*)")
+        if path:
+            self.load_context(path)
+
+    def load_context(self, path: str) -> bool:
+        """Put the text of a file in the context box; False (and a message) when it cannot be read."""
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read(self.MAX_CONTEXT_CHARS)
+        except OSError as e:
+            self.answer.setText(f"<i>Could not read {html.escape(path)}: {html.escape(e.strerror or str(e))}</i>")
+            return False
+        self.context_edit.setPlainText(text)
+        return True
 
     def inputs(self) -> tuple[str, str | None]:
         return self.question_edit.text(), self.context_edit.toPlainText()
@@ -167,19 +207,32 @@ class QAView(PredictionView):
         self.result = result
         answers = result.get("answers") or []
         if result.get("no_answer") or not answers:
-            self.answer.setText("<i>No answer in this passage.</i>")
+            self.answer.setText("<b>No answer</b> <i>in this passage: the model's no-answer score wins.</i>")
+            self.alternatives.setText(self._others(answers, "best span anyway"))
             _highlight(self.context_edit, [])
             return
         best = answers[0]
-        others = ", ".join(f"{html.escape(a['text'])} ({a.get('score', 0):.2f})" for a in answers[1:4])
         self.answer.setText(
-            f"<b>{html.escape(best['text'])}</b> (score {best.get('score', 0):.2f})"
-            + (f"<br><small>also: {others}</small>" if others else "")
+            f"Answer: <span style='background:{ENTITY_COLORS[0]};color:#000'>&nbsp;{html.escape(best['text'])}"
+            f"&nbsp;</span> &nbsp;score {best.get('score', 0):.2f}"
         )
-        _highlight(self.context_edit, [(best["start"], best["end"], ENTITY_COLORS[0], "answer")])
+        self.alternatives.setText(self._others(answers[1:], "next best"))
+        _highlight(
+            self.context_edit, [(best["start"], best["end"], ENTITY_COLORS[0], f"answer ({best.get('score', 0):.2f})")]
+        )
+
+    @staticmethod
+    def _others(answers: list[dict], title: str) -> str:
+        if not answers:
+            return ""
+        items = "".join(
+            f"<li>{html.escape(a['text'])} &nbsp;<small>({a.get('score', 0):.2f})</small></li>" for a in answers[:4]
+        )
+        return f"<small>{title}:</small><ol style='margin-top:0'>{items}</ol>"
 
     def clear_result(self) -> None:
         self.answer.setText("")
+        self.alternatives.setText("")
         _highlight(self.context_edit, [])
 
 
@@ -228,10 +281,14 @@ class NERView(PredictionView):
             return
         parts = [
             f"<span style='background:{self._color(e['type'])};color:#000'>&nbsp;{html.escape(e['text'])}&nbsp;</span> "
-            f"{html.escape(e['type'])}"
+            f"{html.escape(e['type'])} <small>{e.get('score', 0):.0%}</small>"
             for e in ents
         ]
-        self.entities_label.setText(" · ".join(parts))
+        legend = " ".join(
+            f"<span style='background:{self._color(t)};color:#000'>&nbsp;{html.escape(t)}&nbsp;</span>"
+            for t in dict.fromkeys(e["type"] for e in ents)
+        )
+        self.entities_label.setText(" · ".join(parts) + f"<br><small>types:</small> {legend}")
 
     def clear_result(self) -> None:
         self.entities_label.setText("")

@@ -1,5 +1,5 @@
-"""Fixtures for the window's tests: offscreen Qt, a private settings/runs home, and a check
-that no test leaves a worker thread or a training process running."""
+"""Fixtures for the window's tests: offscreen Qt, a private settings/runs home, a check that no
+test leaves a worker thread or a training process running, and small data for every task."""
 
 from __future__ import annotations
 
@@ -89,6 +89,13 @@ def _dangling_threads_and_processes(monkeypatch, request):
                 proc.waitForFinished(5000)
         except RuntimeError:
             pass
+    from app.training_process import LAUNCHED
+
+    for child in list(LAUNCHED):
+        if child.poll() is None:
+            problems.append(f"a training process (pid {child.pid}) is still running")
+            child.kill()
+            child.wait(10)
     pool = QThreadPool.globalInstance()
     if not pool.waitForDone(500):
         problems.append(f"{pool.activeThreadCount()} thread-pool worker(s) still running")
@@ -122,5 +129,42 @@ def tiny_project(window, tmp_path):
     data = write_sentiment_csv(tmp_path / "sentiment.csv")
     window.project.set_spec(TINY)
     window.project.update_data(train_file=str(data), columns={"text": "text", "label": "label"}, val_fraction=0.25)
-    window.project.update_training(log_every=1, max_length=32, batch_size=8, lr=3e-3, eval_every=0)
+    window.project.update_training(log_every=1, max_length=32, batch_size=8, lr=3e-3, eval_every=0, num_threads=1)
     return data
+
+
+SPEC = {
+    "vocab_size": 120,
+    "embedding_size": 16,
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+}
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory) -> dict[str, Path]:
+    """Tiny finished runs of qa, ner and pretrain, trained in this process by albert_core.engine."""
+    from task_data import write_conll, write_corpus, write_qa_jsonl
+
+    from albert_core.engine import train
+    from albert_core.runs import RunConfig, create_run
+
+    root = tmp_path_factory.mktemp("trained")
+    plans = {
+        "qa": (write_qa_jsonl(root / "qa.jsonl", 64), {"max_steps": 25, "lr": 8e-3}),
+        "ner": (write_conll(root / "ner.txt", 80), {"max_steps": 25, "lr": 8e-3}),
+        "pretrain": (write_corpus(root / "corpus"), {"max_steps": 6, "lr": 1e-3}),
+    }
+    runs = {}
+    for task, (data, settings) in plans.items():
+        config = RunConfig(task=task, train_file=str(data), preset="", spec=SPEC, batch_size=16, max_length=64,
+                           log_every=2, eval_every=settings["max_steps"] // 2, num_threads=1, name=f"tiny {task}",
+                           **settings)  # fmt: skip
+        run = create_run(config, root / task)
+        last = train(run)
+        assert last["event"] == "finished", last
+        runs[task] = run
+    return runs

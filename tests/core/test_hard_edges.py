@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 import math
 import re
@@ -388,6 +389,31 @@ def test_a_full_disk_fails_readably_keeps_every_checkpoint_and_resumes(tmp_path,
     assert result["event"] == "finished" and result["step"] == 6
     assert events[0].kind == "log" and events[0].message.startswith("resumed from step-2")
     assert (run / "model" / "model.safetensors").exists()
+
+
+def test_a_full_disk_under_the_event_log_is_still_reported(tmp_path, monkeypatch):
+    from albert_core.events import EventWriter
+
+    run = _tiny_run(tmp_path, "log-full", max_steps=2)
+    real_call = EventWriter.__call__
+
+    def call(self, event):
+        if event.kind == "started":
+            monkeypatch.setattr(EventWriter, "__call__", lambda *a: _raise(OSError(errno.ENOSPC, "No space left")))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_call(self, event)
+
+    monkeypatch.setattr(EventWriter, "__call__", call)
+    echo = io.StringIO()
+    result = train(run, echo=echo)
+    assert result["event"] == "failed" and f"the disk is full while writing {run}" in result["message"]
+    last = json.loads(echo.getvalue().splitlines()[-1])  # the caller still hears why it ended
+    assert last["event"] == "failed" and "disk is full" in last["message"]
+    assert not (run / "pid").exists()
+
+
+def _raise(e: BaseException):
+    raise e
 
 
 def _cut(path: Path, fraction: float) -> None:

@@ -1,0 +1,182 @@
+"""Compare runs: their curves overlaid (training loss, validation loss, main metric) and a table
+of the settings that differ between their run.json files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albert_core.events import read_events
+from albert_core.runs import MAIN_METRIC
+
+from .loss_plot import _Panel
+
+RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+IGNORED_SETTINGS = {"name"}
+
+
+@dataclass
+class RunCurves:
+    """What the comparison needs of one run (plain Python, read in a worker thread)."""
+
+    path: str
+    name: str
+    task: str
+    config: dict
+    steps: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    eval_steps: list[float] = field(default_factory=list)
+    eval_loss: list[float] = field(default_factory=list)
+    metric_name: str = ""
+    metric: list[float] = field(default_factory=list)
+
+
+def read_run_curves(path: str) -> RunCurves:
+    """The curves of a run from its events.jsonl, and its settings from run.json."""
+    p = Path(path)
+    try:
+        config = json.loads((p / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    task = str(config.get("task", ""))
+    out = RunCurves(str(p), str(config.get("name") or p.name), task, config, metric_name=MAIN_METRIC.get(task, ""))
+    for ev in read_events(p / "events.jsonl"):
+        if ev["event"] == "step" and isinstance(ev.get("loss"), (int, float)):
+            out.steps.append(float(ev["step"]))
+            out.loss.append(float(ev["loss"]))
+        elif ev["event"] == "eval":
+            m = ev.get("metrics") or {}
+            if isinstance(m.get("loss"), (int, float)):
+                out.eval_steps.append(float(ev["step"]))
+                out.eval_loss.append(float(m["loss"]))
+                value = m.get(out.metric_name)
+                out.metric.append(float(value) if isinstance(value, (int, float)) else float("nan"))
+    return out
+
+
+def read_many(paths: list[str]) -> list[RunCurves]:
+    return [read_run_curves(p) for p in paths]
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def differing_settings(configs: list[dict]) -> dict[str, list[object]]:
+    """Setting → each run's value, for the settings whose values are not all the same."""
+    flat = [_flatten(c) for c in configs]
+    keys = sorted({k for f in flat for k in f} - IGNORED_SETTINGS)
+    missing = object()
+    out = {}
+    for k in keys:
+        values = [f.get(k, missing) for f in flat]
+        if any(v != values[0] for v in values[1:]):
+            out[k] = [None if v is missing else v for v in values]
+    return out
+
+
+class CompareView(QWidget):
+    """Overlaid curves of two or more runs, one colour per run, and their differing settings."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.runs: list[RunCurves] = []
+        self.title = QLabel()
+        self.loss_panel = _Panel("Training loss", "loss")
+        self.eval_panel = _Panel("Validation loss", "loss")
+        self.metric_panel = _Panel("Main metric")
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        plots = QWidget()
+        grid = QGridLayout(plots)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.loss_panel, 0, 0, 1, 2)
+        grid.addWidget(self.eval_panel, 1, 0)
+        grid.addWidget(self.metric_panel, 1, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(plots)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(split, 1)
+
+    def set_runs(self, runs: list[RunCurves]) -> None:
+        self.runs = list(runs)
+        for panel in (self.loss_panel, self.eval_panel, self.metric_panel):
+            panel.clear()
+            panel.legend.clear()
+        metric_names = sorted({r.metric_name for r in runs if r.metric_name})
+        self.metric_panel.setTitle(" / ".join(metric_names) or "Main metric", size="10pt")
+        for i, r in enumerate(runs):
+            color = RUN_COLORS[i % len(RUN_COLORS)]
+            self.loss_panel.curve(r.name, color).setData(r.steps, r.loss)
+            self.eval_panel.curve(r.name, color, symbol="o").setData(r.eval_steps, r.eval_loss)
+            label = r.name if len(metric_names) < 2 else f"{r.name} ({r.metric_name})"
+            self.metric_panel.curve(label, color, symbol="o").setData(r.eval_steps, r.metric)
+        self.title.setText(f"Comparing {len(runs)} runs: " + ", ".join(r.name for r in runs))
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        diff = differing_settings([r.config for r in self.runs])
+        self.table.clear()
+        self.table.setColumnCount(len(self.runs))
+        self.table.setRowCount(max(len(diff), 1))
+        self.table.setHorizontalHeaderLabels([r.name for r in self.runs])
+        for c in range(len(self.runs)):
+            self.table.horizontalHeaderItem(c).setForeground(pg.mkColor(RUN_COLORS[c % len(RUN_COLORS)]))
+        if not diff:
+            self.table.setVerticalHeaderLabels([""])
+            self.table.setItem(0, 0, QTableWidgetItem("The runs have the same settings."))
+            return
+        self.table.setVerticalHeaderLabels(list(diff))
+        for row, values in enumerate(diff.values()):
+            for col, v in enumerate(values):
+                text = "—" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else str(v))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, col, item)
+
+    def differences(self) -> dict[str, list[str]]:
+        """The table as text (setting → values), for tests and scripts."""
+        out = {}
+        for row in range(self.table.rowCount()):
+            head = self.table.verticalHeaderItem(row)
+            if head is None or not head.text():
+                continue
+            out[head.text()] = [self.table.item(row, c).text() for c in range(self.table.columnCount())]
+        return out
+
+    def curve_counts(self) -> list[int]:
+        """Points drawn per run on the training-loss panel."""
+        counts = []
+        for item in self.loss_panel.getPlotItem().listDataItems():
+            x = item.getData()[0]
+            counts.append(0 if x is None else len(x))
+        return counts

@@ -1,0 +1,137 @@
+"""The Data page for question answering, named entities and pre-training: previews, problems,
+the tag chart, the corpus statistics and the tokenizer size; plus the task-specific plots."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import Qt
+from task_data import write_corpus, write_qa_jsonl
+
+from albert_core.data.corpus import corpus_stats
+
+
+def _open(page, qtbot, path: str):
+    with qtbot.waitSignal(page.preview_ready, timeout=20_000) as got:
+        page.open_file(path)
+    return got.args[0]
+
+
+def test_task_selector_covers_every_task(window):
+    box = window.data_page.task_box
+    assert [box.itemData(i) for i in range(box.count())] == ["classification", "qa", "ner", "pretrain"]
+
+
+def test_qa_preview_shows_question_context_answers_and_problems(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("qa", clear_file=True)
+    assert window.project.state.task == "qa" and page.map_box.isHidden()
+    good = write_qa_jsonl(tmp_path / "qa.jsonl", n=6)
+    with open(good, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "bad1", "question": "who?", "context": "nobody here.",
+                            "answers": {"text": ["ada"], "answer_start": [0]}}) + "\n")  # fmt: skip
+        f.write("{not json\n")
+        f.write(json.dumps({"id": "none", "question": "where?", "context": "no city.",
+                            "answers": {"text": [], "answer_start": []}}) + "\n")  # fmt: skip
+    preview = _open(page, qtbot, str(good))
+    assert not preview.fatal and preview.usable == 7
+    assert page.table_model.headerData(0, Qt.Orientation.Horizontal) == "Question"
+    first = json.loads(good.read_text().splitlines()[0])
+    assert page.table_model.data(page.table_model.index(0, 0)) == "which city?"
+    assert first["context"][:20] in page.table_model.data(page.table_model.index(0, 1))
+    assert page.table_model.data(page.table_model.index(0, 2)) == first["answers"]["text"][0]
+    assert page.table_model.data(page.table_model.index(6, 2)) == "(no answer)"
+    texts = page.problems.texts()
+    assert any(t.startswith("qa.jsonl:7:") and "bad1" in t for t in texts), texts
+    assert any(t.startswith("qa.jsonl:8:") and "JSON" in t for t in texts), texts
+    assert page.label_chart.counts == {"answerable": 6, "no answer": 1}
+    assert "v2.0" in page.status.text()
+    assert window.project.state.train_file == str(good)
+
+
+def test_ner_preview_shows_tags_scheme_and_tag_chart(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("ner", clear_file=True)
+    path = tmp_path / "ner.txt"
+    path.write_text(
+        "EU X S-ORG\nrejects X O\nGerman X S-MISC\ncall X O\n\n"
+        "Peter X B-PER\nBlackburn X E-PER\nspoke X O\n\n"
+        "bad line with too many columns here X O\nword X O\n\n"
+        "Rome X B-LOC\nfell X WRONG\n",
+        encoding="utf-8",
+    )
+    preview = _open(page, qtbot, str(path))
+    assert not preview.fatal and preview.usable == 2
+    assert page.table_model.data(page.table_model.index(0, 0)) == "EU/B-ORG rejects/O German/B-MISC call/O"
+    assert page.table_model.data(page.table_model.index(1, 0)) == "Peter/B-PER Blackburn/I-PER spoke/O"
+    assert preview.info["scheme"] == "BIOES" and "BIOES (converted to IOB2)" in page.status.text()
+    assert page.labels_box.title().startswith("Tags")
+    assert page.label_chart.counts == {"B-MISC": 1, "B-ORG": 1, "B-PER": 1, "I-PER": 1}
+    lines = {p.line for p in page.problems.problems()}
+    assert 10 in lines and 14 in lines, page.problems.texts()
+    assert any("WRONG" in t for t in page.problems.texts())
+
+
+def test_corpus_folder_shows_statistics_and_sets_the_vocabulary(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("pretrain", clear_file=True)
+    assert not page.corpus_box.isHidden() and not page.folder_button.isHidden()
+    folder = write_corpus(tmp_path / "corpus")
+    (folder / "empty.txt").write_text("\n\n", encoding="utf-8")
+    preview = _open(page, qtbot, str(folder))
+    expected = corpus_stats(str(folder))
+    for key in ("files", "documents", "sentences", "characters"):
+        assert preview.info["stats"][key] == expected[key]
+        assert page.stat_labels[key].text() == f"{expected[key]:,}"
+    assert page.table_model.rowCount() == expected["documents"] == 24
+    assert any("empty.txt" in t and "no text" in t for t in page.problems.texts())
+    assert page.labels_box.isHidden()
+    assert window.project.state.train_file == str(folder)
+    page.vocab_spin.setValue(3000)
+    assert window.project.run_config().tokenizer_vocab_size == 3000
+
+    # several files joined by the path separator
+    files = os.pathsep.join(str(folder / f"part{i}.txt") for i in range(2))
+    preview = _open(page, qtbot, files)
+    assert preview.info["stats"]["files"] == 2 and window.project.state.train_file == files
+
+
+def test_missing_corpus_is_a_problem_not_a_crash(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("pretrain", clear_file=True)
+    preview = _open(page, qtbot, str(tmp_path / "nowhere"))
+    assert preview.fatal and "no such file or folder" in page.problems.texts()[0]
+
+
+def test_plots_follow_the_task(qtbot):
+    from app.widgets.loss_plot import LivePlots
+
+    plots = LivePlots(live=False)
+    qtbot.addWidget(plots)
+    plots.set_task("pretrain")
+    assert plots.metric_panel.isHidden() and all(not p.isHidden() for p in plots.pretrain_panels.values())
+    for step in (1, 2, 3):
+        extra = {"mlm_loss": 5.0 - step, "mlm_accuracy": 0.1 * step, "sop_loss": 0.7, "sop_accuracy": 0.5}
+        plots.add_event({"event": "step", "step": step, "loss": 6.0 - step, "lr": 1e-3, "samples_per_s": 10.0,
+                         "extra": extra})  # fmt: skip
+    plots.add_event({"event": "eval", "step": 3, "metrics": {"loss": 2.5, "mlm_loss": 1.8, "mlm_accuracy": 0.3,
+                                                             "sop_loss": 0.69, "sop_accuracy": 0.55}})  # fmt: skip
+    plots.redraw()
+    train, val = plots._pretrain_curves["mlm_accuracy"]
+    assert list(train.getData()[1]) == [0.1, 0.2, 0.30000000000000004]
+    assert list(val.getData()[1]) == [0.3]
+    assert list(plots._pretrain_curves["sop_loss"][1].getData()[1]) == [0.69]
+
+    plots.clear()
+    plots.set_task("qa")
+    assert not plots.metric_panel.isHidden() and all(p.isHidden() for p in plots.pretrain_panels.values())
+    plots.add_event({"event": "eval", "step": 5, "metrics": {"loss": 1.0, "exact": 40.0, "f1": 55.0,
+                                                             "HasAns_f1": 60.0, "best_f1_threshold": 0.3}})  # fmt: skip
+    plots.redraw()
+    assert plots.shown_metrics() == ["exact", "f1"] and sorted(plots._metric_curves) == ["exact", "f1"]
+    plots.set_task("ner")
+    plots.add_event({"event": "eval", "step": 5, "metrics": {"loss": 1.0, "f1": 0.5, "precision": 0.4,
+                                                             "recall": 0.6, "accuracy": 0.9, "f1_PER": 0.7}})  # fmt: skip
+    plots.redraw()
+    assert plots.shown_metrics() == ["f1", "precision", "recall"]

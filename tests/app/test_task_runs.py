@@ -1,0 +1,132 @@
+"""Question answering, NER and pre-training through the window: the Train page launches real tiny
+runs and plots each task's metrics; the playground highlights answers and entities of models
+trained in the test; a finished pre-training run offers "Fine-tune from this model"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from task_data import write_conll, write_qa_jsonl
+
+from albert_core.runs import load_config, summarize
+from app.widgets.prediction_views import ENTITY_COLORS, highlighted
+
+RUN_TIMEOUT = 120_000
+
+
+def _tiny_task_project(window, task: str, data: Path) -> None:
+    from conftest import TINY
+
+    window.project.set_spec(TINY)
+    window.data_page.choose_task(task, clear_file=True)
+    window.project.update_data(train_file=str(data), val_fraction=0.2)
+    window.project.update_training(log_every=1, max_length=48, batch_size=8, lr=5e-3, num_threads=1)
+
+
+def _train(window, qtbot, steps: int) -> Path:
+    page = window.train_page
+    page.max_steps_spin.setValue(steps)
+    page.eval_spin.setValue(steps // 2)
+    with qtbot.waitSignal(page.run_ended, timeout=RUN_TIMEOUT) as ended:
+        run_dir = page.start()
+        assert run_dir is not None, page.banner.text()
+    assert ended.args == [str(run_dir), "finished"], page.log.toPlainText()[-2000:]
+    assert summarize(run_dir).status == "finished"
+    return Path(run_dir)
+
+
+def test_train_page_runs_question_answering_and_plots_em_f1(window, qtbot, tmp_path):
+    _tiny_task_project(window, "qa", write_qa_jsonl(tmp_path / "qa.jsonl", 24))
+    window.train_page.task_options.widgets["qa"]["doc_stride"].setValue(16)
+    run_dir = _train(window, qtbot, 4)
+    config = load_config(run_dir)
+    assert config.task == "qa" and config.options["doc_stride"] == 16 and config.options["max_answer_length"] == 30
+    plots = window.train_page.plots
+    assert plots.task == "qa" and plots.shown_metrics() == ["exact", "f1"]
+    assert plots.metrics["f1"].n == 2 and sorted(plots._metric_curves) == ["exact", "f1"]
+    assert plots.loss.n == 4
+
+
+def test_train_page_runs_named_entities_and_plots_entity_f1(window, qtbot, tmp_path):
+    _tiny_task_project(window, "ner", write_conll(tmp_path / "ner.txt", 30))
+    run_dir = _train(window, qtbot, 4)
+    assert load_config(run_dir).task == "ner"
+    plots = window.train_page.plots
+    assert plots.shown_metrics() == ["f1", "precision", "recall"] and plots.metrics["precision"].n == 2
+    assert "f1_PER" not in plots._metric_curves  # per-type scores stay out of the panel
+
+
+def _load(window, qtbot, run: Path):
+    play = window.playground_page
+    play.load_model_path(str(run))
+    qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=60_000)
+    return play
+
+
+def test_playground_highlights_the_answer_in_the_context(window, qtbot, trained_runs):
+    play = _load(window, qtbot, trained_runs["qa"])
+    view = play.view
+    assert view is play.views["qa"]
+    context = "then we saw some of the paris day and it was very good ."
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        play.set_text("which city?", context)
+    result = got.args[0]
+    best = result["answers"][0]
+    assert not result["no_answer"] and best["text"] == context[best["start"] : best["end"]]
+    assert best["text"] == "paris"  # the tiny model learnt the task
+    assert highlighted(view.context_edit) == [(best["start"], best["end"], ENTITY_COLORS[0])]
+    assert "paris" in view.answer.text() and f"{best['score']:.2f}" in view.answer.text()
+    for other in result["answers"][1:4]:
+        assert f"{other['score']:.2f}" in view.alternatives.text()
+
+    # a passage loaded from a file
+    passage = trained_runs["qa"].parent / "passage.txt"
+    passage.write_text("it is the rome day .", encoding="utf-8")
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        assert view.load_context(str(passage))
+    assert view.context_edit.toPlainText() == "it is the rome day ."
+    best = got.args[0]["answers"][0]
+    assert highlighted(view.context_edit) == [(best["start"], best["end"], ENTITY_COLORS[0])]
+
+    # when "no answer" wins, nothing is highlighted and the view says so
+    view.show_result({"answers": [{"text": "rome", "start": 10, "end": 14, "score": 0.1}], "no_answer": True})
+    assert highlighted(view.context_edit) == [] and "No answer" in view.answer.text()
+
+
+def test_playground_highlights_entities_by_type(window, qtbot, trained_runs):
+    play = _load(window, qtbot, trained_runs["ner"])
+    view = play.view
+    assert view is play.views["ner"]
+    text = "John visited Paris and Mary met in Rome"
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        play.set_text(text)
+    ents = got.args[0]["entities"]
+    found = {(e["text"], e["type"]) for e in ents}
+    assert {("Paris", "LOC"), ("Rome", "LOC"), ("John", "PER")} <= found, ents
+    spans = highlighted(view.text_edit)
+    assert [(s, e) for s, e, _ in spans] == [(x["start"], x["end"]) for x in ents]
+    color = {x["type"]: c for x, (_, _, c) in zip(ents, spans, strict=True)}
+    assert color["PER"] != color["LOC"]
+    assert all(c == color[x["type"]] for x, (_, _, c) in zip(ents, spans, strict=True))
+    label = view.entities_label.text()
+    assert "Paris" in label and f"{ents[0]['score']:.0%}" in label
+
+
+def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, qtbot, trained_runs):
+    run = trained_runs["pretrain"]
+    page = window.train_page
+    with qtbot.waitSignal(page.run_ended, timeout=10_000) as ended:
+        assert page.attach(run)  # its process has ended: the page reads the run and reports it
+    assert ended.args == [str(run), "finished"]
+    plots = page.plots
+    assert plots.task == "pretrain" and plots.metric_panel.isHidden()
+    assert plots.extra["mlm_loss"].n == plots.loss.n == 3 and plots.extra["sop_accuracy"].n == 3
+    assert plots.metrics["mlm_accuracy"].n >= 1 and plots.metrics["sop_loss"].n >= 1
+    assert not page.finetune_button.isHidden()
+
+    page.finetune_button.click()
+    assert window.project.state.init == str(run)
+    assert window.project.run_config().init == str(run)
+    assert window.current_page() == "Data"
+    assert window.project.state.task == "classification" and window.project.state.train_file == ""
+    assert window.project.spec.hidden_size == 32  # the pre-trained model's size
