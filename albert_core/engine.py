@@ -258,6 +258,11 @@ class Trainer:
         torch.manual_seed(c.seed)
         self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist)
         self.task.tokenizer = self.tokenizer
+        max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)
+        if c.max_length > max_pos:
+            self.emit(Log(f"maximum length {c.max_length} is more than this model's {max_pos} positions; using {max_pos}", level="warning"))
+            c.max_length = max_pos
+        self.tokenizer.model_max_length = min(max_pos, 512)
         self.prepared = self.task.prepare()
         if not self.prepared.train:
             raise DataError("no training examples remain after reading the data; see the problems listed")

@@ -39,7 +39,7 @@ class OnnxPredictor(Predictor):
             texts,
             pairs,
             truncation=True,
-            max_length=512,
+            max_length=self.max_length,
             padding=padding,
             return_token_type_ids=True,
             return_tensors="np",

@@ -87,10 +87,23 @@ An ALBERT {start}, made with ALBERT Studio on {time.strftime("%Y-%m-%d")}.
 
 ## Use
 ```python
-from transformers import pipeline
-pipe = pipeline("{_pipeline_tag(config.task)}", model="path/to/this/folder")
+{_usage(config.task)}
 ```
 """
+
+
+def _usage(task: str) -> str:
+    if task == "qa":
+        return """import torch
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+tok = AutoTokenizer.from_pretrained("path/to/this/folder")
+model = AutoModelForQuestionAnswering.from_pretrained("path/to/this/folder")
+enc = tok("Who wrote it?", "The book was written by Mary Shelley.", return_tensors="pt")
+out = model(**enc)
+start, end = out.start_logits.argmax(), out.end_logits.argmax()
+print(tok.decode(enc["input_ids"][0, start : end + 1]))"""
+    return f"""from transformers import pipeline
+pipe = pipeline("{_pipeline_tag(task)}", model="path/to/this/folder")"""
 
 
 def _pipeline_tag(task: str) -> str:

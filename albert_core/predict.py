@@ -33,6 +33,7 @@ class Predictor:
 
     def __init__(self, model_dir: str, task: str, model, tokenizer):
         self.model_dir, self.task, self.model, self.tokenizer = model_dir, task, model, tokenizer
+        self.max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
         self.labels = (
             [model.config.id2label[i] for i in range(model.config.num_labels)] if task == "classification" else []
         )
@@ -57,7 +58,7 @@ class Predictor:
     def _classify(self, text: str, pair: str | None = None) -> dict:
         import torch
 
-        enc = self.tokenizer(text, pair or None, truncation=True, max_length=512, return_tensors="pt")
+        enc = self.tokenizer(text, pair or None, truncation=True, max_length=self.max_length, return_tensors="pt")
         with torch.inference_mode():
             logits = self.model(**enc).logits[0]
         probs = torch.softmax(logits.float(), -1).tolist()
@@ -70,7 +71,7 @@ class Predictor:
         out = []
         for i in range(0, len(texts), batch_size):
             enc = self.tokenizer(
-                texts[i : i + batch_size], truncation=True, max_length=512, padding=True, return_tensors="pt"
+                texts[i : i + batch_size], truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
             )
             with torch.inference_mode():
                 out += [self.labels[j] for j in self.model(**enc).logits.argmax(-1).tolist()]

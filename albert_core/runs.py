@@ -277,7 +277,7 @@ def training_pid(run_dir: str | Path) -> int:
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():
         try:
-            if b"albert_core" not in cmdline.read_bytes():
+            if not any(name in cmdline.read_bytes() for name in (b"albert_core", b"albert-core")):
                 return 0
         except OSError:
             pass

@@ -110,7 +110,14 @@ def tokenizer_from_spm(model_file: str | Path):
 
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(model_file, Path(tmp) / "spiece.model")
-        return AlbertTokenizer.from_pretrained(tmp, do_lower_case=True, model_max_length=512)
+        # token_type_ids are asked for by default so that pairs reach the model with their
+        # segment ids both here and in plain transformers pipelines
+        return AlbertTokenizer.from_pretrained(
+            tmp,
+            do_lower_case=True,
+            model_max_length=512,
+            model_input_names=["input_ids", "token_type_ids", "attention_mask"],
+        )
 
 
 def save_tokenizer(tok, out_dir: str | Path, spm_file: str | Path | None = None) -> None:

@@ -2,6 +2,8 @@
 
 python scripts/screenshots.py            # static pages, with the sample project
 python scripts/screenshots.py --train    # also train the sample and show curves, playground, runs
+python scripts/screenshots.py --tasks    # also tiny QA, NER and pre-training runs: the QA and NER
+                                         # playground views, the pre-training plots, runs compared
 """
 
 from __future__ import annotations
@@ -28,9 +30,73 @@ def wait(app, condition, timeout: float) -> bool:
     return False
 
 
+WORDS = "the a on was and then it is very good day we saw some of more time".split()
+CITIES = ["paris", "london", "rome", "berlin", "madrid", "oslo"]
+PEOPLE = ["John", "Mary", "Peter", "Anna", "Tom", "Lucy"]
+PLACES = ["Paris", "London", "Rome", "Berlin"]
+SPEC = {"vocab_size": 120, "embedding_size": 16, "hidden_size": 32, "num_hidden_layers": 2,
+        "num_attention_heads": 2, "intermediate_size": 64, "max_position_embeddings": 64}  # fmt: skip
+
+
+def write_task_data(root: Path) -> dict[str, Path]:
+    """Small synthetic QA (JSON Lines), NER (CoNLL) and corpus (a folder of text) files."""
+    import json
+    import random
+
+    rng = random.Random(0)
+    root.mkdir(parents=True, exist_ok=True)
+    qa = []
+    for i in range(96):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(5, 10))]
+        city = rng.choice(CITIES)
+        words.insert(rng.randint(0, len(words)), city)
+        context = " ".join(words) + "."
+        start = (" " + context).index(" " + city + " ") if f" {city} " in f" {context}" else context.index(city)
+        qa.append(json.dumps({"id": f"q{i}", "question": "which city?", "context": context,
+                              "answers": {"text": [city], "answer_start": [start]}}))  # fmt: skip
+    (root / "qa.jsonl").write_text("\n".join(qa) + "\n", encoding="utf-8")
+    lines = []
+    for _ in range(120):
+        for part in rng.choice(["P visited C", "P and P met in C", "in C P left", "P saw the C day"]).split():
+            tag = {"P": "B-PER", "C": "B-LOC"}.get(part, "O")
+            word = rng.choice(PEOPLE) if part == "P" else rng.choice(PLACES) if part == "C" else part
+            lines.append(f"{word} X {tag}")
+        lines.append("")
+    (root / "ner.txt").write_text("\n".join(lines), encoding="utf-8")
+    corpus = root / "corpus"
+    corpus.mkdir(exist_ok=True)
+    for f in range(3):
+        docs = [
+            " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize() + "."
+                     for _ in range(rng.randint(2, 6)))
+            for _ in range(60)
+        ]  # fmt: skip
+        (corpus / f"part{f}.txt").write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return {"qa": root / "qa.jsonl", "ner": root / "ner.txt", "pretrain": corpus}
+
+
+def train_task_runs(data: dict[str, Path]) -> dict[str, Path]:
+    """Tiny finished runs of each task, trained in this process, in the app's runs folder."""
+    from albert_core.engine import train
+    from albert_core.runs import RunConfig, create_run, default_runs_dir, new_run_dir
+
+    steps = {"qa": (60, 8e-3), "ner": (60, 8e-3), "pretrain": (120, 2e-3)}
+    runs = {}
+    for task, path in data.items():
+        n, lr = steps[task]
+        config = RunConfig(task=task, train_file=str(path), preset="", spec=SPEC, batch_size=16, max_length=64,
+                           max_steps=n, lr=lr, log_every=2, eval_every=n // 6, num_threads=1, name=f"tiny {task}")  # fmt: skip
+        run = create_run(config, new_run_dir(config, default_runs_dir()))
+        last = train(run)
+        print(f"{task}: {last['event']} {last.get('metrics', last.get('message', ''))}", file=sys.stderr)
+        runs[task] = run
+    return runs
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", action="store_true", help="train the sample project first (about a minute)")
+    ap.add_argument("--tasks", action="store_true", help="also train tiny QA, NER and pre-training runs")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--dark", action="store_true", help="force the dark colour scheme")
     args = ap.parse_args()
@@ -104,11 +170,44 @@ def main() -> int:
         shot("Train", "train")
         shot("Playground", "playground")
         shot("Runs", "runs")
+    if args.tasks:
+        task_shots(app, win, shot)
     win.close()
     from app.workers import wait_for_workers
 
     wait_for_workers()
     return 0
+
+
+def task_shots(app, win, shot) -> None:
+    """The QA and NER data previews and playground views, pre-training plots, and runs compared."""
+    data = write_task_data(Path(os.environ["ALBERT_STUDIO_HOME"]) / "task-data")
+    page = win.data_page
+    for task in ("qa", "ner", "pretrain"):
+        page.choose_task(task, clear_file=True)
+        page.open_file(str(data[task]))
+        wait(app, lambda: not page.is_busy(), 30)
+        shot("Data", f"data_{task}")
+    runs = train_task_runs(data)
+    play = win.playground_page
+    for task, (text, context) in {
+        "qa": ("which city?", "then we saw some of the paris day and it was very good ."),
+        "ner": ("John visited Paris and Mary met Peter in Rome", None),
+    }.items():
+        play.load_model_path(str(runs[task]))
+        wait(app, lambda t=task: play.predictor is not None and not play.is_loading() and play.predictor.task == t, 120)
+        play.result = None
+        play.set_text(text, context)
+        wait(app, lambda: play.result is not None, 60)
+        shot("Playground", f"playground_{task}")
+    win.train_page.attach(runs["pretrain"])
+    wait(app, lambda: win.train_page.status == "finished", 10)
+    shot("Train", "train_pretrain")
+    win.runs_page.refresh_now()
+    win.runs_page.select_runs([str(runs["qa"]), str(runs["ner"])])
+    win.runs_page.compare()
+    wait(app, lambda: win.runs_page.views.currentWidget() is win.runs_page.compare_view, 20)
+    shot("Runs", "runs_compare")
 
 
 if __name__ == "__main__":

@@ -124,13 +124,14 @@ def _read_curves(path: str) -> tuple[str, list[dict]]:
 
 
 def _export(path: str, fmt: str, out: str):
-    """Export in a worker; user errors come back as values so the page can show them."""
+    """Export in a worker; errors come back as values (in a tuple: a worker treats a returned
+    exception as raised) so the page can show them."""
     from albert_core.export import export
 
     try:
-        return export(path, fmt, out)
+        return (export(path, fmt, out),)
     except Exception as e:  # noqa: BLE001 - shown to the user in the window
-        return e
+        return (e,)
 
 
 class RunsPage(QWidget):
@@ -498,6 +499,8 @@ class RunsPage(QWidget):
         return self._export_worker is not None
 
     def _on_exported(self, result) -> None:
+        if isinstance(result, tuple):
+            (result,) = result
         self._export_worker = None
         self._update_buttons()
         if isinstance(result, BaseException):

@@ -41,7 +41,8 @@ def test_learns_and_saves_a_folder_plain_transformers_loads(tmp_path):
     events = list(read_events(run / "events.jsonl"))
     steps = [e["loss"] for e in events if e["event"] == "step"]
     assert steps[-1] < steps[0] * 0.5
-    assert events[0]["event"] == "started" and events[0]["params"] > 0
+    started = next(e for e in events if e["event"] == "started")
+    assert started["params"] > 0 and started["config"]["max_length"] == TINY.max_position_embeddings
     assert summarize(run).status == "finished"
 
     from transformers import pipeline

@@ -1,0 +1,126 @@
+"""The Runs page: history from disk, sorting and filters, compare, rename, delete, open folder,
+export and "copy code"."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+
+from albert_core.runs import default_runs_dir, load_config
+
+
+@pytest.fixture
+def runs(window, trained_runs) -> dict[str, Path]:
+    """The tiny qa, ner and pretrain runs copied into the window's runs folder."""
+    root = default_runs_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for task, run in trained_runs.items():
+        out[task] = Path(shutil.copytree(run, root / f"2026-01-0{len(out) + 1}-{task}"))
+    window.runs_page.refresh_now()
+    return out
+
+
+def test_history_sorts_and_filters(window, runs):
+    page = window.runs_page
+    assert {r.task for r in page.visible_runs()} == {"qa", "ner", "pretrain"}
+    assert all(r.status == "finished" for r in page.visible_runs())
+    page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [r.name for r in page.visible_runs()] == ["tiny ner", "tiny pretrain", "tiny qa"]
+    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert [r.name for r in page.visible_runs()] == ["tiny qa", "tiny pretrain", "tiny ner"]
+    page.task_filter.setCurrentIndex(page.task_filter.findData("ner"))
+    assert [r.task for r in page.visible_runs()] == ["ner"] and page.count_label.text() == "1 of 3 runs"
+    page.task_filter.setCurrentIndex(0)
+    page.status_filter.setCurrentIndex(page.status_filter.findData("failed"))
+    assert page.visible_runs() == []
+    page.status_filter.setCurrentIndex(page.status_filter.findData("finished"))
+    assert len(page.visible_runs()) == 3
+
+
+def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, runs):
+    page = window.runs_page
+    assert page.select_runs([str(runs["qa"]), str(runs["ner"])])
+    assert page.compare_button.isEnabled() and not page.rename_button.isEnabled()
+    with qtbot.waitSignal(page.compared, timeout=10_000) as got:
+        page.compare_button.click()
+    curves = got.args[0]
+    assert page.views.currentWidget() is page.compare_view
+    assert page.compare_view.curve_counts() == [len(c.steps) for c in curves] and all(c.steps for c in curves)
+    assert sorted(c.metric_name for c in curves) == ["f1", "f1"]
+    diff = page.compare_view.differences()
+    by_task = {c.task: i for i, c in enumerate(curves)}
+    assert diff["task"][by_task["qa"]] == "qa" and diff["task"][by_task["ner"]] == "ner"
+    assert "train_file" in diff and "name" not in diff and "lr" not in diff and "spec.hidden_size" not in diff
+
+
+def test_rename_writes_run_json_atomically(window, runs, monkeypatch):
+    page = window.runs_page
+    assert page.select_run(str(runs["ner"]))
+    monkeypatch.setattr(page, "ask_name", lambda current: "people and places")
+    page.rename_button.click()
+    assert load_config(runs["ner"]).name == "people and places"
+    assert json.loads((runs["ner"] / "run.json").read_text())["task"] == "ner"
+    assert "people and places" in [r.name for r in page.visible_runs()]
+    assert not list(runs["ner"].glob(".run.json.*"))  # no temporary file left behind
+
+
+def test_delete_asks_first(window, runs, monkeypatch):
+    page = window.runs_page
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel if len(asked) == 1 else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    assert page.select_run(str(runs["pretrain"]))
+    page.delete_button.click()
+    assert runs["pretrain"].exists() and "tiny pretrain" in asked[0]
+    page.delete_button.click()
+    assert not runs["pretrain"].exists()
+    assert {r.task for r in page.visible_runs()} == {"qa", "ner"}
+
+
+def test_open_folder_uses_the_desktop(window, runs, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    window.runs_page.select_run(str(runs["qa"]))
+    window.runs_page.folder_button.click()
+    assert opened == [str(runs["qa"])]
+
+
+def test_export_and_copy_code(window, qtbot, runs, tmp_path):
+    page = window.runs_page
+    assert page.select_run(str(runs["ner"]))
+    code = page.copy_code()
+    assert 'pipeline("token-classification"' in code and QGuiApplication.clipboard().text() == code
+
+    with qtbot.waitSignal(page.exported, timeout=60_000) as got:
+        assert page.export_selected("hf", str(tmp_path / "hf"))
+    assert (tmp_path / "hf" / "config.json").exists() and (tmp_path / "hf" / "model.safetensors").exists()
+    assert got.args[0].path == str(tmp_path / "hf") and "Exported to" in page.note.text()
+
+    with qtbot.waitSignal(page.exported, timeout=120_000) as got:
+        assert page.export_selected("onnx", str(tmp_path / "onnx"))
+    result = got.args[0]
+    assert not isinstance(result, BaseException), result
+    assert (tmp_path / "onnx" / "model.onnx").exists() and result.max_abs_diff is not None
+    assert "Largest difference" in page.note.text()
+
+    with qtbot.waitSignal(page.exported, timeout=30_000) as got:  # a folder that is already there
+        page.export_selected("hf", str(tmp_path / "hf"))
+    assert isinstance(got.args[0], Exception)
+    assert page.note.text().startswith("Export failed") and "already exists" in page.note.text()
+
+    page.select_run(str(runs["pretrain"]))
+    assert page.export_actions["hf"].isEnabled() and not page.export_actions["onnx"].isEnabled()
+    assert not page.play_button.isEnabled()
