@@ -249,6 +249,7 @@ class RunsPage(QWidget):
         split.addWidget(lower)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
+        split.setSizes([230, 520])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 

@@ -65,7 +65,8 @@ def read_run_curves(path: str) -> RunCurves:
                 out.eval_steps.append(float(ev["step"]))
                 out.eval_loss.append(float(m["loss"]))
                 value = m.get(out.metric_name)
-                out.metric.append(float(value) if isinstance(value, (int, float)) else float("nan"))
+                scale = 1.0 if task == "qa" else 100.0  # QA scores are in percent already; the rest in 0..1
+                out.metric.append(float(value) * scale if isinstance(value, (int, float)) else float("nan"))
     return out
 
 
@@ -122,6 +123,7 @@ class CompareView(QWidget):
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([700, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -133,7 +135,7 @@ class CompareView(QWidget):
             panel.clear()
             panel.legend.clear()
         metric_names = sorted({r.metric_name for r in runs if r.metric_name})
-        self.metric_panel.setTitle(" / ".join(metric_names) or "Main metric", size="10pt")
+        self.metric_panel.setTitle((" / ".join(metric_names) or "Main metric") + " (%)", size="10pt")
         for i, r in enumerate(runs):
             color = RUN_COLORS[i % len(RUN_COLORS)]
             self.loss_panel.curve(r.name, color).setData(r.steps, r.loss)
@@ -159,7 +161,8 @@ class CompareView(QWidget):
         for row, values in enumerate(diff.values()):
             for col, v in enumerate(values):
                 text = "—" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else str(v))
-                item = QTableWidgetItem(text)
+                shown = Path(text).name if isinstance(v, str) and "/" in text else text  # a path: its name
+                item = QTableWidgetItem(shown)
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
 

@@ -35,7 +35,8 @@ def test_train_predict_evaluate_round_trip(tmp_path):
         "--json",
     )
     events = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
-    assert events[0]["event"] == "started" and events[-1]["event"] == "finished"
+    kinds = [e["event"] for e in events]
+    assert "started" in kinds and kinds[-1] == "finished"
     pred = json.loads(cli("predict", "--model", str(run), "--text", "the film was great", "--json").stdout)
     assert pred["label"] in ("neg", "pos") and abs(sum(pred["scores"].values()) - 1) < 1e-5
     metrics = json.loads(cli("evaluate", "--model", str(run / "model"), "--data", str(data), "--json").stdout)

@@ -336,9 +336,11 @@ def test_inputs_longer_than_the_models_positions(tmp_path):
     run = create_run(
         RunConfig(train_file=str(data), spec=spec, preset="", max_length=128, max_steps=1, epochs=0), tmp_path / "r"
     )
-    result = train(run)
-    assert result["event"] == "failed"
-    assert "at most 32 positions; set the maximum length to 32 or less" in result["message"]
+    events: list = []
+    result = train(run, sink=events.append)
+    assert result["event"] == "finished"  # capped at what the model can read, and said so
+    warnings = [e.message for e in events if e.kind == "log" and e.level == "warning"]
+    assert "maximum length 128 is more than this model's 32 positions; using 32" in warnings
 
 
 def test_a_full_disk_fails_readably_keeps_every_checkpoint_and_resumes(tmp_path, monkeypatch):
@@ -387,7 +389,7 @@ def test_a_full_disk_fails_readably_keeps_every_checkpoint_and_resumes(tmp_path,
     events: list = []
     result = train(run, sink=events.append)
     assert result["event"] == "finished" and result["step"] == 6
-    assert events[0].kind == "log" and events[0].message.startswith("resumed from step-2")
+    assert any(e.kind == "log" and e.message.startswith("resumed from step-2") for e in events)
     assert (run / "model" / "model.safetensors").exists()
 
 
