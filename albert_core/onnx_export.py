@@ -61,9 +61,9 @@ def export(model, model_dir: str | Path, task: str = "classification", opset: in
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes taken as constants
             try:
-                torch.onnx.export(Wrapped(model), (ids, mask, types), str(tmp), dynamo=False, **kwargs)
+                torch.onnx.export(Wrapped(model).eval(), (ids, mask, types), str(tmp), dynamo=False, **kwargs)
             except TypeError:  # a torch without the `dynamo` switch
-                torch.onnx.export(Wrapped(model), (ids, mask, types), str(tmp), **kwargs)
+                torch.onnx.export(Wrapped(model).eval(), (ids, mask, types), str(tmp), **kwargs)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)

@@ -154,7 +154,7 @@ def trained_runs(tmp_path_factory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("trained")
     plans = {
-        "qa": (write_qa_jsonl(root / "qa.jsonl", 64), {"max_steps": 25, "lr": 8e-3}),
+        "qa": (write_qa_jsonl(root / "qa.jsonl", 64), {"max_steps": 40, "lr": 8e-3}),
         "ner": (write_conll(root / "ner.txt", 80), {"max_steps": 25, "lr": 8e-3}),
         "pretrain": (write_corpus(root / "corpus"), {"max_steps": 6, "lr": 1e-3}),
     }
