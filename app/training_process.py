@@ -31,6 +31,8 @@ TRAINING_NICENESS = 5  # the run yields the CPU to the window when both want it
 STOP_GRACE_MS = 10_000  # after creating STOP, wait this long before terminating
 KILL_GRACE_MS = 5_000  # after terminating, wait this long before killing
 POLL_MS = 100  # how often the event log is read
+CATCH_UP_MS = 10  # the poll interval while a backlog is read
+READ_BYTES_PER_TICK = 128 * 1024  # at most this much of a log is handled per tick (about 500 events)
 OUTPUT_LOG = "output.log"
 
 # Every child started by this process (tests check that none is left running).
@@ -88,14 +90,19 @@ class _Tail:
     def __init__(self, path: Path, offset: int = 0):
         self.path, self.offset, self._rest = path, offset, b""
 
-    def read(self) -> list[str]:
+        self.more = False  # the last read stopped at its byte limit: more is waiting
+
+    def read(self, limit: int = -1) -> list[str]:
+        """The new complete lines; at most `limit` bytes are read (-1: all there is)."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.offset)
-                data = f.read()
+                data = f.read(limit)
         except FileNotFoundError:
+            self.more = False
             return []
         self.offset += len(data)
+        self.more = limit >= 0 and len(data) == limit
         *complete, self._rest = (self._rest + data).split(b"\n")
         return [c.decode("utf-8", "replace").rstrip("\r") for c in complete]
 
@@ -117,13 +124,14 @@ def _size(path: Path) -> int:
 class TrainingProcess(QObject):
     """Runs (or follows) one training child at a time and reports what it does.
 
-    Signals: `started(run_dir)`, `event_received(dict)` for every new event of the run,
+    Signals: `started(run_dir)`, `events_received(list)` with the run's new events (one signal
+    per poll tick, at most READ_BYTES_PER_TICK of the log, so a backlog never blocks the window),
     `output_received(str)` for the child's other output, `finished(status)` with status
     "finished" or "stopped", and `failed(message)` when the run failed or the process died.
     """
 
     started = Signal(str)
-    event_received = Signal(dict)
+    events_received = Signal(list)  # list[dict]
     output_received = Signal(str)
     finished = Signal(str)
     failed = Signal(str)
@@ -178,7 +186,7 @@ class TrainingProcess(QObject):
 
     def attach(self, run_dir: str | Path, pid: int = 0) -> list[dict]:
         """Follow a run another window started (it keeps training while nobody watches).
-        Returns the events so far; later ones arrive as `event_received`."""
+        Returns the events so far; later ones arrive as `events_received`."""
         if self.is_running():
             raise RuntimeError("a run is already in progress")
         run_dir = Path(run_dir)
@@ -199,6 +207,7 @@ class TrainingProcess(QObject):
         self._terminal = None
         self._stop_requested = False
         self._stderr_tail = []
+        self._poll.setInterval(POLL_MS)
         events = run_dir / "events.jsonl"
         # a resumed run appends to its log: only what follows is new
         self._events = _Tail(events, _size(events) if events_offset is None else events_offset)
@@ -246,7 +255,7 @@ class TrainingProcess(QObject):
                 time.sleep(0.05)
             if pid_alive(self._pid):
                 return False
-        self._on_poll_timer()
+        self._on_poll_timer(drain=True)
         return not self.is_running()
 
     def pid(self) -> int:
@@ -267,24 +276,32 @@ class TrainingProcess(QObject):
             return self._popen.poll() is None
         return pid_alive(self._pid)
 
-    def _read_new(self, final: bool = False) -> None:
-        lines = self._events.flush() if final else self._events.read()
+    def _read_new(self, limit: int = READ_BYTES_PER_TICK, final: bool = False) -> bool:
+        """Report what the run wrote since the last tick; True when more is waiting."""
+        lines = self._events.flush() if final else self._events.read(limit)
+        events = []
         for line in lines:
             event = parse(line)
             if event is None:
                 continue
             if event["event"] in TERMINAL:
                 self._terminal = event
-            self.event_received.emit(event)
-        for line in self._output.flush() if final else self._output.read():
+            events.append(event)
+        if events:
+            self.events_received.emit(events)
+        for line in self._output.flush() if final else self._output.read(limit):
             if line.strip():
                 self._stderr_tail = (self._stderr_tail + [line])[-30:]
                 self.output_received.emit(line)
+        return not final and (self._events.more or self._output.more)
 
-    def _on_poll_timer(self) -> None:
+    def _on_poll_timer(self, drain: bool = False) -> None:
         alive = self._alive()  # before reading: whatever it wrote before dying is then read
-        self._read_new(final=not alive)
-        if not alive:
+        more = self._read_new(-1 if drain else READ_BYTES_PER_TICK)
+        # a backlog is read a slice per tick, with the window's own events in between
+        self._poll.setInterval(CATCH_UP_MS if more else POLL_MS)
+        if not alive and not more:
+            self._read_new(final=True)
             self._on_process_ended()
 
     def _on_stop_grace_expired(self) -> None:

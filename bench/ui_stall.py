@@ -121,7 +121,7 @@ def main() -> int:
     run_loop(qapp, until=lambda: page.status in ("finished", "stopped", "failed"))
     busy.stop()
     wall = time.monotonic() - t0
-    steps = sum(1 for e in page.events if e["event"] == "step")
+    steps = page.event_counts["step"]
     result = {
         "benchmark": "ui_stall",
         "load_average_1min": _loadavg(),
@@ -129,7 +129,7 @@ def main() -> int:
         "run_status": page.status,
         "run_wall_s": round(wall, 1),
         "step_events": steps,
-        "eval_events": sum(1 for e in page.events if e["event"] == "eval"),
+        "eval_events": page.event_counts["eval"],
         "plot_redraws": page.plots.redraws,
         "during_training": busy.summary(),
         "reference_idle_window": idle.summary(),

@@ -38,9 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import RunSummary, default_runs_dir, list_runs
+from albert_core.runs import RunSummary, default_runs_dir
 
 from .. import theme
+from ..run_summaries import SummaryCache
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES
@@ -258,6 +259,8 @@ class RunsPage(QWidget):
         self._curve_request = ""
         self._compare_request: list[str] = []
         self._export_worker = None
+        self._summaries = SummaryCache()
+        self._listed_once = False  # each run's log is read once, then only what it appends
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_refresh_timer)
@@ -271,12 +274,15 @@ class RunsPage(QWidget):
         if self._list_worker is not None:
             return
         self._list_worker = run_in_thread(
-            list_runs, default_runs_dir(), on_returned=self._on_runs_listed, on_errored=self._on_list_errored
+            self._summaries.list_runs,
+            default_runs_dir(),
+            on_returned=self._on_runs_listed,
+            on_errored=self._on_list_errored,
         )
 
     def refresh_now(self) -> None:
         """Re-read synchronously (tests, scripts)."""
-        self._on_runs_listed(list_runs(default_runs_dir()))
+        self._on_runs_listed(self._summaries.list_runs(default_runs_dir()), from_worker=False)
 
     def page_shown(self) -> None:
         self.refresh()
@@ -285,8 +291,12 @@ class RunsPage(QWidget):
         if self.isVisible():
             self.refresh()
 
-    def _on_runs_listed(self, runs: list[RunSummary]) -> None:
-        self._list_worker = None
+    def _on_runs_listed(self, runs: list[RunSummary], from_worker: bool = True) -> None:
+        if from_worker:
+            self._list_worker = None
+        if self._listed_once and sorted(runs, key=lambda r: -r.created) == self.model.runs:
+            return  # nothing changed: the table, its selection and scroll position stay as they are
+        self._listed_once = True
         selected = {str(r.path) for r in self.selected_runs()}
         self.table.selectionModel().blockSignals(True)
         self.model.set_runs(runs)

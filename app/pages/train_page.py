@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections import Counter, deque
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -38,6 +39,7 @@ from ..widgets.task_options import TITLES, TaskOptions
 from ..workers import DeviceInfo
 
 DEFAULTS = RunConfig()
+RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
 
 
 class TrainPage(QWidget):
@@ -52,7 +54,7 @@ class TrainPage(QWidget):
         super().__init__(parent)
         self.project = project
         self.process = TrainingProcess(self)
-        self.process.event_received.connect(self._on_event_received)
+        self.process.events_received.connect(self._on_events_received)
         self.process.output_received.connect(self._on_output_received)
         self.process.finished.connect(self._on_run_finished)
         self.process.failed.connect(self._on_run_failed)
@@ -60,7 +62,15 @@ class TrainPage(QWidget):
         self.run_task = ""  # the task of the run shown
         self.status = "idle"  # idle | running | stopping | finished | stopped | failed
         self.message = ""
-        self.events: list[dict] = []
+        # Not every event is kept (a long run sends millions): the newest few, the run's
+        # started event, its evaluations and how it ended; the plots hold the curves.
+        self.events: deque[dict] = deque(maxlen=RECENT_EVENTS)
+        self.started_event: dict | None = None
+        self.evals: list[dict] = []
+        self.terminal: dict | None = None
+        self.event_counts: Counter[str] = Counter()
+        self._log_pending: list[str] = []
+        self._batching = False  # handling a tick's events: log lines wait for its end
         self._gpus: list[dict] = []
         self._total = 0
         self._start_step = 0
@@ -364,7 +374,11 @@ class TrainPage(QWidget):
         from albert_core.runs import load_config
 
         self.run_dir = Path(run_dir)
-        self.events = []
+        self.events.clear()
+        self.started_event = None
+        self.evals = []
+        self.terminal = None
+        self.event_counts = Counter()
         self._last_step = None
         self._total = 0
         self._start_step = 0
@@ -389,8 +403,7 @@ class TrainPage(QWidget):
         self._append_log(f"Following {self.run_dir}, which kept training while the window was closed")
         self._set_state("running")
         past = self.process.attach(self.run_dir, pid)
-        for ev in past:
-            self._on_event_received(ev)
+        self._on_events_received(past)
         self.plots.redraw()
         self._ui_timer.start()
         self.run_started.emit(str(self.run_dir))
@@ -416,14 +429,31 @@ class TrainPage(QWidget):
         self.process.detach()
 
     # -- events -----------------------------------------------------------------------------------
-    def _on_event_received(self, ev: dict) -> None:
-        self.events.append(ev)
-        kind = ev["event"]
-        if kind in ("step", "eval"):
-            self.plots.add_event(ev)
-        if kind == "step":
-            self._last_step = ev
-        elif kind == "started":
+    @property
+    def events_seen(self) -> int:
+        """How many events of the run shown arrived."""
+        return sum(self.event_counts.values())
+
+    def _on_events_received(self, events: list[dict]) -> None:
+        """One poll tick's events: buffered in bulk for the plots, the rest handled one by one."""
+        self.events.extend(events)
+        self.plots.extend(events)
+        self._batching = True
+        try:
+            for ev in events:
+                kind = ev["event"]
+                self.event_counts[kind] += 1
+                if kind == "step":
+                    self._last_step = ev
+                else:
+                    self._on_other_event(ev, kind)
+        finally:
+            self._batching = False
+            self._flush_log()
+
+    def _on_other_event(self, ev: dict, kind: str) -> None:
+        if kind == "started":
+            self.started_event = ev
             self._total = int(ev.get("total_steps") or 0)
             self._start_step = int(ev.get("start_step") or 0)
             self.progress.setRange(0, max(self._total, 1))
@@ -436,6 +466,7 @@ class TrainPage(QWidget):
                 f"{self._total:,} steps" + (f", resuming at step {self._start_step}" if self._start_step else "")
             )
         elif kind == "eval":
+            self.evals.append(ev)
             metrics = ", ".join(
                 f"{k} {v:.4g}" for k, v in (ev.get("metrics") or {}).items() if isinstance(v, (int, float))
             )
@@ -446,6 +477,8 @@ class TrainPage(QWidget):
             self._append_log(ev.get("message", ""))
         elif kind == "finished":
             self.progress.setValue(self.progress.maximum())
+        if kind in ("finished", "stopped", "failed"):
+            self.terminal = ev
 
     def _on_output_received(self, line: str) -> None:
         self._append_log(line)
@@ -467,7 +500,7 @@ class TrainPage(QWidget):
         self._ui_timer.stop()
         self._on_ui_timer()
         self.plots.redraw()
-        terminal = next((e for e in reversed(self.events) if e["event"] == status), {})
+        terminal = self.terminal if self.terminal and self.terminal["event"] == status else {}
         if status == "finished":
             metrics = ", ".join(
                 f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
@@ -524,7 +557,15 @@ class TrainPage(QWidget):
         self.banner.show()
 
     def _append_log(self, line: str) -> None:
-        self.log.appendPlainText(line)
+        self._log_pending.append(line)
+        if not self._batching:
+            self._flush_log()
+
+    def _flush_log(self) -> None:
+        """Append the waiting lines in one go (the panel keeps its last 3000 lines)."""
+        if self._log_pending:
+            lines, self._log_pending = self._log_pending[-self.log.maximumBlockCount() :], []
+            self.log.appendPlainText("\n".join(lines))
 
     def _on_start_clicked(self) -> None:
         self.start()

@@ -1,4 +1,5 @@
-"""Live training curves. Events append to numpy buffers; a timer redraws at most every 80 ms.
+"""Live training curves. Events append to numpy buffers in bulk; a timer redraws at most every
+100 ms, only when new data arrived and only while the plots are on screen.
 
 Panels: loss (raw, smoothed, eval), the task's metrics (accuracy; EM/F1 for question answering;
 entity F1, precision and recall for NER), the learning rate, and throughput. Pre-training shows
@@ -9,6 +10,8 @@ Each curve uses peak downsampling and clip-to-view so a 100,000-point curve stay
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from .. import theme
 
-REDRAW_MS = 80
+REDRAW_MS = 100
 EMA = 0.9  # weight of the past in the smoothed loss
 
 # task → (title of the metric panel, the eval metrics it shows; None: every number but loss)
@@ -36,12 +39,15 @@ PRETRAIN_PANELS = (
 
 
 class SeriesBuffer:
-    """A growable (x, y) buffer; appending is amortised O(1)."""
+    """A growable (x, y) buffer; appending is amortised O(1). It keeps the range of its finite
+    y values, so fitting an axis costs nothing however long the curve."""
 
     def __init__(self, capacity: int = 1024):
         self._x = np.empty(capacity, dtype=np.float64)
         self._y = np.empty(capacity, dtype=np.float64)
         self.n = 0
+        self.y_min = np.inf
+        self.y_max = -np.inf
 
     def append(self, x: float, y: float) -> None:
         if self.n == len(self._x):
@@ -50,6 +56,9 @@ class SeriesBuffer:
         self._x[self.n] = x
         self._y[self.n] = y
         self.n += 1
+        if math.isfinite(y):
+            self.y_min = min(self.y_min, y)
+            self.y_max = max(self.y_max, y)
 
     def extend(self, xs, ys) -> None:
         xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
@@ -61,9 +70,15 @@ class SeriesBuffer:
         self._x[self.n : need] = xs
         self._y[self.n : need] = ys
         self.n = need
+        finite = ys[np.isfinite(ys)]
+        if len(finite):
+            self.y_min = min(self.y_min, float(finite.min()))
+            self.y_max = max(self.y_max, float(finite.max()))
 
     def clear(self) -> None:
         self.n = 0
+        self.y_min = np.inf
+        self.y_max = -np.inf
 
     @property
     def x(self) -> np.ndarray:
@@ -111,7 +126,7 @@ class _Panel(pg.PlotWidget):
 
 
 class LivePlots(QWidget):
-    """Follows a run's events; call `add_event` per event and let the timer draw."""
+    """Follows a run's events; call `extend` with each batch of events and let the timer draw."""
 
     def __init__(self, parent: QWidget | None = None, live: bool = True):
         super().__init__(parent)
@@ -229,23 +244,16 @@ class LivePlots(QWidget):
 
     def add_event(self, ev: dict) -> None:
         """Buffer one event (cheap; nothing is drawn here)."""
-        kind = ev.get("event")
-        if kind == "step":
-            step = float(ev.get("step", 0))
-            loss = float(ev.get("loss", np.nan))
-            self.loss.append(step, loss)
-            if np.isfinite(loss):
-                # Debiased EMA (as in Adam): starts at the first loss instead of at 0.
-                self._steps_seen += 1
-                self._ema = EMA * (self._ema or 0.0) + (1 - EMA) * loss
-                self.smooth.append(step, self._ema / (1 - EMA**self._steps_seen))
-            self.lr.append(step, float(ev.get("lr", np.nan)))
-            self.speed.append(step, float(ev.get("samples_per_s", np.nan)))
-            for name, value in (ev.get("extra") or {}).items():
-                if isinstance(value, (int, float)):
-                    self.extra.setdefault(name, SeriesBuffer()).append(step, float(value))
-            self._dirty = True
-        elif kind == "eval":
+        self.extend([ev])
+
+    def extend(self, events: list[dict]) -> None:
+        """Buffer a batch of events: each series grows by one numpy copy (nothing is drawn here)."""
+        steps = [ev for ev in events if ev.get("event") == "step"]
+        if steps:
+            self._extend_steps(steps)
+        for ev in events:
+            if ev.get("event") != "eval":
+                continue
             step = float(ev.get("step", 0))
             for name, value in (ev.get("metrics") or {}).items():
                 if not isinstance(value, (int, float)):
@@ -255,6 +263,36 @@ class LivePlots(QWidget):
                 else:
                     self.metrics.setdefault(name, SeriesBuffer(64)).append(step, float(value))
             self._dirty = True
+
+    def _extend_steps(self, steps: list[dict]) -> None:
+        nan = math.nan
+        x = [float(ev.get("step", 0)) for ev in steps]
+        loss = [float(ev.get("loss", nan)) for ev in steps]
+        self.loss.extend(x, loss)
+        self.lr.extend(x, [float(ev.get("lr", nan)) for ev in steps])
+        self.speed.extend(x, [float(ev.get("samples_per_s", nan)) for ev in steps])
+        # Debiased EMA (as in Adam): starts at the first loss instead of at 0.
+        sx, sy = [], []
+        ema, seen = self._ema or 0.0, self._steps_seen
+        for s, v in zip(x, loss):
+            if math.isfinite(v):
+                seen += 1
+                ema = EMA * ema + (1 - EMA) * v
+                sx.append(s)
+                sy.append(ema / (1 - EMA**seen))
+        if seen:
+            self._ema, self._steps_seen = ema, seen
+        self.smooth.extend(sx, sy)
+        extra: dict[str, tuple[list[float], list[float]]] = {}
+        for s, ev in zip(x, steps):
+            for name, value in (ev.get("extra") or {}).items():
+                if isinstance(value, (int, float)):
+                    xs, ys = extra.setdefault(name, ([], []))
+                    xs.append(s)
+                    ys.append(float(value))
+        for name, (xs, ys) in extra.items():
+            self.extra.setdefault(name, SeriesBuffer()).extend(xs, ys)
+        self._dirty = True
 
     def set_step_range(self, first: int, last: int) -> None:
         """Fix the x axis to the run's steps: the axis then stays put while the curves grow,
@@ -272,12 +310,17 @@ class LivePlots(QWidget):
         return [self.loss_panel, self.metric_panel, self.lr_panel, self.speed_panel, *self.pretrain_panels.values()]
 
     def add_events(self, events) -> None:
-        for ev in events:
-            self.add_event(ev)
+        """Buffer `events` and draw them now."""
+        self.extend(list(events))
         self.redraw()
 
     # -- drawing ------------------------------------------------------------------------------
     def _on_redraw_timer(self) -> None:
+        if self._dirty and self.isVisible():  # hidden plots catch up when shown
+            self.redraw()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
         if self._dirty:
             self.redraw()
 
@@ -306,23 +349,21 @@ class LivePlots(QWidget):
                 train_curve.setData(train.x, train.y)
                 eval_curve.setData(val.x, val.y)
                 if self._steady_axes:
-                    self._fit_y(self.pretrain_panels[key], train.y, val.y)
+                    self._fit_y(self.pretrain_panels[key], train, val)
         if self._steady_axes:
-            self._fit_y(self.loss_panel, self.loss.y, self.smooth.y, self.eval_loss.y)
-            self._fit_y(self.metric_panel, *(self.metrics[k].y for k in shown))
-            self._fit_y(self.lr_panel, self.lr.y)
-            self._fit_y(self.speed_panel, self.speed.y)
+            self._fit_y(self.loss_panel, self.loss, self.smooth, self.eval_loss)
+            self._fit_y(self.metric_panel, *(self.metrics[k] for k in shown))
+            self._fit_y(self.lr_panel, self.lr)
+            self._fit_y(self.speed_panel, self.speed)
 
     @staticmethod
-    def _fit_y(panel: pg.PlotWidget, *arrays: np.ndarray) -> None:
+    def _fit_y(panel: pg.PlotWidget, *buffers: SeriesBuffer) -> None:
         """Move the y axis only when the data leave it or fill less than half of it: a steady
         axis is not re-laid out, which makes a frame about three times cheaper."""
-        finite = [a[np.isfinite(a)] for a in arrays if len(a)]
-        finite = [a for a in finite if len(a)]
-        if not finite:
+        lo = min((b.y_min for b in buffers), default=math.inf)
+        hi = max((b.y_max for b in buffers), default=-math.inf)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
             return
-        lo = min(float(a.min()) for a in finite)
-        hi = max(float(a.max()) for a in finite)
         view = panel.getPlotItem().getViewBox()
         (v_lo, v_hi) = view.viewRange()[1]
         span = max(hi - lo, abs(hi) * 1e-3, 1e-12)

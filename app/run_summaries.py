@@ -1,0 +1,127 @@
+"""The runs list, kept up to date by reading only what each run appended since the last look.
+
+`albert_core.runs.summarize` reads a run's whole events.jsonl; a long run's log holds hundreds
+of thousands of events, and the Runs page refreshes every few seconds. `SummaryCache` remembers,
+per run, how far its log was read and what it said so far (status, step, metric), keyed by the
+log's size and modification time: an unchanged log is not opened, a grown one is read from
+where the last look stopped, and a log that shrank or was replaced is read again from the start.
+The result is the same RunSummary that `summarize` gives.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from albert_core.events import parse
+from albert_core.runs import MAIN_METRIC, ConfigError, RunSummary, _pid_alive, default_runs_dir, load_config
+
+
+@dataclass
+class _LogState:
+    """What one run's events.jsonl said up to `offset`."""
+
+    key: str
+    size: int = -1
+    mtime: float = -1.0
+    offset: int = 0
+    rest: bytes = b""  # an incomplete last line, finished by a later write
+    status: str = "created"
+    step: int = 0
+    total: int = 0
+    metric: float | None = None
+    message: str = ""
+    inode: int = field(default=0)
+
+    def feed(self, data: bytes) -> None:
+        *lines, self.rest = (self.rest + data).split(b"\n")
+        for raw in lines:
+            ev = parse(raw.decode("utf-8", "replace"))
+            if ev is None:
+                continue
+            kind = ev["event"]
+            if kind == "started":
+                self.status, self.total = "running", ev.get("total_steps", 0)
+            elif kind == "step":
+                self.step = ev.get("step", self.step)
+            elif kind == "eval":
+                self.metric = ev.get("metrics", {}).get(self.key, self.metric)
+            elif kind in ("finished", "stopped", "failed"):
+                self.status = kind
+                self.step = ev.get("step", self.step)
+                self.message = ev.get("message", "")
+                if kind == "finished":
+                    self.metric = ev.get("metrics", {}).get(self.key, self.metric)
+
+
+class SummaryCache:
+    """Summaries of the runs in a folder, each log read incrementally (thread-safe)."""
+
+    def __init__(self):
+        self._logs: dict[Path, _LogState] = {}
+        self._lock = threading.Lock()
+
+    def summarize(self, run_dir: str | Path) -> RunSummary:
+        """Like `albert_core.runs.summarize`, reading only the part of the log not read before."""
+        run_dir = Path(run_dir)
+        config = load_config(run_dir)
+        key = MAIN_METRIC.get(config.task, "loss")
+        with self._lock:
+            state = self._update(run_dir, key)
+            status = state.status
+            summary = RunSummary(
+                run_dir,
+                config.name or run_dir.name,
+                config.task,
+                status,
+                (run_dir / "run.json").stat().st_mtime,
+                state.step,
+                state.total,
+                key,
+                state.metric,
+                state.message,
+            )
+        if status == "running":  # as `summarize` decides it: is the pid in the run's pid file alive?
+            pid_file = run_dir / "pid"
+            pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
+            if not (pid and _pid_alive(pid)):
+                summary = replace(summary, status="interrupted")
+        return summary
+
+    def _update(self, run_dir: Path, key: str) -> _LogState:
+        path = run_dir / "events.jsonl"
+        state = self._logs.get(run_dir)
+        try:
+            st = path.stat()
+        except OSError:
+            self._logs[run_dir] = state = _LogState(key)
+            return state
+        if state is None or state.key != key or st.st_size < state.offset or st.st_ino != state.inode:
+            state = self._logs[run_dir] = _LogState(key, inode=st.st_ino)
+        if (st.st_size, st.st_mtime) == (state.size, state.mtime):
+            return state
+        with open(path, "rb") as f:
+            f.seek(state.offset)
+            data = f.read()
+        state.offset += len(data)
+        state.size, state.mtime = st.st_size, st.st_mtime
+        state.feed(data)
+        return state
+
+    def list_runs(self, root: str | Path | None = None) -> list[RunSummary]:
+        """Like `albert_core.runs.list_runs`; runs no longer there are forgotten."""
+        root = Path(root) if root else default_runs_dir()
+        out = []
+        if root.is_dir():
+            for p in sorted(root.iterdir()):
+                if (p / "run.json").exists():
+                    try:
+                        out.append(self.summarize(p))
+                    except (ConfigError, OSError, ValueError):
+                        continue
+        with self._lock:
+            seen = {r.path for r in out}
+            for gone in [p for p in self._logs if p not in seen]:
+                del self._logs[gone]
+        return out
