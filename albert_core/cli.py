@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--model", required=True, help="a model folder or run folder")
     pp.add_argument("--text", required=True, help="the text (for qa: the question)")
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
+    pp.add_argument("--fast", action="store_true", help="classification through onnxruntime (exported once into the model folder)")
     pp.add_argument("--json", action="store_true")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")
@@ -328,7 +329,7 @@ def cmd_evaluate(args) -> int:
 def cmd_predict(args) -> int:
     from .predict import load_predictor
 
-    out = load_predictor(args.model).predict(args.text, args.context)
+    out = load_predictor(args.model, fast=args.fast).predict(args.text, args.context)
     if args.json:
         print(json.dumps(out))
     elif "label" in out:
