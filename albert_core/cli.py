@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--model", required=True, help="a model folder or run folder")
     pp.add_argument("--text", required=True, help="the text (for qa: the question)")
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
-    pp.add_argument("--fast", action="store_true", help="classification through onnxruntime (exported once into the model folder)")
+    pp.add_argument(
+        "--fast", action="store_true", help="classification through onnxruntime (exported once into the model folder)"
+    )
     pp.add_argument("--json", action="store_true")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")

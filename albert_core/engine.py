@@ -260,7 +260,12 @@ class Trainer:
         self.task.tokenizer = self.tokenizer
         max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)
         if c.max_length > max_pos:
-            self.emit(Log(f"maximum length {c.max_length} is more than this model's {max_pos} positions; using {max_pos}", level="warning"))
+            self.emit(
+                Log(
+                    f"maximum length {c.max_length} is more than this model's {max_pos} positions; using {max_pos}",
+                    level="warning",
+                )
+            )
             c.max_length = max_pos
         self.tokenizer.model_max_length = min(max_pos, 512)
         self.prepared = self.task.prepare()

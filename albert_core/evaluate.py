@@ -13,7 +13,9 @@ def evaluate_model(model_dir: str, data_file: str, batch_size: int = 64) -> dict
     import torch
 
     pred = load_predictor(model_dir)
-    config = RunConfig(task=pred.task, train_file=data_file, eval_file=data_file, init=pred.model_dir, max_length=pred.max_length)
+    config = RunConfig(
+        task=pred.task, train_file=data_file, eval_file=data_file, init=pred.model_dir, max_length=pred.max_length
+    )
     task = get_task(config)
     task.tokenizer = pred.tokenizer
     task.load_data()

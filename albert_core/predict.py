@@ -71,7 +71,11 @@ class Predictor:
         out = []
         for i in range(0, len(texts), batch_size):
             enc = self.tokenizer(
-                texts[i : i + batch_size], truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+                texts[i : i + batch_size],
+                truncation=True,
+                max_length=self.max_length,
+                padding=True,
+                return_tensors="pt",
             )
             with torch.inference_mode():
                 out += [self.labels[j] for j in self.model(**enc).logits.argmax(-1).tolist()]

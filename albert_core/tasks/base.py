@@ -29,6 +29,26 @@ def pad_to(n: int, multiple: int = 8) -> int:
     return ((n + multiple - 1) // multiple) * multiple
 
 
+def pad_sequences(features: list[dict], fill: dict[str, int], pad_multiple: int = 8) -> dict:
+    """Pad the per-token lists named in `fill` (name → padding value) into one int64 tensor
+    each, to the longest feature's length rounded up to `pad_multiple`, and add the attention
+    mask. Names missing from the first feature are left out."""
+    import numpy as np
+    import torch
+
+    n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
+    names = [k for k in fill if k in features[0]]
+    arrays = {k: np.full((len(features), n), fill[k], dtype=np.int64) for k in names}
+    mask = np.zeros((len(features), n), dtype=np.int64)
+    for i, f in enumerate(features):
+        mask[i, : len(f["input_ids"])] = 1
+        for k in names:
+            arrays[k][i, : len(f[k])] = f[k]
+    out = {k: torch.from_numpy(a) for k, a in arrays.items()}
+    out["attention_mask"] = torch.from_numpy(mask)
+    return out
+
+
 class Task:
     """Base class; subclasses set `name`, `metric`, `model_class_name` and implement the rest."""
 

@@ -13,7 +13,7 @@ from ..data.classification import (
     stratified_split,
 )
 from ..metrics import classification_metrics
-from .base import Prepared, Task, pad_to
+from .base import Prepared, Task, pad_sequences
 
 
 class ClassificationTask(Task):
@@ -81,25 +81,12 @@ class ClassificationTask(Task):
         return Prepared(train, evaluation, info, self.warnings)
 
     def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
-        import numpy as np
         import torch
 
-        n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
-        ids = np.full((len(features), n), self.tokenizer.pad_token_id, dtype=np.int64)
-        types = np.zeros((len(features), n), dtype=np.int64)
-        mask = np.zeros((len(features), n), dtype=np.int64)
-        for i, f in enumerate(features):
-            k = len(f["input_ids"])
-            ids[i, :k] = f["input_ids"]
-            types[i, :k] = f["token_type_ids"]
-            mask[i, :k] = 1
-        labels = np.fromiter((f["labels"] for f in features), dtype=np.int64, count=len(features))
-        return {
-            "input_ids": torch.from_numpy(ids),
-            "token_type_ids": torch.from_numpy(types),
-            "attention_mask": torch.from_numpy(mask),
-            "labels": torch.from_numpy(labels),
-        }
+        fill = {"input_ids": self.tokenizer.pad_token_id, "token_type_ids": 0}
+        batch = pad_sequences(features, fill, pad_multiple)
+        batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=torch.long)
+        return batch
 
     def evaluate(self, model, batches, features: list[dict]) -> dict:
         total, n = 0.0, 0

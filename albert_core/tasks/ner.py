@@ -16,7 +16,7 @@ from ..data.conll import NERData, label_list, read_ner
 from ..metrics_ner import entity_scores
 from ..ner_align import IGNORE, ner_features, predict_ner, word_predictions  # noqa: F401 - predict_ner re-exported
 from ..runs import ConfigError
-from .base import Prepared, Task, pad_to
+from .base import Prepared, Task, pad_sequences
 from .limits import model_max_positions
 
 
@@ -113,23 +113,8 @@ class NERTask(Task):
         return Prepared(train, evaluation, info, self.warnings)
 
     def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
-        import torch
-
-        n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
-        pad = self.tokenizer.pad_token_id or 0
-        ids = torch.full((len(features), n), pad, dtype=torch.long)
-        mask = torch.zeros((len(features), n), dtype=torch.long)
-        labels = torch.full((len(features), n), IGNORE, dtype=torch.long)
-        for i, f in enumerate(features):
-            k = len(f["input_ids"])
-            ids[i, :k] = torch.tensor(f["input_ids"])
-            mask[i, :k] = 1
-            if "labels" in f:
-                labels[i, :k] = torch.tensor(f["labels"])
-        batch = {"input_ids": ids, "attention_mask": mask}
-        if "labels" in features[0]:
-            batch["labels"] = labels
-        return batch
+        fill = {"input_ids": self.tokenizer.pad_token_id or 0, "labels": IGNORE}
+        return pad_sequences(features, fill, pad_multiple)
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, model, batches, features: list[dict]) -> dict:

@@ -23,7 +23,7 @@ from ..qa_features import (
     qa_features,
 )
 from ..runs import ConfigError
-from .base import Prepared, Task, pad_to
+from .base import Prepared, Task, pad_sequences
 from .limits import model_max_positions
 
 
@@ -91,20 +91,8 @@ class QATask(Task):
     def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
         import torch
 
-        n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
-        pad = self.tokenizer.pad_token_id or 0
-        ids = torch.full((len(features), n), pad, dtype=torch.long)
-        mask = torch.zeros((len(features), n), dtype=torch.long)
-        types = torch.zeros((len(features), n), dtype=torch.long) if "token_type_ids" in features[0] else None
-        for i, f in enumerate(features):
-            k = len(f["input_ids"])
-            ids[i, :k] = torch.tensor(f["input_ids"])
-            mask[i, :k] = 1
-            if types is not None:
-                types[i, :k] = torch.tensor(f["token_type_ids"])
-        batch = {"input_ids": ids, "attention_mask": mask}
-        if types is not None:
-            batch["token_type_ids"] = types
+        fill = {"input_ids": self.tokenizer.pad_token_id or 0, "token_type_ids": 0}
+        batch = pad_sequences(features, fill, pad_multiple)
         if "start_positions" in features[0]:
             batch["start_positions"] = torch.tensor([f["start_positions"] for f in features], dtype=torch.long)
             batch["end_positions"] = torch.tensor([f["end_positions"] for f in features], dtype=torch.long)
