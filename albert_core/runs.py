@@ -272,7 +272,7 @@ def training_pid(run_dir: str | Path) -> int:
         pid = int(pid_file.read_text().strip() or 0)
     except (OSError, ValueError):
         return 0
-    if not pid or pid == os.getpid() or not _pid_alive(pid):
+    if not pid or pid == os.getpid() or not pid_alive(pid):
         return 0
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():
@@ -284,7 +284,10 @@ def training_pid(run_dir: str | Path) -> int:
     return pid
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie, dead but not yet reaped, is not)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -341,7 +344,7 @@ def summarize(run_dir: str | Path) -> RunSummary:
     if status == "running":
         pid_file = run_dir / "pid"
         pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
-        if not (pid and _pid_alive(pid)):
+        if not (pid and pid_alive(pid)):
             status = "interrupted"
     created = (run_dir / "run.json").stat().st_mtime
     return RunSummary(

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import MAIN_METRIC, ConfigError, RunSummary, _pid_alive, default_runs_dir, load_config
+from albert_core.runs import MAIN_METRIC, ConfigError, RunSummary, default_runs_dir, load_config, pid_alive
+
+READ_CHUNK = 1 << 20
+STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
 
 
 @dataclass
@@ -36,23 +39,42 @@ class _LogState:
 
     def feed(self, data: bytes) -> None:
         *lines, self.rest = (self.rest + data).split(b"\n")
-        for raw in lines:
-            ev = parse(raw.decode("utf-8", "replace"))
-            if ev is None:
+        # Step events are nearly all of a log and only the last one counts: they are recognised
+        # by their prefix and only the last before each other event, and the last of all, is decoded.
+        start = 0  # the step lines after the last other event: lines[start:]
+        for i, raw in enumerate(lines):
+            if raw.startswith(STEP_PREFIX):
                 continue
-            kind = ev["event"]
-            if kind == "started":
-                self.status, self.total = "running", ev.get("total_steps", 0)
-            elif kind == "step":
-                self.step = ev.get("step", self.step)
-            elif kind == "eval":
+            ev = parse(raw.decode("utf-8", "replace"))
+            if ev is None or ev["event"] == "step":
+                continue
+            self._apply_last_step(lines[start:i])  # in order: a terminal event sets the step too
+            start = i + 1
+            self._apply(ev)
+        self._apply_last_step(lines[start:])
+
+    def _apply_last_step(self, lines: list[bytes]) -> None:
+        """The last step event of `lines` (a torn line before it is skipped, as read_events does)."""
+        for raw in reversed(lines):
+            ev = parse(raw.decode("utf-8", "replace"))
+            if ev is not None and ev["event"] == "step":
+                self._apply(ev)
+                return
+
+    def _apply(self, ev: dict) -> None:
+        kind = ev["event"]
+        if kind == "started":
+            self.status, self.total = "running", ev.get("total_steps", 0)
+        elif kind == "step":
+            self.step = ev.get("step", self.step)
+        elif kind == "eval":
+            self.metric = ev.get("metrics", {}).get(self.key, self.metric)
+        elif kind in ("finished", "stopped", "failed"):
+            self.status = kind
+            self.step = ev.get("step", self.step)
+            self.message = ev.get("message", "")
+            if kind == "finished":
                 self.metric = ev.get("metrics", {}).get(self.key, self.metric)
-            elif kind in ("finished", "stopped", "failed"):
-                self.status = kind
-                self.step = ev.get("step", self.step)
-                self.message = ev.get("message", "")
-                if kind == "finished":
-                    self.metric = ev.get("metrics", {}).get(self.key, self.metric)
 
 
 class SummaryCache:
@@ -85,7 +107,7 @@ class SummaryCache:
         if status == "running":  # as `summarize` decides it: is the pid in the run's pid file alive?
             pid_file = run_dir / "pid"
             pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
-            if not (pid and _pid_alive(pid)):
+            if not (pid and pid_alive(pid)):
                 summary = replace(summary, status="interrupted")
         return summary
 
@@ -101,12 +123,12 @@ class SummaryCache:
             state = self._logs[run_dir] = _LogState(key, inode=st.st_ino)
         if (st.st_size, st.st_mtime) == (state.size, state.mtime):
             return state
-        with open(path, "rb") as f:
+        with open(path, "rb") as f:  # by the megabyte: a long log is never held whole
             f.seek(state.offset)
-            data = f.read()
-        state.offset += len(data)
+            while data := f.read(READ_CHUNK):
+                state.offset += len(data)
+                state.feed(data)
         state.size, state.mtime = st.st_size, st.st_mtime
-        state.feed(data)
         return state
 
     def list_runs(self, root: str | Path | None = None) -> list[RunSummary]:
@@ -125,3 +147,14 @@ class SummaryCache:
             for gone in [p for p in self._logs if p not in seen]:
                 del self._logs[gone]
         return out
+
+
+_shared: SummaryCache | None = None
+
+
+def shared() -> SummaryCache:
+    """The window's one cache (the Runs page's, and any other page listing runs)."""
+    global _shared
+    if _shared is None:
+        _shared = SummaryCache()
+    return _shared

@@ -24,6 +24,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from albert_core.events import TERMINAL, parse
+from albert_core.runs import pid_alive
 
 from .settings import ROOT
 
@@ -32,7 +33,7 @@ STOP_GRACE_MS = 10_000  # after creating STOP, wait this long before terminating
 KILL_GRACE_MS = 5_000  # after terminating, wait this long before killing
 POLL_MS = 100  # how often the event log is read
 CATCH_UP_MS = 10  # the poll interval while a backlog is read
-READ_BYTES_PER_TICK = 128 * 1024  # at most this much of a log is handled per tick (about 500 events)
+READ_BYTES_PER_TICK = 64 * 1024  # at most this much of a log is handled per tick (about 250 events)
 OUTPUT_LOG = "output.log"
 
 # Every child started by this process (tests check that none is left running).
@@ -55,25 +56,6 @@ def train_command(run_dir: str | Path, gpus: int = 1) -> list[str]:
             "--json",
         ]
     return [sys.executable, "-m", "albert_core", "train", str(run_dir), "--json"]
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether `pid` is a live process (a zombie, dead but not yet reaped, is not)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True  # no /proc (macOS): kill(0) is all we know
 
 
 def running_pid(run_dir: str | Path) -> int:
@@ -131,7 +113,7 @@ class TrainingProcess(QObject):
     """
 
     started = Signal(str)
-    events_received = Signal(list)  # list[dict]
+    events_received = Signal(object)  # list[dict], passed as is (a `list` signal would convert it)
     output_received = Signal(str)
     finished = Signal(str)
     failed = Signal(str)

@@ -115,6 +115,16 @@ def main() -> int:
     sampler.timeout.connect(sample)
     probe.start()
     sampler.start()
+    ended = []  # when the run's end was handled: what follows (re-listing runs) is not streaming
+    rss_streamed = [0]  # the memory once every event was handled, before the run's end is
+
+    def on_events(events):
+        if any(e["event"] in ("finished", "stopped", "failed") for e in events):
+            rss_streamed[0] = me.memory_info().rss
+
+    page.process.events_received.connect(on_events)
+    page.process.finished.connect(lambda *_: ended.append(time.perf_counter()))
+    page.process.failed.connect(lambda *_: ended.append(time.perf_counter()))
     t0 = time.monotonic()
     page.resume(run_dir)
     run_loop(qapp, until=lambda: page.status in ("finished", "stopped", "failed"), timeout=1800)
@@ -147,10 +157,12 @@ def main() -> int:
         "rss_start_mib": round(rss_start * mib, 1),
         "rss_end_mib": round(rss_end * mib, 1),
         "rss_peak_mib": round(peak[0] * mib, 1),
+        "rss_when_last_event_handled_mib": round(rss_streamed[0] * mib, 1),
         "rss_growth_mib": round((rss_end - rss_start) * mib, 1),
         "rss_growth_bytes_per_event": round((rss_end - rss_start) / max(events, 1)),
         "longest_ui_stall_ms": stall["max_gap_ms"],
         "ui_stall": stall,
+        "ui_stall_while_streaming": probe.summary(before=ended[0] if ended else None),
         "reference_idle_window": idle.summary(),
         "full_redraw_at_end_ms": round(redraw_ms, 1),
         "target_max_gap_ms": 50,

@@ -35,6 +35,7 @@ class Probe:
 
         self.gaps: list[float] = []
         self.busy: list[float] = []  # main-thread CPU time spent inside each gap
+        self.ends: list[float] = []  # when each gap ended (perf_counter)
         self._last = None
         self._cpu = 0.0
         self.timer = QTimer()
@@ -53,19 +54,23 @@ class Probe:
         now, cpu = time.perf_counter(), time.thread_time()
         self.gaps.append((now - self._last) * 1000)
         self.busy.append((cpu - self._cpu) * 1000)
+        self.ends.append(now)
         self._last, self._cpu = now, cpu
 
-    def summary(self) -> dict:
-        g = sorted(self.gaps) or [0.0]
+    def summary(self, before: float | None = None) -> dict:
+        """The gaps' statistics; with `before`, only the gaps that ended before that time."""
+        keep = [i for i, end in enumerate(self.ends) if before is None or end < before]
+        busy = [self.busy[i] for i in keep]
+        g = sorted(self.gaps[i] for i in keep) or [0.0]
         return {
-            "ticks": len(self.gaps),
+            "ticks": len(keep),
             "max_gap_ms": round(g[-1], 1),
             "p99_gap_ms": round(g[int(0.99 * (len(g) - 1))], 1),
             "median_gap_ms": round(g[len(g) // 2], 1),
             "gaps_over_50ms": sum(1 for x in g if x > 50),
             # The UI thread's own work inside a gap; the rest of a gap is time the OS gave
             # to other processes (a loaded machine), which no code in the window controls.
-            "max_ui_thread_cpu_in_a_gap_ms": round(max(self.busy or [0.0]), 1),
+            "max_ui_thread_cpu_in_a_gap_ms": round(max(busy or [0.0]), 1),
         }
 
 

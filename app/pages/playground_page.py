@@ -118,9 +118,10 @@ class PlaygroundPage(QWidget):
 
     def refresh_models(self, select: str = "") -> None:
         """Re-list finished runs; with `select`, load that run's model."""
-        from albert_core.runs import list_runs
+        from ..run_summaries import shared
 
-        self._on_runs_changed(list_runs())
+        # the shared cache reads only what each run's event log gained since the last look
+        self._on_runs_changed(shared().list_runs())
         if select:
             i = self.model_box.findData(select)
             if i >= 0:

@@ -41,7 +41,7 @@ from albert_core.events import read_events
 from albert_core.runs import RunSummary, default_runs_dir
 
 from .. import theme
-from ..run_summaries import SummaryCache
+from ..run_summaries import shared
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES
@@ -259,8 +259,8 @@ class RunsPage(QWidget):
         self._curve_request = ""
         self._compare_request: list[str] = []
         self._export_worker = None
-        self._summaries = SummaryCache()
-        self._listed_once = False  # each run's log is read once, then only what it appends
+        self._summaries = shared()  # each run's log is read once, then only what it appends
+        self._listed_once = False
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_refresh_timer)
