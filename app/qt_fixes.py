@@ -17,6 +17,17 @@ _BOOST = 1 << 40  # about a trillion dropped references before anything could go
 _applied = False
 
 
+def _affected_bindings() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("PySide6-Essentials", "PySide6"):
+        try:
+            return version(dist).startswith("6.12.")
+        except PackageNotFoundError:
+            continue
+    return False
+
+
 def protect_singletons() -> bool:
     """Make None, True and False effectively immortal on CPython < 3.12. Returns True if applied."""
     global _applied
@@ -24,6 +35,8 @@ def protect_singletons() -> bool:
         return True
     if sys.version_info >= (3, 12) or sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
         return False  # immortal already, or a debug/other build where the layout differs
+    if not _affected_bindings():
+        return False  # pyproject pins PySide6 below 6.12; this guards a 6.12 installed by hand
     for obj in (None, True, False):
         # ob_refcnt is the first field of every object in release builds of CPython.
         ctypes.c_ssize_t.from_address(id(obj)).value += _BOOST
