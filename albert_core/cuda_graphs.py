@@ -28,6 +28,7 @@ from .fast_step import EagerStep, model_inputs
 IGNORE_INDEX = -100
 MAX_GRAPHS = 48  # beyond this many shapes, new shapes run eagerly (memory of static buffers)
 SEQUENCE_OUTPUTS = ("start_logits", "end_logits")  # 2-D outputs that run along the sequence
+FIXED_WIDTH_INPUTS = ("mlm_positions", "mlm_labels")  # (batch, slots) inputs, whatever their width
 
 
 def bucket_length(n: int, cap: int | None = None) -> int:
@@ -93,7 +94,7 @@ class GraphStep:
             return "fp16 loss scaling decides on the CPU each step (choose bf16 instead)"
         if t.dist.world > 1:
             return "multi-GPU training synchronises gradients outside the graph"
-        if t.ddp_model is not t.model:
+        if t.ddp_model is not t.train_module:
             return "the model is wrapped"
         return None
 
@@ -129,7 +130,7 @@ class GraphStep:
             if not hasattr(v, "shape"):
                 inputs[k] = v
                 continue
-            if v.ndim >= 2 and v.shape[1] == seq:
+            if v.ndim >= 2 and v.shape[1] == seq and k not in FIXED_WIDTH_INPUTS:
                 value = {"input_ids": self.pad_id, "labels": IGNORE_INDEX}.get(k, 0)
                 pad[k] = value
                 inputs[k] = torch.full((n, length, *v.shape[2:]), value, dtype=v.dtype, device=self.t.device)
@@ -157,7 +158,7 @@ class GraphStep:
         amp = t.amp
         ctx = torch.autocast("cuda", dtype=amp, cache_enabled=False) if amp is not None else _null()
         with ctx:
-            outputs = t.model(**model_inputs(inputs, t.device))
+            outputs = t.train_module(**model_inputs(inputs, t.device))
             loss = outputs.loss
         (loss / t.config.grad_accum).backward()
         return loss, outputs

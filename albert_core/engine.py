@@ -308,12 +308,14 @@ class Trainer:
         if resume is not None:
             self.step, self.micro = ckpt.load(resume, self.model, self.optimizer, self.scheduler, self.scaler)
             self.emit(Log(f"resumed from {resume.name}: step {self.step} of {self.total_steps}"))
-        self.ddp_model = self.model
+        # what a training step calls: the model, or a task's cheaper route to the same loss
+        self.train_module = self.task.training_module(self.model)
+        self.ddp_model = self.train_module
         if self.dist.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.ddp_model = DDP(self.model, device_ids=ids)
+            self.ddp_model = DDP(self.train_module, device_ids=ids)
         from .fast_step import make_step_fn
 
         self.step_fn = make_step_fn(self)

@@ -50,7 +50,9 @@ def parse_args(argv=None):
     )
     p.add_argument("--pretrain-lr", type=float, default=1e-3)
     p.add_argument("--max-length", type=int, default=128, help="pre-training example length")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=32, help="fine-tuning batch size (and pre-training's, unless set)")
+    p.add_argument("--pretrain-batch-size", type=int, help="pre-training batch size (default: --batch-size)")
+    p.add_argument("--pretrain-warmup", type=float, default=0.05, help="pre-training warm-up, share of steps")
     p.add_argument("--ft-epochs", type=float, default=1.0)
     p.add_argument("--ft-lr", type=float, default=1e-3, help="fine-tuning learning rate, both arms")
     p.add_argument("--ft-lr-pretrained", type=float, help="another rate for arm (b) only (reported as such)")
@@ -165,8 +167,6 @@ def main(argv=None) -> int:
         a.precision,
         "--seed",
         str(a.seed),
-        "--batch-size",
-        str(a.batch_size),
     ]
     if a.threads:
         common += ["--threads", str(a.threads)]
@@ -174,7 +174,8 @@ def main(argv=None) -> int:
     pre_run = Launch(
         ["--task", "pretrain", "--train", str(a.work / "corpus"), "--preset", a.preset]
         + ["--vocab-size", str(a.vocab_size), "--max-steps", str(a.pretrain_steps), "--lr", str(a.pretrain_lr)]
-        + ["--max-length", str(a.max_length), "--warmup-ratio", "0.05", "--log-every", "50"]
+        + ["--max-length", str(a.max_length), "--warmup-ratio", str(a.pretrain_warmup), "--log-every", "50"]
+        + ["--batch-size", str(a.pretrain_batch_size or a.batch_size)]
         + ["--eval-every", str(max(1, a.pretrain_steps // 4)), "--option", f"cache_dir={a.work / 'cache'}"]
         + common,
         a.work / "pretrain",
@@ -184,6 +185,7 @@ def main(argv=None) -> int:
         pre_run.result()
     ft_common = ["--task", "classification", "--train", str(ft_train), "--eval", str(dev)]
     ft_common += ["--epochs", str(a.ft_epochs), "--max-length", "128", "--log-every", "100", *common]
+    ft_common += ["--batch-size", str(a.batch_size)]
     scratch = Launch(
         ft_common + ["--preset", a.preset, "--vocab-size", str(a.vocab_size), "--lr", str(a.ft_lr)],
         a.work / "ft_scratch",

@@ -65,6 +65,23 @@ class Task:
         """Read the data files (no tokenizer yet): called first, so model_kwargs() and
         tokenizer_texts() can use what was read (labels, texts)."""
 
+    def read_train_and_eval(self, read: Callable[[str], Any], hold_out: Callable[[Any], tuple[Any, Any, str]]) -> None:
+        """Sets train_data, eval_data, split and warnings: the training file read with `read`,
+        and the evaluation file when there is one (the training data itself when both name the
+        same file), or else a part held out of the training data by `hold_out`, which returns
+        (train, eval, a description of the split)."""
+        c = self.config
+        self.train_data = read(c.train_file)
+        self.warnings = [str(p) for p in self.train_data.problems]
+        if c.eval_file and c.eval_file != c.train_file:
+            self.eval_data = read(c.eval_file)
+            self.warnings += [str(p) for p in self.eval_data.problems]
+            self.split = "file"
+        elif c.eval_file:
+            self.eval_data, self.split = self.train_data, "file"
+        else:
+            self.train_data, self.eval_data, self.split = hold_out(self.train_data)
+
     def prepare(self) -> Prepared:
         """Read the data files named in the config, tokenize with self.tokenizer."""
         raise NotImplementedError
@@ -96,6 +113,11 @@ class Task:
         return cls.from_pretrained(
             path, use_safetensors=True, ignore_mismatched_sizes=True, attn_implementation="sdpa", **self.model_kwargs()
         )
+
+    def training_module(self, model):
+        """The module a training step calls with a batch (and that DDP wraps). By default the
+        model itself; a task may wrap it to compute its loss more cheaply from the same weights."""
+        return model
 
     def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
         """Extra per-step values (0-d tensors, read only at log time) to report beside the loss."""

@@ -23,22 +23,22 @@ class ClassificationTask(Task):
 
     def load_data(self) -> None:
         c = self.config
-        self.train_data = read_classification(c.train_file, columns=c.columns or None)
-        self.warnings = [str(p) for p in self.train_data.problems]
-        if c.eval_file:
-            self.eval_data = read_classification(c.eval_file, columns=c.columns or None)
-            self.warnings += [str(p) for p in self.eval_data.problems]
+
+        def hold_out(data: ClassificationData):
+            tr, va = stratified_split(data.labels, c.val_fraction, c.seed)
+            return (
+                data.subset(tr),
+                data.subset(va),
+                f"{c.val_fraction:.0%} of the training file, stratified, seed {c.seed}",
+            )
+
+        self.read_train_and_eval(lambda path: read_classification(path, columns=c.columns or None), hold_out)
+        if self.split == "file":
             unknown = check_eval_labels(self.train_data, self.eval_data)
             self.warnings += [str(p) + "; the row is left out of evaluation" for p in unknown]
             bad = {p.line for p in unknown}
             keep = [i for i, line in enumerate(self.eval_data.lines) if line not in bad]
             self.eval_data = self.eval_data.subset(keep)
-            self.split = "file"
-        else:
-            tr, va = stratified_split(self.train_data.labels, c.val_fraction, c.seed)
-            self.eval_data = self.train_data.subset(va)
-            self.train_data = self.train_data.subset(tr)
-            self.split = f"{c.val_fraction:.0%} of the training file, stratified, seed {c.seed}"
         self.labels = label_order(self.train_data.labels)
 
     def tokenizer_texts(self) -> Iterator[str]:

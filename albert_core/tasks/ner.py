@@ -32,22 +32,15 @@ class NERTask(Task):
             tag_column = int((c.options or {}).get("tag_column", -1))
         except (TypeError, ValueError):
             raise ConfigError("tag_column must be a whole number (the column index, -1 for the last)") from None
-        self.train_data = read_ner(c.train_file, tag_column)
-        self.warnings = [str(p) for p in self.train_data.problems]
-        if c.eval_file and c.eval_file != c.train_file:
-            self.eval_data = read_ner(c.eval_file, tag_column)
-            self.warnings += [str(p) for p in self.eval_data.problems]
-            self.split = "file"
-        elif c.eval_file:
-            self.eval_data = self.train_data
-            self.split = "file"
-        else:
-            idx = list(range(len(self.train_data)))
+
+        def hold_out(data):
+            idx = list(range(len(data)))
             random.Random(c.seed).shuffle(idx)
             n_val = min(max(1, round(len(idx) * c.val_fraction)), len(idx) - 1) if len(idx) > 1 else 0
-            self.eval_data = self.train_data.subset(sorted(idx[:n_val]) or idx)
-            self.train_data = self.train_data.subset(sorted(idx[n_val:]))
-            self.split = f"{c.val_fraction:.0%} of the training sentences, seed {c.seed}"
+            split = f"{c.val_fraction:.0%} of the training sentences, seed {c.seed}"
+            return data.subset(sorted(idx[n_val:])), data.subset(sorted(idx[:n_val]) or idx), split
+
+        self.read_train_and_eval(lambda path: read_ner(path, tag_column), hold_out)
         self.labels = self._label_set()
         unknown = sorted({t for ts in self.eval_data.tags for t in ts} - set(self.labels))
         if unknown:

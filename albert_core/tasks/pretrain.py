@@ -214,31 +214,56 @@ class PretrainTask(Task):
         else:  # training: masked afresh each time, seeded from torch's generator (saved in checkpoints)
             seed = int(torch.randint(0, 2**62, (1,)).item())
             ids, labels = self._mask(ids, real, random.Random(seed))
+        positions, picked = self._masked_positions(labels)
         return {
             "input_ids": torch.from_numpy(ids),
             "token_type_ids": torch.from_numpy(types),
             "attention_mask": torch.from_numpy(real.astype(np.int64)),
-            "labels": torch.from_numpy(labels),
+            "mlm_positions": torch.from_numpy(positions),
+            "mlm_labels": torch.from_numpy(picked),
             "sentence_order_label": torch.tensor([int(f["sentence_order_label"]) for f in features], dtype=torch.long),
         }
 
+    def _masked_positions(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The masked positions of each row and their labels, padded (position 0, label -100)
+        to a width that depends only on the batch's length bucket: a row's masking budget is
+        at most round(length × probability), so that width always suffices, and batches of
+        one bucket share one shape (which CUDA graphs replay)."""
+        from ..cuda_graphs import bucket_length
+
+        sel = labels != IGNORE
+        counts = sel.sum(1)
+        budget = max(1, round(bucket_length(labels.shape[1]) * self.masking.probability))
+        width = pad_to(max(budget, int(counts.max(initial=1))), 8)
+        rows, cols = np.nonzero(sel)
+        slot = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        positions = np.zeros((labels.shape[0], width), dtype=np.int64)
+        picked = np.full((labels.shape[0], width), IGNORE, dtype=np.int64)
+        positions[rows, slot] = cols
+        picked[rows, slot] = labels[rows, cols]
+        return positions, picked
+
+    def training_module(self, model):
+        from .pretrain_model import MaskedPositionsPretraining
+
+        return MaskedPositionsPretraining(model)
+
     # -- losses and metrics -------------------------------------------------------------------
     @staticmethod
-    def _parts(outputs, batch: dict) -> dict[str, Any]:
-        """Summed MLM and SOP losses and correct counts of one batch, scored on the masked
-        positions only (for evaluation: the boolean selection reads a count back from the device)."""
+    def _scores(outputs, batch: dict) -> dict[str, Any]:
+        """Summed MLM and SOP losses and correct counts of one batch (device tensors), scored
+        on the masked positions only (padding slots carry the label -100)."""
         import torch.nn.functional as F
 
-        labels = batch["labels"]
-        sel = labels != IGNORE
-        logits = outputs.prediction_logits[sel].float()
-        y = labels[sel]
+        y = batch["mlm_labels"]
+        sel = y != IGNORE
+        logits = outputs.prediction_logits.float()
         sop_logits = outputs.sop_logits.float()
         sop_y = batch["sentence_order_label"]
         return {
-            "mlm_sum": F.cross_entropy(logits, y, reduction="sum"),
-            "mlm_correct": (logits.argmax(-1) == y).sum(),
-            "mlm_n": y.numel(),
+            "mlm_sum": F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="sum"),
+            "mlm_correct": ((logits.argmax(-1) == y) & sel).sum(),
+            "mlm_n": sel.sum(),
             "sop_sum": F.cross_entropy(sop_logits, sop_y, reduction="sum"),
             "sop_correct": (sop_logits.argmax(-1) == sop_y).sum(),
             "sop_n": sop_y.numel(),
@@ -246,31 +271,24 @@ class PretrainTask(Task):
 
     def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
         """MLM and SOP loss and accuracy of a training batch, as device tensors and without a
-        device sync: the model's loss is MLM + SOP, so the MLM loss is the total less SOP."""
+        device sync."""
         import torch
-        import torch.nn.functional as F
 
         with torch.no_grad():
-            labels = batch["labels"]
-            sel = labels != IGNORE
-            sop_logits = outputs.sop_logits.float()
-            sop_y = batch["sentence_order_label"]
-            sop_loss = F.cross_entropy(sop_logits, sop_y)
-            correct = ((outputs.prediction_logits.argmax(-1) == labels) & sel).sum()
+            p = self._scores(outputs, batch)
+            n = p["sop_n"]
             return {
-                "mlm_loss": outputs.loss.detach().float() - sop_loss,
-                "mlm_accuracy": correct / sel.sum().clamp_min(1),
-                "sop_loss": sop_loss,
-                "sop_accuracy": (sop_logits.argmax(-1) == sop_y).float().mean(),
+                "mlm_loss": p["mlm_sum"] / p["mlm_n"].clamp_min(1),
+                "mlm_accuracy": p["mlm_correct"] / p["mlm_n"].clamp_min(1),
+                "sop_loss": p["sop_sum"] / n,
+                "sop_accuracy": p["sop_correct"].float() / n,
             }
 
     def evaluate(self, model, batches, features: list[dict]) -> dict:
         totals = {"mlm_sum": 0.0, "mlm_correct": 0.0, "mlm_n": 0, "sop_sum": 0.0, "sop_correct": 0.0, "sop_n": 0}
+        scorer = self.training_module(model)  # the vocabulary projection at masked positions only
         for _, batch in batches(features):
-            # the labels stay out of the forward pass: the model would spend a full-vocabulary
-            # cross-entropy on every position; _parts scores only the masked ones
-            inputs = {k: v for k, v in batch.items() if k not in ("labels", "sentence_order_label")}
-            p = self._parts(model(**inputs), batch)
+            p = self._scores(scorer(**batch), batch)
             for k in totals:
                 totals[k] += float(p[k])
         m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])

@@ -35,17 +35,7 @@ class QATask(Task):
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:
         c = self.config
-        self.train_data = read_squad(c.train_file)
-        self.warnings = [str(p) for p in self.train_data.problems]
-        if c.eval_file and c.eval_file != c.train_file:
-            self.eval_data = read_squad(c.eval_file)
-            self.warnings += [str(p) for p in self.eval_data.problems]
-            self.split = "file"
-        elif c.eval_file:
-            self.eval_data = self.train_data
-            self.split = "file"
-        else:
-            self.train_data, self.eval_data, self.split = split_by_passage(self.train_data, c.val_fraction, c.seed)
+        self.read_train_and_eval(read_squad, lambda data: split_by_passage(data, c.val_fraction, c.seed))
         opts = c.options or {}
         try:
             self.doc_stride = int(opts.get("doc_stride", DEFAULT_DOC_STRIDE))

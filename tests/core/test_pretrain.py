@@ -116,6 +116,15 @@ def test_swapped_pairs_really_are_swapped(prepared_task, pretrain_run):
     assert max(examples.lengths) <= task.config.max_length
 
 
+def dense_labels(batch: dict) -> torch.Tensor:
+    """The (batch × length) MLM labels that `mlm_positions` / `mlm_labels` stand for."""
+    labels = torch.full_like(batch["input_ids"], -100)
+    keep = batch["mlm_labels"] != -100
+    rows = torch.arange(labels.shape[0])[:, None].expand_as(keep)
+    labels[rows[keep], batch["mlm_positions"][keep]] = batch["mlm_labels"][keep]
+    return labels
+
+
 def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepared_task):
     task, prepared = prepared_task
     feats = [prepared.train[i] for i in range(16)]
@@ -124,6 +133,8 @@ def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepa
     b = task.collate(feats)
     torch.manual_seed(0)
     a2 = task.collate(feats)
+    for batch in (a, b, a2):
+        batch["labels"] = dense_labels(batch)
     assert torch.equal(a["input_ids"], a2["input_ids"]) and torch.equal(a["labels"], a2["labels"])
     assert not torch.equal(a["labels"], b["labels"])  # dynamic: another draw, other positions
     special = torch.tensor([task.tokenizer.cls_token_id, task.tokenizer.sep_token_id, task.tokenizer.pad_token_id])
@@ -135,6 +146,7 @@ def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepa
     assert a["input_ids"].shape[1] % 8 == 0
     ev = prepared.eval[:16]
     e1, e2 = task.collate(ev), task.collate(ev)
+    e1["labels"], e2["labels"] = dense_labels(e1), dense_labels(e2)
     assert torch.equal(e1["input_ids"], e2["input_ids"]) and torch.equal(e1["labels"], e2["labels"])
     assert (e1["labels"] != -100).sum() > 0
 
@@ -146,18 +158,28 @@ def test_step_extra_and_evaluate_split_the_loss(prepared_task, pretrain_run):
     model = AlbertForPreTraining.from_pretrained(pretrain_run[1] / "model").eval()
     torch.manual_seed(0)
     batch = task.collate([prepared.train[i] for i in range(16)])
+    labels = dense_labels(batch)
     with torch.no_grad():
-        out = model(**batch)
+        plain = model(
+            input_ids=batch["input_ids"],
+            token_type_ids=batch["token_type_ids"],
+            attention_mask=batch["attention_mask"],
+            labels=labels,
+            sentence_order_label=batch["sentence_order_label"],
+        )
+        out = task.training_module(model)(**batch)
+    # the masked-positions route gives transformers' own AlbertForPreTraining loss
+    assert float(out.loss) == pytest.approx(float(plain.loss), rel=1e-5)
     extra = task.step_extra(out, batch)
     assert set(extra) == {"mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy"}
     assert all(torch.is_tensor(v) and v.ndim == 0 for v in extra.values())
     assert float(extra["mlm_loss"] + extra["sop_loss"]) == pytest.approx(float(out.loss), rel=1e-5)
-    sel = batch["labels"] != -100  # the MLM loss and accuracy over the masked pieces, computed plainly
-    mlm = torch.nn.functional.cross_entropy(out.prediction_logits[sel], batch["labels"][sel])
+    sel = labels != -100  # the MLM loss and accuracy over the masked pieces, computed plainly
+    mlm = torch.nn.functional.cross_entropy(plain.prediction_logits[sel], labels[sel])
     assert float(extra["mlm_loss"]) == pytest.approx(float(mlm), rel=1e-4)
-    hits = (out.prediction_logits[sel].argmax(-1) == batch["labels"][sel]).float().mean()
+    hits = (plain.prediction_logits[sel].argmax(-1) == labels[sel]).float().mean()
     assert float(extra["mlm_accuracy"]) == pytest.approx(float(hits))
-    sop = torch.nn.functional.cross_entropy(out.sop_logits, batch["sentence_order_label"])
+    sop = torch.nn.functional.cross_entropy(plain.sop_logits, batch["sentence_order_label"])
     assert float(extra["sop_loss"]) == pytest.approx(float(sop), rel=1e-5)
     assert 0 <= float(extra["mlm_accuracy"]) <= 1 and 0 <= float(extra["sop_accuracy"]) <= 1
 
@@ -255,3 +277,42 @@ def test_bad_input_ends_in_a_readable_failure(tmp_path):
     cfg = config(tmp_path, options={"documents": "chapters", "cache_dir": str(tmp_path / "cache")})
     last = train(create_run(cfg, tmp_path / "run2"), stop=lambda: False)
     assert last["event"] == "failed" and "documents must be one of blank_lines, file" in last["message"]
+
+
+def test_masked_positions_have_one_width_per_length_bucket(prepared_task):
+    from albert_core.cuda_graphs import bucket_length
+
+    task, prepared = prepared_task
+    widths: dict[int, set[int]] = {}
+    by_length = sorted(range(len(prepared.train)), key=lambda i: len(prepared.train[i]["input_ids"]))
+    for start in range(0, len(by_length), 8):
+        feats = [prepared.train[i] for i in by_length[start : start + 8]]
+        batch = task.collate(feats)
+        n = batch["input_ids"].shape[1]
+        widths.setdefault(bucket_length(n), set()).add(batch["mlm_positions"].shape[1])
+        keep = batch["mlm_labels"] != -100
+        assert keep.sum() > 0
+        assert (batch["mlm_positions"][~keep] == 0).all()  # padding slots point at [CLS], label -100
+        # every masked piece is listed once, with its original piece as the label
+        for i, f in enumerate(feats):
+            pos = batch["mlm_positions"][i][keep[i]].tolist()
+            assert len(set(pos)) == len(pos)
+            assert batch["mlm_labels"][i][keep[i]].tolist() == [f["input_ids"][p] for p in pos]
+    assert len(widths) > 1 and all(len(w) == 1 for w in widths.values()), widths
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_pretraining_replays_cuda_graphs_with_the_eager_losses(tmp_path):
+    def losses(name: str, **kw) -> tuple[list[float], list[str]]:
+        cfg = config(tmp_path, device="cuda", precision="fp32", max_steps=40, log_every=1, **kw)
+        events: list = []
+        last = train(create_run(cfg, tmp_path / name), sink=events.append, stop=lambda: False)
+        assert last["event"] == "finished", last
+        ev = [e.to_dict() for e in events]
+        return [e["loss"] for e in ev if e["event"] == "step"], [e["message"] for e in ev if e["event"] == "log"]
+
+    eager, _ = losses("eager")
+    graphs, logs = losses("graphs", cuda_graphs=True)
+    assert any("captured" in m for m in logs) and not any("turned off" in m for m in logs), logs
+    worst = max(abs(a - b) / abs(a) for a, b in zip(eager, graphs, strict=True))
+    assert worst < 1e-4, (eager, graphs)
