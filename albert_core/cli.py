@@ -343,6 +343,10 @@ def cmd_predict(args) -> int:
     elif "entities" in out:
         for e in out["entities"]:
             print(f"{e['type']}\t{e['text']}\t{e['score']:.3f}")
+    elif "masks" in out:
+        print(out["filled"] if out["masks"] else out["hint"])
+        for k, m in enumerate(out["masks"], 1):
+            print(f"  [MASK] {k}: " + ", ".join(f"{c['text'] or c['token']} {c['score']:.3f}" for c in m["candidates"]))
     return 0
 
 

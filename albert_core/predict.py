@@ -50,6 +50,10 @@ class Predictor:
             from .tasks.ner import predict_ner
 
             out = predict_ner(self.model, self.tokenizer, text)
+        elif self.task == "pretrain":
+            from .tasks.pretrain import predict_fill_mask
+
+            out = predict_fill_mask(self.model, self.tokenizer, text)
         else:
             raise ConfigError(f"a {self.task} model cannot make predictions here; fine-tune it on a task first")
         out["latency_ms"] = (time.perf_counter() - t0) * 1000

@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,14 +353,19 @@ def summarize(run_dir: str | Path) -> RunSummary:
     )
 
 
-def list_runs(root: str | Path | None = None) -> list[RunSummary]:
+def list_runs(
+    root: str | Path | None = None, summarize_one: Callable[[Path], RunSummary] | None = None
+) -> list[RunSummary]:
+    """The runs under `root` (default: the runs folder), each summarised by `summarize_one`
+    (default: `summarize`); folders that are not readable runs are skipped."""
     root = Path(root) if root else default_runs_dir()
+    summarize_one = summarize_one or summarize
     out = []
     if root.is_dir():
         for p in sorted(root.iterdir()):
             if (p / "run.json").exists():
                 try:
-                    out.append(summarize(p))
+                    out.append(summarize_one(p))
                 except (ConfigError, OSError, ValueError):
                     continue
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import MAIN_METRIC, ConfigError, RunSummary, default_runs_dir, load_config, pid_alive
+from albert_core.runs import MAIN_METRIC, RunSummary, list_runs, load_config, pid_alive
 
 READ_CHUNK = 1 << 20
 STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
@@ -133,15 +133,7 @@ class SummaryCache:
 
     def list_runs(self, root: str | Path | None = None) -> list[RunSummary]:
         """Like `albert_core.runs.list_runs`; runs no longer there are forgotten."""
-        root = Path(root) if root else default_runs_dir()
-        out = []
-        if root.is_dir():
-            for p in sorted(root.iterdir()):
-                if (p / "run.json").exists():
-                    try:
-                        out.append(self.summarize(p))
-                    except (ConfigError, OSError, ValueError):
-                        continue
+        out = list_runs(root, self.summarize)
         with self._lock:
             seen = {r.path for r in out}
             for gone in [p for p in self._logs if p not in seen]:

@@ -7,7 +7,8 @@
 #
 # Parts: env (nvidia-smi, versions) · pytest tests/core/test_fast_paths.py · eager vs CUDA-graph
 # loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
-# ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile).
+# ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile) ·
+# pre-training then SST-2 (bench/pretrain_sst2.py; needs the shared data: DATA=folder, e.g. carried).
 set -u
 OUT="${OUT:-$PWD/bench-out}"
 PY="${PYTHON:-python3}"
@@ -15,7 +16,8 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 mkdir -p "$OUT"
 DRY=0
-PARTS="${PARTS:-tests,compare,base,large}"  # a subset to run, e.g. PARTS=base,large
+PARTS="${PARTS:-tests,compare,base,large,pretrain}"
+DATA="${DATA:-$PWD/../shared/data}"  # a subset to run, e.g. PARTS=base,large
 want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "${1:-}" = "--dry-run" ] && DRY=1
 
@@ -23,12 +25,14 @@ if [ $DRY = 1 ]; then
   BASE="--preset tiny --batch-size 8 --steps 4 --warmup 2"
   LARGE="--preset tiny --fixed-length 64 --batch-size 4 --steps 2 --warmup 1"
   CMP=4
-  T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120
+  T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120 T_PRE=600
+  PRE="--preset tiny --pretrain-steps 20 --pretrain-batch-size 8 --batch-size 8 --ft-subset 200"
 else
   BASE="--preset base --batch-size 32 --steps 100 --warmup 30"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170
+  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=300
+  PRE="--preset small --pretrain-steps ${PRE_STEPS:-12000} --pretrain-batch-size 128 --pretrain-lr 5e-4 --batch-size 32 --ft-lr 3e-4 --cuda-graphs --precision bf16 --threads 0"
 fi
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
@@ -57,6 +61,15 @@ want base && part throughput_base "$T_BASE" "$PY" bench/throughput.py $BASE \
   --variants hf_defaults,hf_tuned,eager,graphs,compile --out "$OUT/throughput_base.json"
 want large && part throughput_large384 "$T_LARGE" "$PY" bench/throughput.py $LARGE \
   --variants eager,graphs,compile --out "$OUT/throughput_large384.json"
+if want pretrain; then
+  if [ -d "$DATA/sst2" ] && [ -d "$DATA/lm" ]; then
+    part pretrain_sst2 "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "$OUT/.pretrain-work" $PRE \
+      --out "$OUT/pretrain_sst2.json"
+    rm -rf "$OUT/.pretrain-work"
+  else
+    echo "== pretrain_sst2 skipped: no shared data at $DATA (set DATA=...)"
+  fi
+fi
 
 "$PY" - "$OUT" <<'EOF'
 import json, sys

@@ -57,6 +57,7 @@ def parse_args(argv=None):
     p.add_argument("--ft-lr", type=float, default=1e-3, help="fine-tuning learning rate, both arms")
     p.add_argument("--ft-lr-pretrained", type=float, help="another rate for arm (b) only (reported as such)")
     p.add_argument("--ft-subset", type=int, default=0, help="fine-tune on this many SST-2 training rows (0: all)")
+    p.add_argument("--cuda-graphs", action="store_true", help="pre-train with CUDA graphs (GPU, bf16/fp32)")
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (0: torch's choice)")
@@ -176,6 +177,7 @@ def main(argv=None) -> int:
         + ["--vocab-size", str(a.vocab_size), "--max-steps", str(a.pretrain_steps), "--lr", str(a.pretrain_lr)]
         + ["--max-length", str(a.max_length), "--warmup-ratio", str(a.pretrain_warmup), "--log-every", "50"]
         + ["--batch-size", str(a.pretrain_batch_size or a.batch_size)]
+        + (["--cuda-graphs"] if a.cuda_graphs else [])
         + ["--eval-every", str(max(1, a.pretrain_steps // 4)), "--option", f"cache_dir={a.work / 'cache'}"]
         + common,
         a.work / "pretrain",

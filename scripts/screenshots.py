@@ -97,6 +97,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", action="store_true", help="train the sample project first (about a minute)")
     ap.add_argument("--tasks", action="store_true", help="also train tiny QA, NER and pre-training runs")
+    ap.add_argument(
+        "--pretrained",
+        help="a pre-training run (or model folder) for the fill-in-the-blank playground shot; "
+        "with --tasks the tiny pre-training run serves when this is not given",
+    )
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--dark", action="store_true", help="force the dark colour scheme")
     args = ap.parse_args()
@@ -171,7 +176,9 @@ def main() -> int:
         shot("Playground", "playground")
         shot("Runs", "runs")
     if args.tasks:
-        task_shots(app, win, shot)
+        task_shots(app, win, shot, args.pretrained)
+    elif args.pretrained:
+        fill_mask_shot(app, win, shot, args.pretrained)
     win.close()
     from app.workers import wait_for_workers
 
@@ -179,7 +186,17 @@ def main() -> int:
     return 0
 
 
-def task_shots(app, win, shot) -> None:
+def fill_mask_shot(app, win, shot, model: str) -> None:
+    play = win.playground_page
+    play.load_model_path(model)
+    wait(app, lambda: play.predictor is not None and not play.is_loading() and play.predictor.task == "pretrain", 120)
+    play.result = None
+    play.set_text("the story is [MASK] and the acting is [MASK] .")
+    wait(app, lambda: play.result is not None, 60)
+    shot("Playground", "playground_pretrain")
+
+
+def task_shots(app, win, shot, pretrained: str | None = None) -> None:
     """The QA and NER data previews and playground views, pre-training plots, and runs compared."""
     data = write_task_data(Path(os.environ["ALBERT_STUDIO_HOME"]) / "task-data")
     page = win.data_page
@@ -200,6 +217,7 @@ def task_shots(app, win, shot) -> None:
         play.set_text(text, context)
         wait(app, lambda: play.result is not None, 60)
         shot("Playground", f"playground_{task}")
+    fill_mask_shot(app, win, shot, pretrained or str(runs["pretrain"]))
     win.train_page.attach(runs["pretrain"])
     wait(app, lambda: win.train_page.status == "finished", 10)
     shot("Train", "train_pretrain")

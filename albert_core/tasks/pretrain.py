@@ -312,3 +312,40 @@ class PretrainTask(Task):
             f"{s['tokens']:,} pieces ({s['unk_rate']:.2%} unknown)",
             "Objectives: masked language modelling (n-gram masking, up to 3) + sentence-order prediction",
         ]
+
+
+def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
+    """What a pre-trained model guesses for each [MASK] in `text`: the `top_k` pieces with
+    their probabilities (the same numbers as transformers' fill-mask pipeline), and the text
+    with every [MASK] replaced by its best guess."""
+    import torch
+
+    mask = tokenizer.mask_token
+    if mask not in text:
+        return {"text": text, "masks": [], "filled": text, "hint": f"put {mask} where the model should guess a word"}
+    max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
+    enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt")
+    positions = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero().flatten()
+    if len(positions) == 0:  # every [MASK] was cut off by the maximum length
+        return {"text": text, "masks": [], "filled": text, "hint": f"the text is longer than {max_length} pieces; shorten it"}
+    with torch.inference_mode():
+        out = model(**enc)
+    logits = (out.prediction_logits if hasattr(out, "prediction_logits") else out.logits)[0, positions]
+    probs = torch.softmax(logits.float(), -1)
+    top = probs.topk(min(top_k, probs.shape[-1]), dim=-1)
+    masks = []
+    for scores, ids in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+        pieces = tokenizer.convert_ids_to_tokens(ids)
+        masks.append(
+            {
+                "candidates": [
+                    {"token": p, "text": tokenizer.convert_tokens_to_string([p]).strip(), "score": s, "id": i}
+                    for p, s, i in zip(pieces, scores, ids, strict=True)
+                ]
+            }
+        )
+    parts = text.split(mask)
+    filled = parts[0]
+    for k, rest in enumerate(parts[1:]):
+        filled += (masks[k]["candidates"][0]["text"] if k < len(masks) else mask) + rest
+    return {"text": text, "masks": masks, "filled": filled}

@@ -109,7 +109,7 @@ class PlaygroundPage(QWidget):
         self.model_box.blockSignals(True)
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
-            if r.status == "finished" and r.task != "pretrain" and (Path(r.path) / "model" / "config.json").exists():
+            if r.status == "finished" and (Path(r.path) / "model" / "config.json").exists():
                 metric = f" · {r.metric_name} {r.metric:.3f}" if r.metric is not None else ""
                 self.model_box.addItem(f"{r.name} ({r.task}{metric})", str(r.path))
         i = self.model_box.findData(current) if current else -1
@@ -176,7 +176,8 @@ class PlaygroundPage(QWidget):
         self.predictor = outcome
         self.model_path = path
         self.stack.setCurrentWidget(view)
-        self.status.setText(f"{Path(path).name}: {task} model loaded. Type to see its prediction.")
+        hint = "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
+        self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
         self.model_loaded.emit(task)
         self._on_inputs_edited()
 

@@ -387,7 +387,7 @@ class RunsPage(QWidget):
         runs = self.selected_runs()
         r = self._selected
         has_model = bool(r and (Path(r.path) / "model" / "config.json").exists())
-        self.play_button.setEnabled(has_model and r.task != "pretrain")
+        self.play_button.setEnabled(has_model)
         self.resume_button.setEnabled(bool(r and r.status in ("stopped", "interrupted", "failed")))
         self.compare_button.setEnabled(len(runs) >= 2)
         self.rename_button.setEnabled(r is not None)

@@ -295,4 +295,102 @@ class NERView(PredictionView):
         _highlight(self.text_edit, [])
 
 
-VIEWS: dict[str, type[PredictionView]] = {"classification": ClassificationView, "qa": QAView, "ner": NERView}
+class FillMaskView(PredictionView):
+    """For a pre-trained model: a sentence with [MASK] in it, the sentence with the best guesses
+    filled in, and for each [MASK] its five likeliest pieces with their probabilities."""
+
+    task = "pretrain"
+    TOP = 5
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setPlaceholderText("Type a sentence and put [MASK] where the model should guess a word…")
+        self.text_edit.setMaximumHeight(110)
+        self.text_edit.textChanged.connect(self.inputs_edited)
+        self.insert_button = QPushButton("Insert [MASK]")
+        self.insert_button.setToolTip("Put [MASK] at the cursor (Ctrl+M)")
+        self.insert_button.setShortcut("Ctrl+M")
+        self.insert_button.clicked.connect(self._insert_mask)
+        self.filled = QLabel()
+        self.filled.setWordWrap(True)
+        self.filled.setTextFormat(Qt.TextFormat.RichText)
+        font = self.filled.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.filled.setFont(font)
+        self.guesses_widget = QWidget()
+        self.guesses = QGridLayout(self.guesses_widget)
+        self.guesses.setColumnStretch(2, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.insert_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text_edit)
+        layout.addLayout(row)
+        layout.addWidget(self.filled)
+        layout.addWidget(self.guesses_widget)
+        layout.addStretch(1)
+        self.result: dict = {}
+
+    def _insert_mask(self) -> None:
+        cursor = self.text_edit.textCursor()
+        before = self.text_edit.toPlainText()[: cursor.position()]
+        cursor.insertText(("" if not before or before.endswith(" ") else " ") + "[MASK]")
+        self.text_edit.setFocus()
+
+    def inputs(self) -> tuple[str, str | None]:
+        return self.text_edit.toPlainText(), None
+
+    def set_text(self, text: str, context: str | None = None) -> None:
+        self.text_edit.setPlainText(text)
+
+    def _clear_guesses(self) -> None:
+        while self.guesses.count():
+            item = self.guesses.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+
+    def show_result(self, result: dict) -> None:
+        self.result = result
+        self._clear_guesses()
+        masks = result.get("masks") or []
+        if not masks:
+            self.filled.setText(f"<i>{html.escape(result.get('hint', ''))}</i>")
+            return
+        # the filled-in sentence, each guess highlighted
+        parts = result.get("text", "").split("[MASK]")
+        if len(parts) == len(masks) + 1:
+            shown = html.escape(parts[0])
+            for m, rest in zip(masks, parts[1:], strict=True):
+                best = m["candidates"][0]
+                shown += f"<b style='background:{ENTITY_COLORS[1]};color:#000'>&nbsp;{html.escape(best['text'] or best['token'])}&nbsp;</b>"
+                shown += html.escape(rest)
+        else:
+            shown = html.escape(result.get("filled", ""))
+        self.filled.setText(shown)
+        row = 0
+        for k, m in enumerate(masks, 1):
+            self.guesses.addWidget(QLabel(f"<b>[MASK] {k}</b>" if len(masks) > 1 else "<b>Guesses</b>"), row, 0, 1, 3)
+            row += 1
+            for c in m["candidates"][: self.TOP]:
+                bar = QProgressBar()
+                bar.setRange(0, 1000)
+                bar.setValue(int(round(c["score"] * 1000)))
+                bar.setFormat(f"{c['score']:.1%}")
+                label = QLabel(html.escape(c["text"] or c["token"]))
+                label.setToolTip(f"piece {c['token']!r} (id {c['id']})")
+                self.guesses.addWidget(label, row, 1)
+                self.guesses.addWidget(bar, row, 2)
+                row += 1
+
+    def clear_result(self) -> None:
+        self.filled.setText("")
+        self._clear_guesses()
+
+
+VIEWS: dict[str, type[PredictionView]] = {
+    "classification": ClassificationView,
+    "qa": QAView,
+    "ner": NERView,
+    "pretrain": FillMaskView,
+}

@@ -3,6 +3,7 @@ test leaves a worker thread or a training process running, and small data for ev
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import tempfile
@@ -16,17 +17,9 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QProcess, QThread, QThreadPool  # noqa: E402
 
 import app  # noqa: E402,F401  (applies the Qt binding work-arounds before any signal fires)
-from albert_core.spec import ModelSpec  # noqa: E402
+from tests.core.helpers import TINY as CORE_TINY  # noqa: E402
 
-TINY = ModelSpec(
-    vocab_size=120,
-    embedding_size=16,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=64,
-    max_position_embeddings=64,
-)
+TINY = dataclasses.replace(CORE_TINY, vocab_size=120, classifier_dropout_prob=0.1)
 
 GOOD = ["great", "wonderful", "lovely", "superb", "moving", "funny", "brilliant", "charming"]
 BAD = ["awful", "boring", "dull", "terrible", "lifeless", "tedious", "flat", "painful"]

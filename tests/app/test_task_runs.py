@@ -131,3 +131,30 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     assert window.current_page() == "Data"
     assert window.project.state.task == "classification" and window.project.state.train_file == ""
     assert window.project.spec.hidden_size == 32  # the pre-trained model's size
+
+
+def test_playground_fills_in_masks_with_a_pretrained_model(window, qtbot, trained_runs):
+    from PySide6.QtWidgets import QLabel, QProgressBar
+
+    play = _load(window, qtbot, trained_runs["pretrain"])
+    view = play.view
+    assert view is play.views["pretrain"]
+    assert "[MASK]" in play.status.text()
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        play.set_text("the movie was")
+    assert got.args[0]["masks"] == [] and "put [MASK]" in view.filled.text()
+
+    view.text_edit.moveCursor(view.text_edit.textCursor().MoveOperation.End)
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
+        view.insert_button.click()  # "the movie was [MASK]"
+    assert view.text_edit.toPlainText() == "the movie was [MASK]"
+    result = got.args[0]
+    (mask,) = result["masks"]
+    best = mask["candidates"][0]
+    assert result["filled"] == "the movie was " + best["text"]
+    shown = view.filled.text()
+    assert shown.startswith("the movie was ") and f"{best['text'] or best['token']}" in shown
+    bars = view.guesses_widget.findChildren(QProgressBar)
+    assert [b.format() for b in bars] == [f"{c['score']:.1%}" for c in mask["candidates"]]
+    labels = [w.text() for w in view.guesses_widget.findChildren(QLabel)]
+    assert all((c["text"] or c["token"]) in labels for c in mask["candidates"])

@@ -85,6 +85,16 @@ def test_cuda_graphs_setting_on_a_cpu_trains_eagerly(tmp_path):
     assert len(losses) == 4
 
 
+def test_compiled_training_gives_the_eager_losses(tmp_path):
+    # torch.compile (inductor, dynamic shapes) on the CPU: batches of several lengths go through
+    # one compiled graph, and every step's loss equals eager mode's (fp32: to rounding)
+    eager, _ = _run(tmp_path, "eager", device="cpu", max_steps=12, num_threads=1)
+    compiled, _ = _run(tmp_path, "compiled", device="cpu", max_steps=12, num_threads=1, compile=True)
+    assert len(compiled) == len(eager) == 12
+    worst = max(abs(a - b) / abs(a) for a, b in zip(eager, compiled, strict=True))
+    assert worst < 1e-5, (eager, compiled)
+
+
 @cuda
 @pytest.mark.parametrize("precision,tol", [("fp32", 1e-4), ("bf16", 3e-2)])
 def test_cuda_graph_losses_match_eager(tmp_path, precision, tol):

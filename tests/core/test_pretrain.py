@@ -14,16 +14,9 @@ import torch
 from albert_core.engine import train
 from albert_core.runs import RunConfig, create_run
 from albert_core.tasks.pretrain import PretrainTask
+from tests.core.helpers import TINY
 
-SPEC = dict(
-    vocab_size=150,
-    embedding_size=16,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=64,
-    max_position_embeddings=64,
-)
+SPEC = {**TINY.to_dict(), "vocab_size": 150}
 ADJ = "big small red green old young happy sad".split()
 NOUN = "cat dog bird fish horse mouse tree house river garden".split()
 VERB = "sees chases finds likes watches follows".split()
@@ -316,3 +309,28 @@ def test_pretraining_replays_cuda_graphs_with_the_eager_losses(tmp_path):
     assert any("captured" in m for m in logs) and not any("turned off" in m for m in logs), logs
     worst = max(abs(a - b) / abs(a) for a, b in zip(eager, graphs, strict=True))
     assert worst < 1e-4, (eager, graphs)
+
+
+def test_a_pretrained_model_fills_in_masks_like_the_fill_mask_pipeline(pretrain_run):
+    from transformers import AlbertForMaskedLM, pipeline
+
+    from albert_core.predict import load_predictor
+
+    _, run, _ = pretrain_run
+    predictor = load_predictor(run)
+    assert predictor.task == "pretrain"
+    text = "The big cat sees the [MASK] dog."
+    out = predictor.predict(text)
+    (mask,) = out["masks"]
+    words = [c["text"] for c in mask["candidates"]]
+    assert len(words) == 5
+    assert out["filled"] == text.replace("[MASK]", words[0])
+    # the same guesses and probabilities as transformers' own pipeline on the same weights
+    fill = pipeline(
+        "fill-mask", model=AlbertForMaskedLM.from_pretrained(run / "model"), tokenizer=predictor.tokenizer, top_k=5
+    )
+    reference = fill(text)
+    assert [r["token"] for r in reference] == [c["id"] for c in mask["candidates"]]
+    assert [c["score"] for c in mask["candidates"]] == pytest.approx([r["score"] for r in reference], abs=1e-5)
+    assert predictor.predict("no mask here")["hint"].startswith("put [MASK]")
+    assert len(predictor.predict("The [MASK] cat sees the [MASK] dog.")["masks"]) == 2
