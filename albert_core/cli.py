@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     pp = sub.add_parser("predict", help="predict for a text")
     pp.add_argument("--model", required=True, help="a model folder or run folder")
-    pp.add_argument("--text", required=True, help="the text (for qa: the question)")
+    pp.add_argument(
+        "--text", required=True, help="the text (qa: the question; a pre-trained model: a sentence with [MASK] in it)"
+    )
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
     pp.add_argument(
         "--fast", action="store_true", help="classification through onnxruntime (exported once into the model folder)"

@@ -8,7 +8,10 @@
 # Parts: env (nvidia-smi, versions) · pytest tests/core/test_fast_paths.py · eager vs CUDA-graph
 # loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
 # ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile) ·
-# pre-training then SST-2 (bench/pretrain_sst2.py; needs the shared data: DATA=folder, e.g. carried).
+# profile (eager and graph steps of ALBERT-base under torch.profiler: busiest kernels, device ms
+# per step) · pre-step (masked-positions pre-training step vs transformers' loss) · pre-training
+# then SST-2 (bench/pretrain_sst2.py; needs the shared data: DATA=folder, e.g. carried).
+# All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
 OUT="${OUT:-$PWD/bench-out}"
 PY="${PYTHON:-python3}"
@@ -16,7 +19,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 mkdir -p "$OUT"
 DRY=0
-PARTS="${PARTS:-tests,compare,base,large,pretrain}"
+PARTS="${PARTS:-tests,compare,base,large,profile,prestep,pretrain}"
 DATA="${DATA:-$PWD/../shared/data}"  # a subset to run, e.g. PARTS=base,large
 want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "${1:-}" = "--dry-run" ] && DRY=1
@@ -25,13 +28,17 @@ if [ $DRY = 1 ]; then
   BASE="--preset tiny --batch-size 8 --steps 4 --warmup 2"
   LARGE="--preset tiny --fixed-length 64 --batch-size 4 --steps 2 --warmup 1"
   CMP=4
-  T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120 T_PRE=600
+  T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120 T_PRE=600 T_PROF=200 T_STEP=120
+  PROF="--preset tiny --batch-size 8 --steps 3 --warmup 2"
+  STEP="--preset tiny --batch-size 4 --length 32 --steps 2 --warmup 1"
   PRE="--preset tiny --pretrain-steps 20 --pretrain-batch-size 8 --batch-size 8 --ft-subset 200"
 else
   BASE="--preset base --batch-size 32 --steps 100 --warmup 30"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=300
+  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=300 T_PROF=120 T_STEP=90
+  PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
+  STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
   PRE="--preset small --pretrain-steps ${PRE_STEPS:-12000} --pretrain-batch-size 128 --pretrain-lr 5e-4 --batch-size 32 --ft-lr 3e-4 --cuda-graphs --precision bf16 --threads 0"
 fi
 
@@ -61,6 +68,9 @@ want base && part throughput_base "$T_BASE" "$PY" bench/throughput.py $BASE \
   --variants hf_defaults,hf_tuned,eager,graphs,compile --out "$OUT/throughput_base.json"
 want large && part throughput_large384 "$T_LARGE" "$PY" bench/throughput.py $LARGE \
   --variants eager,graphs,compile --out "$OUT/throughput_large384.json"
+want profile && part profile_base "$T_PROF" "$PY" bench/throughput.py $PROF --variants eager,graphs --profile \
+  --out "$OUT/profile_base.json"
+want prestep && part pretrain_step "$T_STEP" "$PY" bench/pretrain_step.py $STEP --out "$OUT/pretrain_step.json"
 if want pretrain; then
   if [ -d "$DATA/sst2" ] && [ -d "$DATA/lm" ]; then
     part pretrain_sst2 "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "$OUT/.pretrain-work" $PRE \
@@ -88,6 +98,10 @@ for k in ("throughput_base", "throughput_large384"):
     for v, d in r.get("results", {}).items():
         print(k, v, {x: d.get(x) for x in ("samples_per_s", "tokens_per_s", "ms_per_step", "fraction_of_peak", "error", "skipped")})
     print(k, "ratios", r.get("ratios"))
+for v, d in allj.get("profile_base", {}).get("results", {}).items():
+    print("profile", v, "ms/step", d.get("ms_per_step"), "device ms/step", (d.get("profile") or {}).get("device_ms_per_step"))
+print("pretrain_step", {x: allj.get("pretrain_step", {}).get(x) for x in ("ms_per_step", "speedup", "loss_max_rel_diff")})
+print("pretrain_sst2", allj.get("pretrain_sst2", {}).get("sst2_dev_accuracy"))
 c = allj.get("compare_graphs", {}).get("compare_graphs", {})
 print("compare_graphs", {x: c.get(x) for x in ("steps", "max_rel_diff", "mean_rel_diff", "ok", "skipped")})
 EOF

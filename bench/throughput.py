@@ -94,6 +94,24 @@ def flops_per_sample(cfg, mean_len: float, mean_sq_len: float) -> float:
 
 
 # -- our engine -----------------------------------------------------------------------------------
+def profile_summary(prof, steps: int, gpu: bool) -> dict:
+    """The busiest operators and kernels of a profiled run, and the device time per step (for a
+    CUDA-graph run: what the replayed kernels cost, against the step's wall time)."""
+    averages = prof.key_averages()
+    key = "device_time_total" if gpu else "cpu_time_total"
+    try:
+        table = averages.table(sort_by=key, row_limit=30)
+    except (AttributeError, KeyError, ValueError):
+        key = "cuda_time_total" if gpu else key
+        table = averages.table(sort_by=key, row_limit=30)
+    device_us = 0.0
+    if gpu:
+        for e in prof.events():  # kernels and copies on the device, once each (no nesting there)
+            if getattr(e, "device_type", None) is not None and "CUDA" in str(e.device_type):
+                device_us += getattr(e, "device_time", 0.0) or getattr(e, "cuda_time", 0.0)
+    return {"sorted_by": key, "table": table, "device_ms_per_step": round(device_us / 1000 / max(1, steps), 3)}
+
+
 class _Tok:
     pad_token_id = 0
 
@@ -142,16 +160,26 @@ def run_ours(variant: str, args, features: list[dict], cfg, device: str, record_
             marks[d["step"]] = time.perf_counter()
 
     run_dir = Path(tempfile.mkdtemp(prefix="albert-bench-"))
+    prof = None
     try:
         t = engine.Trainer(c, run_dir, sink, engine.StopFlag(run_dir), engine._Dist())
         t.task = SyntheticTask(c)
         t._save_final = lambda metrics: run_dir
-        t.run()
+        if getattr(args, "profile", False):
+            from torch.profiler import ProfilerActivity, profile
+
+            acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if gpu else [])
+            with profile(activities=acts) as prof:
+                t.run()
+        else:
+            t.run()
     finally:
         model_setup.build_model_and_tokenizer = original
     steps = [d for d in events if d["event"] == "step"]
     logs = [d["message"] for d in events if d["event"] == "log"]
     out = {"variant": variant, "precision": c.precision, "logs": logs[:5]}
+    if prof is not None:
+        out["profile"] = profile_summary(prof, total, gpu)
     if record_losses:
         out["losses"] = [d["loss"] for d in steps]
     if args.warmup in marks and total in marks:
@@ -280,6 +308,12 @@ def main(argv=None) -> int:
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--compare-graphs", type=int, default=0, metavar="STEPS", help="loss curves, eager vs graphs")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="run each of our variants under torch.profiler and report its busiest kernels and the "
+        "device time per step (timings are then slower: profile in a separate run)",
+    )
     p.add_argument("--out", help="also write the JSON here (rewritten after each variant)")
     args = p.parse_args(argv)
 
