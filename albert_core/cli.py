@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
     pp.add_argument(
-        "--fast", action="store_true", help="classification through onnxruntime (exported once into the model folder)"
+        "--fast", action="store_true", help="through onnxruntime (exported once into the model folder)"
     )
     pp.add_argument("--json", action="store_true")
 

@@ -88,7 +88,7 @@ class Predictor:
 
 def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False) -> Predictor:
     """Load a model folder or a run folder (its model/) for predictions on the CPU or GPU.
-    `fast`: classification through onnxruntime (model.onnx, exported once; PyTorch when that
+    `fast`: classification, QA and NER through onnxruntime (model.onnx, exported once; PyTorch when that
     fails); `int8` also quantizes its weights (smaller, slightly less exact)."""
     import transformers
 

@@ -1,5 +1,8 @@
 """Batch-1 CPU latency of ALBERT-base sequence classification: ours (PyTorch, ONNX, ONNX int8)
 against a plain transformers `pipeline("text-classification")`, in the same run.
+`--task ner`: token classification against `pipeline("token-classification")`, entities compared
+on CoNLL-2003 dev sentences; `--task qa`: question answering, ours PyTorch against ours ONNX
+(transformers 5 has no question answering pipeline), answers compared.
 
 A randomly initialised ALBERT-base (vocabulary 30,000) with a SentencePiece tokenizer trained on
 SST-2 sentences (or built-in words when the data is absent). Texts of exactly 16, 32 and 64 tokens.
@@ -52,6 +55,109 @@ def timed(fn, runs: int, warm: int = 5) -> dict:
     return {"p50_ms": statistics.median(ms), "p95_ms": ms[min(len(ms) - 1, int(0.95 * len(ms)))]}
 
 
+NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+
+def other_task(args) -> int:
+    """Latency and agreement for token classification or question answering (random weights)."""
+    import torch
+    import transformers
+
+    from albert_core.predict import load_predictor
+    from albert_core.spec import preset
+    from albert_core.tokenizer import train_tokenizer
+
+    torch.set_num_threads(args.threads)
+    transformers.utils.logging.set_verbosity_error()
+    conll = Path(args.conll)
+    sentences: list[str] = []
+    if conll.exists():
+        words: list[str] = []
+        for line in conll.read_text(encoding="utf-8").splitlines() + [""]:
+            if not line.strip() or line.startswith("-DOCSTART-"):
+                if words:
+                    sentences.append(" ".join(words))
+                words = []
+            else:
+                words.append(line.split()[0])
+    corpus = sentences[:20000] or [" ".join(random.Random(i).choices(WORDS, k=12)) for i in range(2000)]
+    folder = Path(tempfile.mkdtemp(prefix=f"albert-latency-{args.task}-"))
+    tok = train_tokenizer(iter(corpus), folder, vocab_size=8000, seed=0)
+    spec = preset(args.preset)
+    spec.vocab_size = 30000
+    if args.task == "ner":
+        extra = dict(
+            num_labels=len(NER_LABELS),
+            id2label=dict(enumerate(NER_LABELS)),
+            label2id={y: i for i, y in enumerate(NER_LABELS)},
+            architectures=["AlbertForTokenClassification"],
+        )
+        cls = transformers.AlbertForTokenClassification
+    else:
+        extra = dict(architectures=["AlbertForQuestionAnswering"])
+        cls = transformers.AlbertForQuestionAnswering
+    cfg = spec.to_albert_config(pad_token_id=tok.pad_token_id, attn_implementation="sdpa", **extra)
+    torch.manual_seed(0)
+    cls(cfg).save_pretrained(folder)
+    plain = load_predictor(folder)
+    t0 = time.perf_counter()
+    fast = load_predictor(folder, fast=True)
+    export_s = time.perf_counter() - t0
+    vocab = sorted({w for t in corpus[:3000] for w in t.split()}) or WORDS
+    result = {
+        "benchmark": f"batch-1 {args.task} latency on the CPU",
+        "model": f"ALBERT-{args.preset}, random weights, vocabulary 30000",
+        "threads": args.threads,
+        "torch": torch.__version__,
+        "onnx_export_s": round(export_s, 1),
+        "fast_path": type(fast.model).__name__,
+        "lengths": {},
+    }
+    if args.task == "ner":
+        pipe = transformers.pipeline("token-classification", model=str(folder), aggregation_strategy="first", device=-1)
+        lengths = (16, 32, 64)
+    else:
+        pipe = None
+        lengths = (64, 128, 256)
+    question = "who won the match"
+    for n in lengths:
+        text = texts_of(plain.tokenizer, n, vocab, n)
+        if args.task == "ner":
+            row = {"pipeline": timed(lambda t=text: pipe(t), args.runs)}
+            row["ours_torch"] = timed(lambda t=text: plain.predict(t), args.runs)
+            row["ours_onnx"] = timed(lambda t=text: fast.predict(t), args.runs)
+            base = row["pipeline"]["p50_ms"]
+            row["speedup_p50_vs_pipeline"] = {k: round(base / row[k]["p50_ms"], 2) for k in ("ours_torch", "ours_onnx")}
+        else:
+            row = {"ours_torch": timed(lambda t=text: plain.predict(question, t), args.runs)}
+            row["ours_onnx"] = timed(lambda t=text: fast.predict(question, t), args.runs)
+            row["speedup_p50_onnx_vs_torch"] = round(row["ours_torch"]["p50_ms"] / row["ours_onnx"]["p50_ms"], 2)
+        result["lengths"][str(n)] = row
+        print(json.dumps({n: row}), file=sys.stderr)
+    texts = sentences[: args.dev_limit] if sentences else corpus[:200]
+    same = 0
+    for i, text in enumerate(texts):
+        if args.task == "ner":
+            a, b = plain.predict(text)["entities"], fast.predict(text)["entities"]
+            same += [(e["type"], e["start"], e["end"]) for e in a] == [(e["type"], e["start"], e["end"]) for e in b]
+        else:
+            q = texts[i - 1]
+            a, b = plain.predict(q, text), fast.predict(q, text)
+            same += (a["answers"][:1] and (a["answers"][0]["start"], a["answers"][0]["end"])) == (
+                b["answers"][:1] and (b["answers"][0]["start"], b["answers"][0]["end"])
+            )
+    result["agreement_with_torch"] = {
+        "texts": len(texts),
+        "source": str(conll) if sentences else "built-in words",
+        "same": same / max(1, len(texts)),
+        "compared": "entities (type and span)" if args.task == "ner" else "best answer span",
+    }
+    print(json.dumps(result, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", default="base")
@@ -59,8 +165,12 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sst2", default="/work/shared/data/sst2")
     p.add_argument("--dev-limit", type=int, default=872, help="dev sentences for the agreement check")
+    p.add_argument("--task", default="classification", choices=["classification", "ner", "qa"])
+    p.add_argument("--conll", default="/work/shared/data/conll2003/dev.txt")
     p.add_argument("--out")
     args = p.parse_args(argv)
+    if args.task != "classification":
+        return other_task(args)
 
     import torch
     import transformers

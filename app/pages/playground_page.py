@@ -38,8 +38,9 @@ def _predict(predictor, seq: int, text: str, context: str | None) -> tuple[int, 
 def _load(path: str):
     from albert_core.predict import load_predictor
 
-    # classification answers through onnxruntime (exported once into the model folder, about
-    # 2-3x faster than PyTorch at batch 1 on a CPU); other tasks and failed exports use PyTorch
+    # classification, QA and NER answer through onnxruntime (exported once into the model
+    # folder, about 2-3x faster than PyTorch at batch 1 on a CPU); pre-trained models and
+    # failed exports use PyTorch
     return load_predictor(path, fast=True)
 
 

@@ -162,3 +162,19 @@ def test_evaluate_a_saved_model(trained):
     root, run, last, *_ = trained
     m = evaluate_model(str(run / "model"), str(root / "dev.jsonl"))
     assert m["f1"] == pytest.approx(last["metrics"]["f1"], abs=1e-6)
+
+
+def test_onnx_fast_path_gives_the_same_entities(trained):
+    from albert_core.fast_predict import OnnxModel
+    from albert_core.predict import load_predictor
+
+    root, run, *_, dev_rows = trained
+    slow, fast = load_predictor(run / "model"), load_predictor(run / "model", fast=True)
+    assert isinstance(fast.model, OnnxModel) and (run / "model" / "model.onnx").exists()
+    texts = [" ".join(toks) for toks, _ in dev_rows[:20]] + ["Acme Inc hired Mary Smith in Berlin"]
+    for text in texts:
+        a, b = slow.predict(text), fast.predict(text)
+        assert [(e["type"], e["start"], e["end"]) for e in a["entities"]] == [
+            (e["type"], e["start"], e["end"]) for e in b["entities"]
+        ]
+        assert [t["score"] for t in a["tokens"]] == pytest.approx([t["score"] for t in b["tokens"]], abs=1e-4)

@@ -147,3 +147,24 @@ def test_evaluate_a_saved_model(trained):
     root, run, last, _ = trained
     m = evaluate_model(str(run / "model"), str(root / "dev.jsonl"))
     assert m["f1"] == pytest.approx(last["metrics"]["f1"], abs=1.0)
+
+
+def test_onnx_fast_path_gives_the_same_answers(trained):
+    from albert_core.fast_predict import OnnxModel
+    from albert_core.predict import load_predictor
+
+    root, run, _, _ = trained
+    slow, fast = load_predictor(run / "model"), load_predictor(run / "model", fast=True)
+    assert isinstance(fast.model, OnnxModel) and (run / "model" / "model.onnx").exists()
+    words = ("the day was good and " * 40).split()
+    words.insert(170, "dublin")
+    contexts = [
+        "we saw some good day in new york then.",
+        "we saw some good day then and john was very good.",
+        " ".join(words) + ".",  # several windows, padded into one batch
+    ]
+    for context in contexts:
+        a, b = slow.predict("which city?", context), fast.predict("which city?", context)
+        assert a["no_answer"] == b["no_answer"]
+        assert [(x["start"], x["end"]) for x in a["answers"]] == [(x["start"], x["end"]) for x in b["answers"]]
+        assert [x["score"] for x in a["answers"]] == pytest.approx([x["score"] for x in b["answers"]], abs=1e-4)
