@@ -106,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--text", required=True, help="the text (qa: the question; a pre-trained model: a sentence with [MASK] in it)"
     )
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
-    pp.add_argument(
-        "--fast", action="store_true", help="through onnxruntime (exported once into the model folder)"
-    )
+    pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
     pp.add_argument("--json", action="store_true")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")

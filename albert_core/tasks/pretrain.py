@@ -327,7 +327,12 @@ def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
     enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt")
     positions = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero().flatten()
     if len(positions) == 0:  # every [MASK] was cut off by the maximum length
-        return {"text": text, "masks": [], "filled": text, "hint": f"the text is longer than {max_length} pieces; shorten it"}
+        return {
+            "text": text,
+            "masks": [],
+            "filled": text,
+            "hint": f"the text is longer than {max_length} pieces; shorten it",
+        }
     with torch.inference_mode():
         out = model(**enc)
     logits = (out.prediction_logits if hasattr(out, "prediction_logits") else out.logits)[0, positions]

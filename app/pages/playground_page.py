@@ -177,7 +177,9 @@ class PlaygroundPage(QWidget):
         self.predictor = outcome
         self.model_path = path
         self.stack.setCurrentWidget(view)
-        hint = "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
+        hint = (
+            "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
+        )
         self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
         self.model_loaded.emit(task)
         self._on_inputs_edited()
