@@ -107,6 +107,8 @@ class Launch:
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def result(self) -> dict:
+        if getattr(self, "_result", None) is not None:  # asked again: the child is reaped already
+            return self._result
         cpu = None
         if self.proc is not None:
             # wait4 gives this child's own CPU time (user + system), even when runs overlap
@@ -117,7 +119,8 @@ class Launch:
             if code != 0:
                 tail = self.run_dir.with_suffix(".stderr.log").read_text()[-3000:]
                 raise SystemExit(f"command failed ({code}): {' '.join(self.cmd)}\n{tail}")
-        return {**read_run(self.run_dir), "cpu_s": cpu}
+        self._result = {**read_run(self.run_dir), "cpu_s": cpu}
+        return self._result
 
 
 def read_run(run_dir: Path) -> dict:
