@@ -1,7 +1,9 @@
 """Does pre-training on unlabelled text help SST-2? A fixed-budget benchmark.
 
 1. Unlabelled corpus: WikiText-2 valid+test, three Gutenberg books, and the SST-2 training
-   sentences without their labels (each sentence its own document).
+   sentences without their labels.
+   Its rows are parse-tree phrases, most of them pieces of longer rows: only the rows that are
+   not part of a longer one are kept, ten to a document.
 2. Pre-train an ALBERT (MLM + SOP) on it for a fixed number of steps.
 3. Fine-tune on SST-2 train (optionally a subset, the same for both arms) (a) from scratch
    (new weights, a tokenizer trained on SST-2) and (b) from the pre-training run
@@ -76,9 +78,28 @@ def build_corpus(data: Path, folder: Path) -> dict:
     sources.update({f"gutenberg_{p.name}": p for p in sorted((data / "lm" / "gutenberg").glob("*-0.txt"))})
     for name, src in sources.items():
         shutil.copyfile(src, folder / name)
-    sentences = [line.split("\t")[0].strip() for line in _rows(data / "sst2" / "train.tsv")]
-    (folder / "sst2_train_sentences.txt").write_text("\n\n".join(s for s in sentences if s) + "\n", encoding="utf-8")
-    return {"files": sorted(p.name for p in folder.iterdir()), "sst2_sentences": len(sentences)}
+    phrases = [line.split("\t")[0].strip() for line in _rows(data / "sst2" / "train.tsv")]
+    sentences = maximal_phrases(phrases)
+    # ten sentences to a document (blank lines between), so examples carry context
+    docs = ["\n".join(sentences[i : i + 10]) for i in range(0, len(sentences), 10)]
+    (folder / "sst2_train_sentences.txt").write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    return {
+        "files": sorted(p.name for p in folder.iterdir()),
+        "sst2_phrases": len(phrases),
+        "sst2_sentences": len(sentences),
+    }
+
+
+def maximal_phrases(phrases: list[str]) -> list[str]:
+    """SST-2's training rows are phrases of parse trees, most of them pieces of a longer row;
+    the unlabelled text keeps each sentence once: the rows that are not part of a longer row."""
+    kept: list[str] = []
+    joined = ""
+    for p in sorted({p for p in phrases if p}, key=len, reverse=True):
+        if p not in joined:
+            kept.append(p)
+            joined += "\n" + p
+    return kept
 
 
 def _rows(path: Path) -> list[str]:
