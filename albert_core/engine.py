@@ -448,6 +448,9 @@ class Trainer:
                 return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
 
         metrics = self._evaluate()
+        if is_main:
+            for advice in self.task.final_advice(metrics):
+                self.emit(Log(advice, level="warning"))
         model_dir = self._save_final(metrics) if is_main else self.run_dir / "model"
         self.dist.barrier()
         return self._emit(

@@ -129,6 +129,10 @@ class Task:
         metrics, always including "loss"."""
         raise NotImplementedError
 
+    def final_advice(self, metrics: dict) -> list[str]:
+        """Warnings about a finished run's final metrics (shown in the log and the window)."""
+        return []
+
     def card_lines(self) -> list[str]:
         """Task-specific lines for the model card."""
         return []

@@ -294,6 +294,7 @@ class PretrainTask(Task):
         m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])
         mlm_loss, sop_loss = totals["mlm_sum"] / m, totals["sop_sum"] / s
         return {
+            "mlm_accuracy_most_frequent": most_frequent_share(features),
             "loss": mlm_loss + sop_loss,
             "mlm_loss": mlm_loss,
             "mlm_accuracy": totals["mlm_correct"] / m,
@@ -302,6 +303,10 @@ class PretrainTask(Task):
             "perplexity": math.exp(min(mlm_loss, 50.0)),
             "masked_tokens": int(totals["mlm_n"]),
         }
+
+    def final_advice(self, metrics: dict) -> list[str]:
+        advice = pretraining_advice(metrics)
+        return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
         s = getattr(self, "stats", None)
@@ -312,6 +317,29 @@ class PretrainTask(Task):
             f"{s['tokens']:,} pieces ({s['unk_rate']:.2%} unknown)",
             "Objectives: masked language modelling (n-gram masking, up to 3) + sentence-order prediction",
         ]
+
+
+def most_frequent_share(features: list[dict]) -> float:
+    """The MLM accuracy of always guessing the most frequent masked piece (validation features,
+    masked once): what a model that learnt only word frequencies reaches."""
+    labels = np.concatenate([np.asarray(f["labels"]) for f in features]) if features else np.zeros(0)
+    labels = labels[labels != IGNORE]
+    if labels.size == 0:
+        return 0.0
+    return float(np.bincount(labels).max() / labels.size)
+
+
+def pretraining_advice(metrics: dict) -> str:
+    """A warning when a finished pre-training run has learnt little beyond word frequencies: a
+    model still on that plateau is a worse start for fine-tuning than new weights."""
+    acc, base = metrics.get("mlm_accuracy"), metrics.get("mlm_accuracy_most_frequent")
+    if acc is None or not base or acc >= 2 * base:
+        return ""
+    return (
+        f"masked-word accuracy is {acc:.1%}, against {base:.1%} for always guessing the most frequent piece: "
+        "the model has learnt little beyond word frequencies, and fine-tuning from it can end below "
+        "fine-tuning from new weights; pre-train for more steps, on more text, or both"
+    )
 
 
 def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:

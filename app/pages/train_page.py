@@ -508,10 +508,16 @@ class TrainPage(QWidget):
                 f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
             )
             self.progress.setValue(self.progress.maximum())
-            self._show_banner(
+            text = (
                 f"Finished{': ' + metrics if metrics else ''}. The model is in {terminal.get('model_dir', self.run_dir)}; "
                 "try it on the Playground page."
             )
+            advice = ""
+            if self.run_task == "pretrain":
+                from albert_core.tasks.pretrain import pretraining_advice
+
+                advice = pretraining_advice(terminal.get("metrics") or {})
+            self._show_banner(f"{text}\nNote: {advice[0].upper()}{advice[1:]}." if advice else text)
         else:
             self._show_banner(
                 f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint."

@@ -124,6 +124,11 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     assert plots.extra["mlm_loss"].n == plots.loss.n == 3 and plots.extra["sop_accuracy"].n == 3
     assert plots.metrics["mlm_accuracy"].n >= 1 and plots.metrics["sop_loss"].n >= 1
     assert not page.finetune_button.isHidden()
+    from albert_core.tasks.pretrain import pretraining_advice
+
+    # six steps learn little: the banner says when the model knows hardly more than word frequencies
+    advice = pretraining_advice(page.terminal["metrics"])
+    assert ("word frequencies" in page.banner.text()) == bool(advice)
 
     page.finetune_button.click()
     assert window.project.state.init == str(run)

@@ -334,3 +334,17 @@ def test_a_pretrained_model_fills_in_masks_like_the_fill_mask_pipeline(pretrain_
     assert [c["score"] for c in mask["candidates"]] == pytest.approx([r["score"] for r in reference], abs=1e-5)
     assert predictor.predict("no mask here")["hint"].startswith("put [MASK]")
     assert len(predictor.predict("The [MASK] cat sees the [MASK] dog.")["masks"]) == 2
+
+
+def test_a_run_stuck_at_word_frequencies_is_flagged(pretrain_run):
+    from albert_core.tasks.pretrain import most_frequent_share, pretraining_advice
+
+    _, _, events = pretrain_run
+    final = events[-1]["metrics"]
+    assert 0 < final["mlm_accuracy_most_frequent"] < final["mlm_accuracy"]
+    assert most_frequent_share([{"labels": [-100, 7, 7, 3]}, {"labels": [7, -100]}]) == pytest.approx(0.75)
+    stuck = {"mlm_accuracy": 0.09, "mlm_accuracy_most_frequent": 0.05}
+    assert "9.0%" in pretraining_advice(stuck) and "5.0%" in pretraining_advice(stuck)
+    assert pretraining_advice({"mlm_accuracy": 0.3, "mlm_accuracy_most_frequent": 0.05}) == ""
+    logs = [e["message"] for e in events if e["event"] == "log" and e.get("level") == "warning"]
+    assert any("word frequencies" in m for m in logs) == bool(pretraining_advice(final))
