@@ -27,6 +27,27 @@ from PySide6.QtWidgets import (
 ENTITY_COLORS = ["#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5"]
 
 
+def probability_bar() -> QProgressBar:
+    """A bar for one probability, in steps of 0.1%, with the percentage written on it."""
+    bar = QProgressBar()
+    bar.setRange(0, 1000)
+    bar.setTextVisible(True)
+    return bar
+
+
+def clear_layout(layout) -> None:
+    """Remove every widget from a layout (they are deleted once control returns to Qt)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
+
+
+def show_probability(bar: QProgressBar, p: float) -> None:
+    bar.setValue(int(round(p * 1000)))
+    bar.setFormat(f"{p:.1%}")
+
+
 class PredictionView(QWidget):
     inputs_edited = Signal()
     task = ""
@@ -87,22 +108,15 @@ class ClassificationView(PredictionView):
         self.scores = dict(scores)
         self.label.setText(str(result.get("label", "")))
         if set(scores) != set(self._bars):
-            while self.bars.count():
-                item = self.bars.takeAt(0)
-                if item.widget():
-                    item.widget().deleteLater()
+            clear_layout(self.bars)
             self._bars = {}
             for row, name in enumerate(scores):
-                bar = QProgressBar()
-                bar.setRange(0, 1000)
-                bar.setTextVisible(True)
+                bar = probability_bar()
                 self.bars.addWidget(QLabel(str(name)), row, 0)
                 self.bars.addWidget(bar, row, 1)
                 self._bars[name] = bar
         for name, p in scores.items():
-            bar = self._bars[name]
-            bar.setValue(int(round(p * 1000)))
-            bar.setFormat(f"{p:.1%}")
+            show_probability(self._bars[name], p)
 
     def clear_result(self) -> None:
         self.label.setText("")
@@ -345,10 +359,7 @@ class FillMaskView(PredictionView):
         self.text_edit.setPlainText(text)
 
     def _clear_guesses(self) -> None:
-        while self.guesses.count():
-            item = self.guesses.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.guesses)
 
     def show_result(self, result: dict) -> None:
         self.result = result
@@ -373,10 +384,8 @@ class FillMaskView(PredictionView):
             self.guesses.addWidget(QLabel(f"<b>[MASK] {k}</b>" if len(masks) > 1 else "<b>Guesses</b>"), row, 0, 1, 3)
             row += 1
             for c in m["candidates"][: self.TOP]:
-                bar = QProgressBar()
-                bar.setRange(0, 1000)
-                bar.setValue(int(round(c["score"] * 1000)))
-                bar.setFormat(f"{c['score']:.1%}")
+                bar = probability_bar()
+                show_probability(bar, c["score"])
                 label = QLabel(c["text"] or c["token"])
                 label.setTextFormat(Qt.TextFormat.PlainText)
                 label.setToolTip(f"piece {c['token']!r} (id {c['id']})")
