@@ -294,10 +294,10 @@ class PretrainTask(Task):
         m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])
         mlm_loss, sop_loss = totals["mlm_sum"] / m, totals["sop_sum"] / s
         return {
-            "mlm_accuracy_most_frequent": most_frequent_share(features),
             "loss": mlm_loss + sop_loss,
             "mlm_loss": mlm_loss,
             "mlm_accuracy": totals["mlm_correct"] / m,
+            "mlm_accuracy_most_frequent": most_frequent_share(features),
             "sop_loss": sop_loss,
             "sop_accuracy": totals["sop_correct"] / s,
             "perplexity": math.exp(min(mlm_loss, 50.0)),
