@@ -159,7 +159,7 @@ def build_segments(
     sentence_offsets: np.ndarray,
     document_offsets: np.ndarray,
     max_tokens: int,
-    seed: int,
+    seed: int | str,
     short_seq_prob: float = 0.1,
     swap_prob: float = 0.5,
     tokens: np.ndarray | None = None,

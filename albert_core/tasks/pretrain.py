@@ -9,7 +9,12 @@ predictions.
 
 Options (`--option KEY=VALUE`): documents (blank_lines | file), sentences (punctuation | line),
 cache_dir, mask_probability (0.15), max_ngram (3), whole_word (true), short_seq_prob (0.1),
-max_eval_examples (2000).
+dupe_factor (1), max_eval_examples (2000).
+
+dupe_factor K cuts the training text into examples K times, each time with other A/B cut
+points, sentence-order swaps and short-example lengths (BERT's and ALBERT's dupe_factor): on a
+small corpus trained for many epochs, the model then cannot learn the sentence-order labels by
+heart. One epoch is K passes over the text. Text held out for validation stays out of every cut.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class PretrainTask(Task):
         )
         self.short_seq_prob = _option(o, "short_seq_prob", 0.1, float)
         self.max_eval = _option(o, "max_eval_examples", 2000, int)
+        self.dupe_factor = _option(o, "dupe_factor", 1, int)
         self.cache_dir = o.get("cache_dir") or str(default_cache_dir())
         try:
             self.masking.validate()
@@ -89,6 +95,8 @@ class PretrainTask(Task):
             raise ConfigError(str(e)) from None
         if not 0 <= self.short_seq_prob <= 1:
             raise ConfigError(f"option short_seq_prob must be between 0 and 1 (got {self.short_seq_prob})")
+        if not 1 <= self.dupe_factor <= 100:
+            raise ConfigError(f"option dupe_factor must be a whole number from 1 to 100 (got {self.dupe_factor})")
         if self.max_eval < 1:
             raise ConfigError(f"option max_eval_examples must be at least 1 (got {self.max_eval})")
 
@@ -145,6 +153,10 @@ class PretrainTask(Task):
         if len(eval_rows) > self.max_eval:
             pick = np.random.default_rng(c.seed).permutation(len(eval_rows))[: self.max_eval]
             eval_rows = eval_rows[np.sort(pick)]
+        if self.dupe_factor > 1:
+            rows = np.concatenate(
+                [rows, *self._more_cuts(train_corpus, max_tokens, eval_rows if not c.eval_file else None)]
+            )
         if len(rows) == 0:
             raise DataError("the text is too short to make a single training example; give more text", c.train_file)
         train = PretrainExamples(train_corpus.tokens, rows, tok.cls_token_id, tok.sep_token_id)
@@ -156,6 +168,7 @@ class PretrainTask(Task):
             "cache_path": str(train_corpus.path),
             "examples": {"train": len(train), "eval": len(evaluation)},
             "sop_swapped": float(rows[:, 4].mean()),
+            "dupe_factor": self.dupe_factor,
             "split": split,
             "masking": (
                 f"dynamic, {self.masking.probability:.0%} of pieces in n-grams of up to {self.masking.max_ngram} "
@@ -166,7 +179,7 @@ class PretrainTask(Task):
         }
         return Prepared(train, evaluation, info, warnings)
 
-    def _segments(self, corpus: TokenizedCorpus, max_tokens: int, seed: int) -> np.ndarray:
+    def _segments(self, corpus: TokenizedCorpus, max_tokens: int, seed: int | str) -> np.ndarray:
         return build_segments(
             corpus.sentences,
             corpus.documents,
@@ -177,6 +190,24 @@ class PretrainTask(Task):
             corpus.tokens,
             self.word_start,
         )
+
+    def _more_cuts(self, corpus: TokenizedCorpus, max_tokens: int, held_out: np.ndarray | None) -> list[np.ndarray]:
+        """The text cut again dupe_factor - 1 times, with other seeds; rows that overlap text held
+        out for validation are left out."""
+        out = []
+        if held_out is not None and len(held_out):
+            spans = held_out[np.argsort(held_out[:, 0])]
+            starts, ends = spans[:, 0], spans[:, 3]
+        for k in range(1, self.dupe_factor):
+            rows = self._segments(corpus, max_tokens, f"{self.config.seed}/cut {k}")
+            if held_out is not None and len(held_out):
+                # the held-out spans are disjoint and sorted: the last one starting before a row's
+                # end is the only one that can reach into it
+                last = np.searchsorted(starts, rows[:, 3], side="left") - 1
+                overlaps = (last >= 0) & (ends[np.maximum(last, 0)] > rows[:, 0])
+                rows = rows[~overlaps]
+            out.append(rows)
+        return out
 
     def _masked_eval(self, examples: PretrainExamples) -> list[dict]:
         """Validation examples masked once with a fixed seed, so evaluations compare alike."""

@@ -1,7 +1,7 @@
 """The settings one task adds to a run (RunConfig.options), as a small form per task.
 
 Question answering: doc_stride, max_answer_length. Named entities: tag_column. Pre-training:
-mask_probability, max_ngram, how documents and sentences are found. Classification has none.
+mask_probability, max_ngram, dupe_factor, how documents and sentences are found. Classification has none.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ class TaskOptions(QGroupBox):
                  "Share of the pieces hidden for masked language modelling"),
                 ("max_ngram", "Longest masked n-gram", QSpinBox(minimum=1, maximum=5, value=3),
                  "ALBERT masks spans of up to this many words"),
+                ("dupe_factor", "Cuts of the text", QSpinBox(minimum=1, maximum=100, value=1),
+                 "How many times the text is cut into examples, each time at other points with other "
+                 "sentence-order swaps; more than 1 helps a small corpus trained for many epochs"),
                 ("documents", "Documents", documents, "How the corpus is cut into documents"),
                 ("sentences", "Sentences", sentences, "How documents are cut into sentences"),
             ],

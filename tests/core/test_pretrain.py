@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from albert_core.engine import train
-from albert_core.runs import RunConfig, create_run
+from albert_core.runs import ConfigError, RunConfig, create_run
 from albert_core.tasks.pretrain import PretrainTask
 from tests.core.helpers import TINY
 
@@ -348,3 +348,38 @@ def test_a_run_stuck_at_word_frequencies_is_flagged(pretrain_run):
     assert pretraining_advice({"mlm_accuracy": 0.3, "mlm_accuracy_most_frequent": 0.05}) == ""
     logs = [e["message"] for e in events if e["event"] == "log" and e.get("level") == "warning"]
     assert any("word frequencies" in m for m in logs) == bool(pretraining_advice(final))
+
+
+def test_dupe_factor_cuts_the_text_again_and_keeps_validation_text_out(pretrain_run):
+    from albert_core.tokenizer import load_tokenizer
+
+    tmp, run, _ = pretrain_run
+    once, thrice = (
+        PretrainTask(config(tmp, options={"cache_dir": str(tmp / "cache"), "dupe_factor": k})) for k in (1, 3)
+    )
+    for task in (once, thrice):
+        task.tokenizer = load_tokenizer(run / "model")
+        task.load_data()
+    p1, p3 = once.prepare(), thrice.prepare()
+    assert p3.info["dupe_factor"] == 3
+    rows1, rows3 = p1.train.rows, p3.train.rows
+    # the first cut is the one a run without duplicates makes; the others add as many examples again,
+    # less those that would reach into the held-out text
+    assert (rows3[: len(rows1)] == rows1).all()
+    assert 2.5 * len(rows1) < len(rows3) <= 3 * len(rows1) + 20
+    # other cut points and swaps, not copies of the first cut
+    again = {tuple(r) for r in rows3[len(rows1) :].tolist()}
+    assert len(again - {tuple(r) for r in rows1.tolist()}) > 0.5 * len(again)
+    # the validation examples are the same in both, and no training example reaches into their text
+    assert [f["input_ids"] for f in p1.eval] == [f["input_ids"] for f in p3.eval]
+    corpus = once._corpus(once.config.train_file)
+    whole = once._segments(corpus, once.config.max_length - 3, once.config.seed)
+    train_spans = {tuple(r) for r in rows1.tolist()}
+    held_out = [r for r in whole.tolist() if tuple(r) not in train_spans]
+    assert len(held_out) == len(p1.eval) > 0
+    in_eval = np.zeros(len(corpus.tokens), dtype=bool)
+    for a0, _, _, b1, _ in held_out:
+        in_eval[a0:b1] = True
+    assert not any(in_eval[a0:b1].any() for a0, _, _, b1, _ in rows3.tolist())
+    with pytest.raises(ConfigError, match="dupe_factor"):
+        PretrainTask(config(tmp, options={"dupe_factor": 0}))
