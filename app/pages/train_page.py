@@ -9,7 +9,7 @@ import time
 from collections import Counter, deque
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -41,6 +41,26 @@ from ..workers import DeviceInfo
 
 DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
+
+
+class _SettingsScroll(QScrollArea):
+    """The settings column: as wide as its settings and a vertical scroll bar, so it never
+    needs a horizontal one (which would hide the fields' right edge)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def _width(self) -> int:
+        inner = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return max(330, inner + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._width(), super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width(), super().sizeHint().height())
 
 
 class TrainPage(QWidget):
@@ -81,11 +101,8 @@ class TrainPage(QWidget):
         self._loading = False
 
         settings_w = self._build_settings()
-        scroll = QScrollArea()
+        self._settings_scroll = scroll = _SettingsScroll()
         scroll.setWidget(settings_w)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(380)
 
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Start a new run with these settings (Ctrl+Return)")
@@ -245,6 +262,7 @@ class TrainPage(QWidget):
         task = self.project.state.task
         if self.task_options.task != task:
             self.task_options.set_task(task)
+            self._settings_scroll.updateGeometry()  # another task's settings: maybe another width
             self.task_options.set_values(self.project.state.training.get("options") or {})
         if not self.is_running() and self.status in ("idle",):
             self.plots.set_task(task)

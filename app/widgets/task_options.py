@@ -46,11 +46,11 @@ class TaskOptions(QGroupBox):
             ],
         )  # fmt: skip
         documents = QComboBox()
-        documents.addItem("a blank line ends a document", "blank_lines")
-        documents.addItem("each file is a document", "file")
+        documents.addItem("blank line between", "blank_lines")
+        documents.addItem("one per file", "file")
         sentences = QComboBox()
         sentences.addItem("split after . ! ?", "punctuation")
-        sentences.addItem("one sentence per line", "line")
+        sentences.addItem("one per line", "line")
         self._add(
             "pretrain",
             [
@@ -62,8 +62,8 @@ class TaskOptions(QGroupBox):
                 ("dupe_factor", "Cuts of the text", QSpinBox(minimum=1, maximum=100, value=1),
                  "How many times the text is cut into examples, each time at other points with other "
                  "sentence-order swaps; more than 1 helps a small corpus trained for many epochs"),
-                ("documents", "Documents", documents, "How the corpus is cut into documents"),
-                ("sentences", "Sentences", sentences, "How documents are cut into sentences"),
+                ("documents", "Documents", documents, "How the corpus is cut into documents: at blank lines, or one document per file"),
+                ("sentences", "Sentences", sentences, "How documents are cut into sentences: after . ! ? (not after abbreviations), or one per line"),
             ],
         )  # fmt: skip
         form = QFormLayout(self)
@@ -80,6 +80,9 @@ class TaskOptions(QGroupBox):
             form.addRow(label, widget)
             self.widgets[task][key] = widget
             if isinstance(widget, QComboBox):
+                # as narrow as the settings column needs; the full text shows in the open list
+                widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                widget.setMinimumContentsLength(12)
                 widget.currentIndexChanged.connect(self.changed)
             else:
                 widget.valueChanged.connect(self.changed)

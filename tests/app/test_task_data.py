@@ -90,6 +90,13 @@ def test_corpus_folder_shows_statistics_and_sets_the_vocabulary(window, qtbot, t
     assert window.project.state.train_file == str(folder)
     page.vocab_spin.setValue(3000)
     assert window.project.run_config().tokenizer_vocab_size == 3000
+    cuts = window.train_page.task_options.widgets["pretrain"]["dupe_factor"]
+    cuts.setValue(4)
+    assert window.project.run_config().options["dupe_factor"] == 4
+    # the settings column fits its widest task settings without a horizontal scroll bar
+    window.show_page("Train")
+    scroll = window.train_page._settings_scroll
+    assert scroll.width() >= scroll.widget().minimumSizeHint().width()
 
     # several files joined by the path separator
     files = os.pathsep.join(str(folder / f"part{i}.txt") for i in range(2))
