@@ -267,7 +267,7 @@ def main(argv=None) -> int:
         pre = pre_run.result()
         pretrained = Launch(
             ft_common + ["--init", str(start_b), "--lr", str(lr_b), *seed],
-            a.work / f"ft_pretrained{tag}",
+            a.work / f"ft_{'adapted' if adapt else 'pretrained'}{tag}",
             a.keep,
         )
         runs["a_from_scratch"].append(scratch.result())

@@ -34,6 +34,7 @@ from ..runs import ConfigError
 from .base import Prepared, Task, pad_to
 
 IGNORE = -100
+SOP_CHANCE_LOSS = math.log(2)  # cross-entropy of a 50/50 guess between the two orders
 
 
 class PretrainExamples(Sequence):
@@ -361,16 +362,28 @@ def most_frequent_share(features: list[dict]) -> float:
 
 
 def pretraining_advice(metrics: dict) -> str:
-    """A warning when a finished pre-training run has learnt little beyond word frequencies: a
-    model still on that plateau is a worse start for fine-tuning than new weights."""
+    """A warning about a finished pre-training run that fine-tuning would suffer from:
+    - it has learnt little beyond word frequencies: a model still on that plateau is a worse
+      start for fine-tuning than new weights;
+    - its sentence-order loss on held-out text is above chance (ln 2): it learnt the training
+      pairs by heart (a small text cut into the same pairs for many epochs) and its pooler and
+      top layers fit those pairs, not sentence order."""
+    notes = []
     acc, base = metrics.get("mlm_accuracy"), metrics.get("mlm_accuracy_most_frequent")
-    if acc is None or not base or acc >= 2 * base:
-        return ""
-    return (
-        f"masked-word accuracy is {acc:.1%}, against {base:.1%} for always guessing the most frequent piece: "
-        "the model has learnt little beyond word frequencies, and fine-tuning from it can end below "
-        "fine-tuning from new weights; pre-train for more steps, on more text, or both"
-    )
+    if acc is not None and base and acc < 2 * base:
+        notes.append(
+            f"masked-word accuracy is {acc:.1%}, against {base:.1%} for always guessing the most frequent piece: "
+            "the model has learnt little beyond word frequencies, and fine-tuning from it can end below "
+            "fine-tuning from new weights; pre-train for more steps, on more text, or both"
+        )
+    sop = metrics.get("sop_loss")
+    if sop is not None and sop > SOP_CHANCE_LOSS + 0.05:
+        notes.append(
+            f"the sentence-order loss on held-out text is {sop:.2f}, worse than guessing ({SOP_CHANCE_LOSS:.2f}): "
+            "the model learnt the training pairs by heart; cut the text into examples more times "
+            "(option dupe_factor, 'Cuts of the text'), or give more text"
+        )
+    return "; ".join(notes)
 
 
 def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
