@@ -36,10 +36,10 @@ else
   BASE="--preset base --batch-size 32 --steps 100 --warmup 30"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=420 T_PROF=120 T_STEP=90
+  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=540 T_PROF=120 T_STEP=90
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
-  PRE="--preset small --pretrain-steps ${PRE_STEPS:-8000} --pretrain-batch-size 128 --pretrain-lr 5e-4 --batch-size 32 --ft-lr 3e-4 --cuda-graphs --precision bf16 --threads 0"
+  PRE="--preset small --pretrain-steps ${PRE_STEPS:-8000} --pretrain-batch-size 128 --pretrain-lr 5e-4 --batch-size 32 --ft-lr 3e-4 --cuda-graphs --precision bf16 --threads 0 --dupe-factor 10 --ft-seeds 3"
 fi
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
