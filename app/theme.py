@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 LIGHT = {"background": "#ffffff", "foreground": "#303030", "grid": 0.15}
 DARK = {"background": "#1e1f22", "foreground": "#d0d0d0", "grid": 0.25}
@@ -102,4 +102,10 @@ def style_plot(plot_widget) -> None:
     title = item.titleLabel
     if title is not None and title.text:
         title.setText(title.text, color=c["foreground"])
+    legend = getattr(item, "legend", None)
+    if legend is not None:  # a veil behind the legend, so curves under it do not cross its text
+        veil = QColor(c["background"])
+        veil.setAlpha(215)
+        legend.setBrush(pg.mkBrush(veil))
+        legend.setLabelTextColor(c["foreground"])
     item.showGrid(x=getattr(plot_widget, "x_grid", True), y=getattr(plot_widget, "y_grid", True), alpha=c["grid"])

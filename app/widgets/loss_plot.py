@@ -113,6 +113,7 @@ class _Panel(pg.PlotWidget):
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend.setColumnCount(3)  # one row: a short panel has no height for a column of names
         self.setMinimumHeight(140)
         theme.watcher().register(self)
 
