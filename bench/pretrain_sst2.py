@@ -96,12 +96,12 @@ def build_corpus(data: Path, folder: Path) -> dict:
     }
     sources.update({f"gutenberg_{p.name}": p for p in sorted((data / "lm" / "gutenberg").glob("*-0.txt"))})
     for name, src in sources.items():
-        shutil.copyfile(src, folder / name)
+        _write(folder / name, src.read_bytes())
     phrases = [line.split("\t")[0].strip() for line in _rows(data / "sst2" / "train.tsv")]
     sentences = maximal_phrases(phrases)
     # ten sentences to a document (blank lines between), so examples carry context
     docs = ["\n".join(sentences[i : i + 10]) for i in range(0, len(sentences), 10)]
-    (folder / "sst2_train_sentences.txt").write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    _write(folder / "sst2_train_sentences.txt", ("\n\n".join(docs) + "\n").encode("utf-8"))
     return {
         "files": sorted(p.name for p in folder.iterdir()),
         "sst2_phrases": len(phrases),
@@ -109,12 +109,19 @@ def build_corpus(data: Path, folder: Path) -> dict:
     }
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write only what changed: an unchanged file keeps its time, so the tokenized corpus
+    cache (keyed on the files' sizes and times) still serves a later run in the same folder."""
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
 def maximal_phrases(phrases: list[str]) -> list[str]:
     """SST-2's training rows are phrases of parse trees, most of them pieces of a longer row;
     the unlabelled text keeps each sentence once: the rows that are not part of a longer row."""
     kept: list[str] = []
     joined = ""
-    for p in sorted({p for p in phrases if p}, key=len, reverse=True):
+    for p in sorted({p for p in phrases if p}, key=lambda p: (-len(p), p)):  # the same order in every run
         if p not in joined:
             kept.append(p)
             joined += "\n" + p
