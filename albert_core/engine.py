@@ -448,13 +448,20 @@ class Trainer:
                 return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
 
         metrics = self._evaluate()
+        advice = self.task.final_advice(metrics)
         if is_main:
-            for advice in self.task.final_advice(metrics):
-                self.emit(Log(advice, level="warning"))
+            for line in advice:
+                self.emit(Log(line, level="warning"))
         model_dir = self._save_final(metrics) if is_main else self.run_dir / "model"
         self.dist.barrier()
         return self._emit(
-            Finished(step=self.step, metrics=metrics, model_dir=str(model_dir), elapsed=time.perf_counter() - t0)
+            Finished(
+                step=self.step,
+                metrics=metrics,
+                model_dir=str(model_dir),
+                elapsed=time.perf_counter() - t0,
+                advice=advice,
+            )
         )
 
     def _emit(self, e: Event) -> Event:

@@ -85,6 +85,7 @@ class Finished(Event):
     metrics: dict
     model_dir: str
     elapsed: float
+    advice: list = field(default_factory=list)  # the task's warnings about the final metrics
 
 
 @dataclass

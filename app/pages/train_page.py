@@ -530,12 +530,9 @@ class TrainPage(QWidget):
                 f"Finished{': ' + metrics if metrics else ''}. The model is in {terminal.get('model_dir', self.run_dir)}; "
                 "try it on the Playground page."
             )
-            advice = ""
-            if self.run_task == "pretrain":
-                from albert_core.tasks.pretrain import pretraining_advice
-
-                advice = pretraining_advice(terminal.get("metrics") or {})
-            self._show_banner(f"{text}\nNote: {advice[0].upper()}{advice[1:]}." if advice else text)
+            # the task's own warnings about the final metrics, as the run judged them
+            notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
+            self._show_banner(text + "".join(notes))
         else:
             self._show_banner(
                 f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint."
