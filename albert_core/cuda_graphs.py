@@ -70,6 +70,7 @@ class GraphStep:
         self.norm = None
         self.lr = []
         self.announced = False
+        self.captures: list[int] = []  # the step number of each shape's capture (for benchmarks)
         cfg = getattr(trainer.model, "config", None)
         self.pad_id = int(getattr(cfg, "pad_token_id", 0) or 0)
         self.cap = getattr(cfg, "max_position_embeddings", None)
@@ -175,6 +176,7 @@ class GraphStep:
             self._give_up(f"capturing a step of shape {tuple(shape.inputs['input_ids'].shape)} failed ({e})")
             return
         shape.graph, shape.loss, shape.outputs = graph, loss.detach(), _trim(outputs, 0, 0)
+        self.captures.append(self.t.step + 1)
         if not self.announced:
             self.announced = True
             self.t.emit(

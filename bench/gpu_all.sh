@@ -5,12 +5,14 @@
 #   OUT=/tmp/gpu bash bench/gpu_all.sh            # on the GPU machine, from the repository root
 #   OUT=/tmp/cpu bash bench/gpu_all.sh --dry-run  # tiny sizes, to check the script on a CPU
 #
-# Parts: env (nvidia-smi, versions) · pytest tests/core/test_fast_paths.py · eager vs CUDA-graph
+# Parts: env (nvidia-smi, versions) · the GPU-only tests · eager vs CUDA-graph
 # loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
 # ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile) ·
 # profile (eager and graph steps of ALBERT-base under torch.profiler: busiest kernels, device ms
 # per step) · pre-step (masked-positions pre-training step vs transformers' loss) · pre-training
-# then SST-2 (bench/pretrain_sst2.py; needs the shared data: DATA=folder, e.g. carried).
+# then SST-2 (bench/pretrain_sst2.py, several recipes side by side, PRE_RECIPES="ARGS;ARGS;...";
+# needs the shared data: DATA=folder, e.g. carried). The tests and the pre-training recipes run
+# last and together; the timed parts run before them, alone.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
 OUT="${OUT:-$PWD/bench-out}"
@@ -25,21 +27,25 @@ want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "${1:-}" = "--dry-run" ] && DRY=1
 
 if [ $DRY = 1 ]; then
-  BASE="--preset tiny --batch-size 8 --steps 4 --warmup 2"
+  BASE="--preset tiny --batch-size 8 --steps 4 --warmup 4 --data-batches 3"
   LARGE="--preset tiny --fixed-length 64 --batch-size 4 --steps 2 --warmup 1"
   CMP=4
   T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120 T_PRE=600 T_PROF=200 T_STEP=120
   PROF="--preset tiny --batch-size 8 --steps 3 --warmup 2"
   STEP="--preset tiny --batch-size 4 --length 32 --steps 2 --warmup 1"
-  PRE="--preset tiny --pretrain-steps 20 --pretrain-batch-size 8 --batch-size 8 --ft-subset 200"
+  PRE="--pretrain-batch-size 8 --batch-size 8 --ft-subset 200"
+  RECIPES="--preset tiny --pretrain-steps 20;--preset tiny --pretrain-steps 30"
 else
-  BASE="--preset base --batch-size 32 --steps 100 --warmup 30"
+  # the timed steps are the third pass over 100 batches: every bucket's graph is captured by then
+  BASE="--preset base --batch-size 32 --steps 100 --warmup 200 --data-batches 100"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=110 T_CMP=90 T_BASE=220 T_LARGE=170 T_PRE=540 T_PROF=120 T_STEP=90
+  T_TEST=150 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=400 T_PROF=120 T_STEP=90
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
-  PRE="--preset small --pretrain-steps ${PRE_STEPS:-8000} --pretrain-batch-size 128 --pretrain-lr 5e-4 --batch-size 32 --ft-lr 3e-4 --cuda-graphs --precision bf16 --threads 0 --dupe-factor 10 --ft-seeds 3"
+  PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 4 --dupe-factor 10 --ft-seeds 3"
+  # recipes run side by side: small and medium models leave the GPU mostly idle between launches
+  RECIPES="${PRE_RECIPES:---preset small --pretrain-steps 8000 --pretrain-lr 1e-3 --ft-lr 3e-4;--preset small --pretrain-steps 16000 --pretrain-lr 1e-3 --ft-lr 3e-4;--preset medium --pretrain-steps 8000 --pretrain-lr 5e-4 --ft-lr 1e-4}"
 fi
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
@@ -61,25 +67,32 @@ part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note h
 } >"$OUT/env.txt" 2>&1
 cat "$OUT/env.txt" | tail -4
 
-want tests && part fast_paths_tests "$T_TEST" "$PY" -m pytest -q -x tests/core/test_fast_paths.py -p no:cacheprovider
 want compare && part compare_graphs "$T_CMP" "$PY" bench/throughput.py --preset $([ $DRY = 1 ] && echo tiny || echo base) \
   --batch-size 32 --compare-graphs "$CMP" --out "$OUT/compare_graphs.json"
 want base && part throughput_base "$T_BASE" "$PY" bench/throughput.py $BASE \
-  --variants hf_defaults,hf_tuned,eager,graphs,compile --out "$OUT/throughput_base.json"
+  --variants "${BASE_VARIANTS:-hf_defaults,hf_tuned,eager,graphs,compile}" --out "$OUT/throughput_base.json"
 want large && part throughput_large384 "$T_LARGE" "$PY" bench/throughput.py $LARGE \
   --variants eager,graphs,compile --out "$OUT/throughput_large384.json"
 want profile && part profile_base "$T_PROF" "$PY" bench/throughput.py $PROF --variants eager,graphs --profile \
   --out "$OUT/profile_base.json"
 want prestep && part pretrain_step "$T_STEP" "$PY" bench/pretrain_step.py $STEP --out "$OUT/pretrain_step.json"
+# the parts below time nothing against each other, so they share the GPU
+want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
+  -k "cuda or graph or fp16" -p no:cacheprovider &
 if want pretrain; then
   if [ -d "$DATA/sst2" ] && [ -d "$DATA/lm" ]; then
-    part pretrain_sst2 "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "$OUT/.pretrain-work" $PRE \
-      --out "$OUT/pretrain_sst2.json"
-    rm -rf "$OUT/.pretrain-work"
+    i=0
+    IFS=';' read -ra R <<<"$RECIPES"
+    for r in "${R[@]}"; do
+      i=$((i + 1))
+      (part pretrain_sst2_$i "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "/tmp/pretrain-work-$i" $PRE $r \
+        --out "$OUT/pretrain_sst2_$i.json"; rm -rf "/tmp/pretrain-work-$i") &
+    done
   else
     echo "== pretrain_sst2 skipped: no shared data at $DATA (set DATA=...)"
   fi
 fi
+wait
 
 "$PY" - "$OUT" <<'EOF'
 import json, sys
@@ -101,8 +114,16 @@ for k in ("throughput_base", "throughput_large384"):
 for v, d in allj.get("profile_base", {}).get("results", {}).items():
     print("profile", v, "ms/step", d.get("ms_per_step"), "device ms/step", (d.get("profile") or {}).get("device_ms_per_step"))
 print("pretrain_step", {x: allj.get("pretrain_step", {}).get(x) for x in ("ms_per_step", "speedup", "loss_max_rel_diff")})
-print("pretrain_sst2", allj.get("pretrain_sst2", {}).get("sst2_dev_accuracy"))
+for k in sorted(x for x in allj if x.startswith("pretrain_sst2_") and "status" not in x):
+    r = allj[k]
+    print(k, r.get("settings", {}).get("preset"), r.get("settings", {}).get("pretrain_steps"), r.get("sst2_dev_accuracy"),
+          (r.get("pretraining") or {}).get("final"), (r.get("pretraining") or {}).get("wall_s"))
+for k in sorted(x for x in allj if x.endswith(".status")):
+    print(k, allj[k])
 c = allj.get("compare_graphs", {}).get("compare_graphs", {})
 print("compare_graphs", {x: c.get(x) for x in ("steps", "max_rel_diff", "mean_rel_diff", "ok", "skipped")})
 EOF
-echo "all JSON in $OUT/all.json"
+# only a few files come back from the GPU machine: the logs travel packed in one archive
+tar czf /tmp/gpu-logs.tar.gz -C "$OUT" --exclude=./all.json . && mv /tmp/gpu-logs.tar.gz "$OUT/logs.tar.gz" \
+  && find "$OUT" -type f ! -name all.json ! -name logs.tar.gz -delete
+echo "all JSON in $OUT/all.json, logs in $OUT/logs.tar.gz"

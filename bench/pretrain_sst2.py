@@ -78,7 +78,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--dropout", type=float, help="hidden and attention dropout of both arms' model (default: the preset's)"
     )
-    p.add_argument("--cuda-graphs", action="store_true", help="pre-train with CUDA graphs (GPU, bf16/fp32)")
+    p.add_argument("--cuda-graphs", action="store_true", help="train with CUDA graphs (GPU, bf16/fp32), pre-training and fine-tuning")
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (0: torch's choice)")
@@ -258,7 +258,7 @@ def main(argv=None) -> int:
         start_b = a.work / "adapt"
     ft_common = ["--task", "classification", "--train", str(ft_train), "--eval", str(dev)]
     ft_common += ["--epochs", str(a.ft_epochs), "--max-length", "128", "--log-every", "100", *common]
-    ft_common += ["--batch-size", str(a.batch_size)]
+    ft_common += ["--batch-size", str(a.batch_size)] + (["--cuda-graphs"] if a.cuda_graphs else [])
     lr_b = a.ft_lr_pretrained or a.ft_lr
     names = ("a_from_scratch", "b_after_pretraining")
     runs: dict[str, list[dict]] = {name: [] for name in names}

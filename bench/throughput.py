@@ -14,6 +14,7 @@ source and the model construction are replaced, by random token ids with SST-2-l
 a new ALBERT of the chosen preset. Prints one JSON object; --out also writes it after each variant.
 
   python bench/throughput.py --preset base --batch-size 32 --steps 100 --warmup 30
+  python bench/throughput.py --preset base --steps 100 --warmup 200 --data-batches 100  # steady state
   python bench/throughput.py --preset large --fixed-length 384 --batch-size 32 --variants eager,compile
   python bench/throughput.py --compare-graphs 100      # loss curves: eager vs CUDA graphs
 """
@@ -182,6 +183,10 @@ def run_ours(variant: str, args, features: list[dict], cfg, device: str, record_
         out["profile"] = profile_summary(prof, total, gpu)
     if record_losses:
         out["losses"] = [d["loss"] for d in steps]
+    captures = getattr(t.step_fn, "captures", None)
+    if captures is not None:  # a capture inside the timed steps costs an eager step and the capture
+        out["captures_at_steps"] = captures
+        out["captures_in_timed_steps"] = sum(1 for s in captures if s > args.warmup)
     if args.warmup in marks and total in marks:
         dt = marks[total] - marks[args.warmup]
         timed = [d for d in steps if d["step"] > args.warmup]
@@ -299,6 +304,14 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--steps", type=int, default=100, help="timed steps")
     p.add_argument("--warmup", type=int, default=30, help="untimed steps first (graph capture, compile)")
+    p.add_argument(
+        "--data-batches",
+        type=int,
+        default=0,
+        help="batches of data (0: warmup + steps, one pass). Fewer make the timed steps a later pass "
+        "over the same data, so they time the steady state: every length bucket's CUDA graph "
+        "captured during the warm-up, as in a long run",
+    )
     p.add_argument("--variants", default="hf_defaults,hf_tuned,eager,graphs,compile")
     p.add_argument("--fixed-length", type=int, default=0, help="every example this long (e.g. 384)")
     p.add_argument("--data", default="synthetic", help="synthetic, or sst2 (reads --sst2-file)")
@@ -321,7 +334,7 @@ def main(argv=None) -> int:
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     gpu = device == "cuda"
-    n = args.batch_size * (args.warmup + args.steps)
+    n = args.batch_size * (args.data_batches or args.warmup + args.steps)
     if args.fixed_length:
         lengths, source = [args.fixed_length] * n, f"fixed length {args.fixed_length}"
     elif args.data == "sst2" and Path(args.sst2_file).exists():
@@ -343,6 +356,7 @@ def main(argv=None) -> int:
         "batch_size": args.batch_size,
         "timed_steps": args.steps,
         "warmup_steps": args.warmup,
+        "data_batches": n // args.batch_size,
         "data": source,
         "mean_tokens": round(mean_len, 2),
         "max_tokens": max_len,
