@@ -322,6 +322,12 @@ class RunSummary:
 MAIN_METRIC = {"classification": "accuracy", "qa": "f1", "ner": "f1", "pretrain": "mlm_accuracy"}
 
 
+def metric_percent(task: str, value: float) -> float:
+    """A task's main metric as a percentage: QA's exact match and F1 come as percentages
+    already (as the SQuAD metric gives them); the other tasks' metrics come as fractions."""
+    return float(value) if task == "qa" else 100.0 * float(value)
+
+
 def summarize(run_dir: str | Path) -> RunSummary:
     """What the runs list shows for one run, read from run.json and events.jsonl."""
     run_dir = Path(run_dir)

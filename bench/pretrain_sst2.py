@@ -78,7 +78,11 @@ def parse_args(argv=None):
     p.add_argument(
         "--dropout", type=float, help="hidden and attention dropout of both arms' model (default: the preset's)"
     )
-    p.add_argument("--cuda-graphs", action="store_true", help="train with CUDA graphs (GPU, bf16/fp32), pre-training and fine-tuning")
+    p.add_argument(
+        "--cuda-graphs",
+        action="store_true",
+        help="train with CUDA graphs (GPU, bf16/fp32), pre-training and fine-tuning",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (0: torch's choice)")

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import RunSummary, default_runs_dir
+from albert_core.runs import RunSummary, default_runs_dir, metric_percent
 
 from .. import theme
 from ..run_summaries import shared
@@ -87,11 +87,10 @@ class RunsModel(QAbstractTableModel):
             if col == 4:
                 return f"{r.step} / {r.total_steps}" if r.total_steps else str(r.step)
             if col == 5:
-                return f"{r.metric_name} {r.metric:.4f}" if r.metric is not None else ""
+                return _metric_text(r)
         if role == SORT_ROLE:  # numbers sort as numbers
-            return [r.name.lower(), r.status, r.task, r.created, r.step, r.metric if r.metric is not None else -1e30][
-                col
-            ]
+            metric = metric_percent(r.task, r.metric) if r.metric is not None else -1e30
+            return [r.name.lower(), r.status, r.task, r.created, r.step, metric][col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or str(r.path)
         return None
@@ -118,6 +117,11 @@ class RunsFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         r = self.sourceModel().runs[row]
         return (not self.task or r.task == self.task) and (not self.status or r.status == self.status)
+
+
+def _metric_text(r: RunSummary) -> str:
+    """The run's main metric in percent, the same scale for every task (as the comparison plots)."""
+    return f"{r.metric_name} {metric_percent(r.task, r.metric):.2f}%" if r.metric is not None else ""
 
 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
@@ -363,7 +367,7 @@ class RunsPage(QWidget):
         self._update_buttons()
         if len(runs) == 1:
             run = runs[0]
-            metric = f", {run.metric_name} {run.metric:.4f}" if run.metric is not None else ""
+            metric = f", {_metric_text(run)}" if run.metric is not None else ""
             self.title.setText(
                 f"<b>{run.name}</b>: {run.status}{metric}" + (f"<br>{run.message}" if run.message else "")
             )

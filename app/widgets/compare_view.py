@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import MAIN_METRIC
+from albert_core.runs import MAIN_METRIC, metric_percent
 
 from .loss_plot import _Panel
 
@@ -65,8 +65,7 @@ def read_run_curves(path: str) -> RunCurves:
                 out.eval_steps.append(float(ev["step"]))
                 out.eval_loss.append(float(m["loss"]))
                 value = m.get(out.metric_name)
-                scale = 1.0 if task == "qa" else 100.0  # QA scores are in percent already; the rest in 0..1
-                out.metric.append(float(value) * scale if isinstance(value, (int, float)) else float("nan"))
+                out.metric.append(metric_percent(task, value) if isinstance(value, (int, float)) else float("nan"))
     return out
 
 

@@ -102,11 +102,12 @@ class _Panel(pg.PlotWidget):
     x_grid = False
     y_grid = False
 
-    def __init__(self, title: str, y_label: str = ""):
+    def __init__(self, title: str, y_label: str = "", x_label: str = ""):
         super().__init__()
         self.setTitle(title, size="10pt")
         item = self.getPlotItem()
-        item.setLabel("bottom", "step")
+        if x_label:  # only the top panel names its axis: every panel's x is the step, and a
+            item.setLabel("bottom", x_label)  # label's line would cut a short panel's height
         if y_label:
             item.setLabel("left", y_label)
         item.getAxis("left").enableAutoSIPrefix(False)  # show 0.69, not 690 (x0.001)
@@ -114,7 +115,7 @@ class _Panel(pg.PlotWidget):
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.legend.setColumnCount(3)  # one row: a short panel has no height for a column of names
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(140 if x_label else 110)  # the pre-training page stacks four rows
         theme.watcher().register(self)
 
     def curve(self, name: str, color: str, symbol: str | None = None):
@@ -135,7 +136,7 @@ class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None, live: bool = True):
         super().__init__(parent)
         self._steady_axes = live
-        self.loss_panel = _Panel("Loss", "loss")
+        self.loss_panel = _Panel("Loss", "loss", "step")
         self.metric_panel = _Panel("Validation metric")
         self.lr_panel = _Panel("Learning rate")
         self.speed_panel = _Panel("Throughput", "samples/s")

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
+from albert_core.events import read_events
 from albert_core.runs import default_runs_dir, load_config
 
 
@@ -42,6 +43,18 @@ def test_history_sorts_and_filters(window, runs):
     assert page.visible_runs() == []
     page.status_filter.setCurrentIndex(page.status_filter.findData("finished"))
     assert len(page.visible_runs()) == 3
+
+
+def test_metric_column_shows_every_task_in_percent(window, runs):
+    # QA's F1 comes in percent, NER's F1 and the MLM accuracy as fractions: the column reads alike
+    def final(task, key):
+        return next(e for e in read_events(runs[task] / "events.jsonl") if e["event"] == "finished")["metrics"][key]
+
+    table = window.runs_page.table.model()
+    shown = {table.index(row, 2).data(): table.index(row, 5).data() for row in range(table.rowCount())}
+    assert shown["qa"] == f"f1 {final('qa', 'f1'):.2f}%"
+    assert shown["ner"] == f"f1 {100 * final('ner', 'f1'):.2f}%"
+    assert shown["pretrain"] == f"mlm_accuracy {100 * final('pretrain', 'mlm_accuracy'):.2f}%"
 
 
 def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, runs):
