@@ -329,7 +329,8 @@ class RunsPage(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{shown} of {total} runs" if shown != total else f"{total} runs")
+        noun = "run" if total == 1 else "runs"
+        self.count_label.setText(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}")
 
     def visible_runs(self) -> list[RunSummary]:
         """The runs as the table shows them (filtered and sorted)."""
