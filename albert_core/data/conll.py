@@ -64,7 +64,7 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
     """Read a CoNLL or JSON Lines NER file (chosen by content: a first line starting with "{"
     is JSON Lines). Raises DataError when no usable sentence remains."""
     path = Path(path)
-    text = read_text(path)
+    text, notes = read_text(path)
     if not text.strip():
         raise DataError("is empty; an NER file needs at least one sentence", path)
     if text.lstrip().startswith("{"):
@@ -73,6 +73,7 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
     else:
         raw, problems = _read_columns(str(path), text, tag_column)
         fmt = "conll"
+    problems[:0] = notes
     sentences, tags, lines = [], [], []
     for line, toks, tgs in raw:
         bad = [(i, t) for i, t in enumerate(tgs) if not TAG.match(t)]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import DataError, Problem
+from .problems import DataError, Problem, legacy_decode
 
 DOCUMENT_MODES = ("blank_lines", "file")
 SENTENCE_MODES = ("punctuation", "line")
@@ -137,7 +137,7 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                line = raw.decode("utf-8", errors="replace")
+                line, name = legacy_decode(raw)
                 bad.append(n)
             yield n, line.rstrip("\r\n")
         if bad:
@@ -146,7 +146,8 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
                 Problem(
                     str(path),
                     bad[0],
-                    f"is not valid UTF-8{more}; the bad bytes were replaced. Save the file as UTF-8",
+                    f"is not UTF-8{more}, so such lines were read as {name}; save the file as UTF-8 "
+                    "if letters look wrong",
                     severity="warning",
                 )
             )

@@ -41,9 +41,24 @@ def parse_json(text: str):
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
-def read_text(path: str | Path, encoding: str = "utf-8") -> str:
-    """A data file's text: BOM removed, newlines normalised. Raises DataError with the byte
-    offset's line when the file is not valid UTF-8 or looks binary."""
+LEGACY_ENCODINGS = (("cp1252", "Windows-1252"), ("latin-1", "Latin-1"))  # Latin-1 reads any bytes
+
+
+def legacy_decode(raw: bytes) -> tuple[str, str]:
+    """Bytes that are not UTF-8 read the way older Western European software wrote them: Windows-1252
+    (Excel's "CSV" on Windows), else Latin-1. Returns the text and the encoding's name."""
+    for codec, name in LEGACY_ENCODINGS:
+        try:
+            return raw.decode(codec), name
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("Latin-1 decodes any bytes")
+
+
+def read_text(path: str | Path) -> tuple[str, list[Problem]]:
+    """A data file's text (BOM removed, newlines normalised) and notes about how it was read.
+    Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a warning that names the first
+    line that is not UTF-8. Raises DataError for a missing, binary or UTF-16 file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -57,13 +72,21 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
         raise DataError("is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)", path)
     if b"\x00" in raw[:8192]:
         raise DataError("looks like a binary file, not text; export the data as CSV, TSV or JSON Lines", path)
+    notes = []
     try:
-        text = raw.decode(encoding)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
+        text, name = legacy_decode(raw)
         line = raw[: e.start].count(b"\n") + 1
-        raise DataError(
-            [Problem(str(path), line, f"is not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")]
-        ) from None
+        notes.append(
+            Problem(
+                str(path),
+                line,
+                f"is not UTF-8 (byte 0x{raw[e.start]:02x}), so the file was read as {name}; if letters look "
+                "wrong in the preview, save the file as UTF-8",
+                severity="warning",
+            )
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notes

@@ -86,11 +86,11 @@ class _Lines:
 def read_squad(path: str | Path) -> QAData:
     """Read a QA file in any accepted layout. Raises DataError when nothing usable remains."""
     path = Path(path)
-    text = read_text(path)
+    text, notes = read_text(path)
     if not text.strip():
         raise DataError("is empty; a question answering file needs at least one question", path)
     p = str(path)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(notes)
     raws: list[tuple[dict, str, int, int]] = []  # (flat record, title, line, paragraph line)
     doc = _json_document(text, p)
     if doc is not None:

@@ -1,4 +1,5 @@
-"""Reading rows from CSV, TSV and JSON Lines, with a source line for every row."""
+"""Reading rows from CSV, TSV and JSON Lines, with a source line for every row; also lines that
+start with their label ("DESC:manner How did …", fastText's "__label__pos great film")."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ csv.field_size_limit(1 << 30)
 @dataclass
 class Table:
     path: str
-    format: str  # csv | tsv | jsonl
+    format: str  # csv | tsv | jsonl | label-first
     header: list[str]  # column names (generated as column_1… when the file has no header)
     has_header: bool
     rows: list[list[str]]  # each row has len(header) cells
@@ -37,10 +38,15 @@ def guess_format(path: str | Path, text: str) -> str:
         return "csv"
     if ext == ".tsv":
         return "tsv"
-    first = next((ln for ln in text.split("\n") if ln.strip()), "")
+    sample = [ln for ln in text.split("\n", 400)[:400] if ln.strip()]
+    first = sample[0] if sample else ""
     if first.lstrip().startswith("{"):
         return "jsonl"
-    return "tsv" if first.count("\t") >= max(1, first.count(",")) or "," not in first else "csv"
+    if first.count("\t") >= max(1, first.count(",")) or "," not in first:
+        return "tsv"
+    # commas in the first line make a CSV only when most lines have them: a comma here and there
+    # is punctuation in whole-line texts (TREC's questions, say)
+    return "csv" if sum("," in ln for ln in sample) >= 0.9 * len(sample) else "tsv"
 
 
 def _looks_like_header(first: list[str], rest: list[list[str]]) -> bool:
@@ -68,13 +74,33 @@ def _is_number(s: str) -> bool:
 def read_table(path: str | Path, fmt: str | None = None, has_header: bool | None = None) -> Table:
     """Every row of a CSV/TSV/JSONL file. Ragged rows and bad JSON lines become problems."""
     path = Path(path)
-    text = read_text(path)
+    text, notes = read_text(path)
     if not text.strip():
         raise DataError("is empty; a data file needs at least one row", path)
     fmt = fmt or guess_format(path, text)
-    if fmt == "jsonl":
-        return _read_jsonl(path, text)
-    return _read_delimited(path, text, fmt, has_header)
+    table = _read_jsonl(path, text) if fmt == "jsonl" else _read_delimited(path, text, fmt, has_header)
+    if fmt != "jsonl" and len(table.header) == 1:
+        table = _label_first(table) or table
+    table.problems[:0] = notes
+    return table
+
+
+FASTTEXT_PREFIX = "__label__"
+
+
+def _label_first(table: Table) -> Table | None:
+    """A one-column table whose lines start with a label, read as (label, text): the first word of
+    every line is one of few values (five, or one in twenty lines; or fastText's `__label__` prefix)
+    and a text follows it. None when the lines do not look like that."""
+    words = [row[0].strip().split(None, 1) for row in table.rows]
+    if len(words) < 10 or any(len(w) < 2 for w in words):
+        return None
+    firsts = [w[0] for w in words]
+    fasttext = all(f.startswith(FASTTEXT_PREFIX) for f in firsts)
+    if not fasttext and len(set(firsts)) > max(5, len(firsts) // 20):
+        return None
+    rows = [[f.removeprefix(FASTTEXT_PREFIX) if fasttext else f, rest] for f, rest in words]
+    return Table(table.path, "label-first", ["label", "text"], False, rows, list(table.lines), table.problems)
 
 
 def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) -> Table:

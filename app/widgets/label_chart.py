@@ -8,11 +8,15 @@ from .. import theme
 
 
 class LabelChart(pg.PlotWidget):
-    """One bar per label, counts on top; long label lists are cut to the 30 most frequent."""
+    """One bar per label, counts on top; long label lists are cut to the 30 most frequent. Past a
+    dozen bars the counts and every other name would overlap: the counts go to the tool tip and
+    only as many bars are named as their names fit the width."""
 
     x_grid = False  # bars need only horizontal grid lines
 
     MAX_BARS = 30
+    MAX_NAMED = 12  # bars with their count written on them and a name under each
+    NAME_WIDTH = 90  # pixels a name under a bar takes
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -24,7 +28,7 @@ class LabelChart(pg.PlotWidget):
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=theme.COLORS["albert"])
         self.addItem(self._bars)
         self._labels: list[pg.TextItem] = []
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {}  # the bars, in their order
         theme.watcher().register(self)
 
     def set_counts(self, counts: dict[str, int]) -> None:
@@ -37,9 +41,14 @@ class LabelChart(pg.PlotWidget):
         xs = list(range(len(top)))
         heights = [v for _, v in top]
         self._bars.setOpts(x=xs, height=heights)
-        self.getPlotItem().getAxis("bottom").setTicks([[(x, str(k)[:14]) for x, (k, _) in zip(xs, top, strict=True)]])
+        self._name_bars()
+        shown = "" if len(top) == len(counts) else f"the {len(top)} most frequent of {len(counts)} labels; "
+        self.setToolTip(shown + ", ".join(f"{k}: {v:,}" for k, v in sorted(top, key=lambda kv: -kv[1])))
+        self.setTitle(f"the {len(top)} most frequent of {len(counts)} labels" if shown else None, size="8pt")
         fg = theme.colors()["foreground"]
         for x, v in zip(xs, heights, strict=True):
+            if len(top) > self.MAX_NAMED:
+                break
             t = pg.TextItem(str(v), color=fg, anchor=(0.5, 1.0))
             t.setPos(x, v)
             self.addItem(t)
@@ -47,3 +56,16 @@ class LabelChart(pg.PlotWidget):
         if top:
             self.setYRange(0, max(heights) * 1.18, padding=0)
             self.setXRange(-0.6, len(top) - 0.4, padding=0)
+
+    def _name_bars(self) -> None:
+        if self.getPlotItem() is None:  # resized while it is being made
+            return
+        names = list(getattr(self, "counts", {}))
+        fit = max(1, min(self.MAX_NAMED, self.width() // self.NAME_WIDTH))
+        every = -(-len(names) // fit) if names else 1
+        ticks = [(x, name[:14]) for x, name in enumerate(names) if x % every == every // 2]  # none at the edges
+        self.getPlotItem().getAxis("bottom").setTicks([ticks])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._name_bars()

@@ -46,9 +46,16 @@ class ProblemsList(QListView):
         self.setModel(self._model)
         self.setUniformItemSizes(True)
         self.setWordWrap(False)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.selectionModel().currentChanged.connect(self._on_current_changed)
 
+    WRAP_UP_TO = 300  # problems shown whole, over several lines; more are one line each (fast)
+
     def set_problems(self, problems: list[Problem]) -> None:
+        wrap = len(problems) <= self.WRAP_UP_TO
+        self.setUniformItemSizes(not wrap)
+        self.setWordWrap(wrap)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone if wrap else Qt.TextElideMode.ElideRight)
         self._model.set_problems(problems)
 
     def problems(self) -> list[Problem]:

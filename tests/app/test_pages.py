@@ -108,6 +108,26 @@ def test_data_problems_show_file_and_line_and_select_the_row(window, qtbot, tmp_
     assert window.project.state.train_file == str(bad)
 
 
+def test_many_labels_are_counted_without_overlapping_names(window, qtbot, tmp_path):
+    # TREC's layout: each line starts with its label, 50 of them; the file is Windows-1252
+    labels = [f"KIND:{i:02d}" for i in range(50)]
+    lines = [f"{labels[i % 50]} What is question {i} about caf\xe9s ?" for i in range(1000)]
+    trec = tmp_path / "TREC.train"
+    trec.write_bytes("\n".join(lines).encode("cp1252"))
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(trec))
+    chart = page.label_chart
+    assert len(chart.counts) == chart.MAX_BARS and chart.getPlotItem().titleLabel.text.startswith(
+        "the 30 most frequent of 50"
+    )
+    named = chart.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert 1 <= len(named) <= max(1, chart.width() // chart.NAME_WIDTH)  # names a bar's width apart
+    assert not chart._labels  # no count written over thirty thin bars
+    assert page.table_model.data(page.table_model.index(0, 1)) == "What is question 0 about caf\u00e9s ?"
+    assert [t.split(": ", 1)[0] for t in page.problems.texts()] == ["TREC.train:1"]  # the encoding, named
+
+
 def test_unreadable_file_is_reported_not_raised(window, qtbot, tmp_path):
     page = window.data_page
     missing = tmp_path / "nope.csv"

@@ -49,11 +49,28 @@ def test_every_problem_is_collected_with_file_and_line(tmp_path):
     assert len(d) + len(d.problems) == 5  # nothing dropped silently
 
 
+def test_lines_that_start_with_their_label(tmp_path):
+    # TREC's layout ("LABEL question") and fastText's ("__label__X text"): the label is the first word
+    kinds = ["DESC:manner", "HUM:ind", "LOC:city"]
+    trec = "".join(f"{kinds[i % 3]} What is question {i}{' , asked here' if i % 4 == 0 else ''} ?\n" for i in range(40))
+    d = read_classification(write(tmp_path, "TREC.train", trec))
+    assert d.table.format == "label-first" and d.lines[:2] == [1, 2]
+    assert d.labels[:3] == kinds and d.texts[:2] == ["What is question 0 , asked here ?", "What is question 1 ?"]
+    fasttext = "".join(f"__label__{'pos' if i % 2 else 'neg'} review {i} of a film\n" for i in range(12))
+    d = read_classification(write(tmp_path, "reviews.txt", fasttext))
+    assert set(d.labels) == {"pos", "neg"} and d.texts[1] == "review 1 of a film"
+    # one column of ordinary sentences has no label to find: the reader says so
+    plain = "".join(f"sentence {i} starts with a different word each time\n".replace("sentence", w) for i, w in
+                    enumerate(f"w{i}" for i in range(30)))  # fmt: skip
+    with pytest.raises(DataError, match="no label column found"):
+        read_classification(write(tmp_path, "plain.txt", plain))
+
+
 def test_non_utf8_names_the_line(tmp_path):
     p = write(tmp_path, "latin.csv", "text,label\ngood,pos\ncaf\xe9,neg\n".encode("latin-1"))
-    with pytest.raises(DataError) as e:
-        read_classification(p)
-    assert f"{p}:3:" in str(e.value) and "UTF-8" in str(e.value)
+    d = read_classification(p)  # read as Windows-1252; the first line that is not UTF-8 is named
+    assert d.texts == ["good", "caf\u00e9"]
+    assert [str(x).split(": ")[0] for x in d.problems] == [f"{p}:3"] and "UTF-8" in str(d.problems[0])
 
 
 def test_bad_jsonl_line_and_missing_column(tmp_path):

@@ -54,7 +54,15 @@ CASES = [
     Case("empty file", "a.csv", "", C, "is empty; a data file needs at least one row"),
     Case("blank lines only", "a.csv", "  \n\n \n", C, "is empty"),
     Case("binary file", "a.csv", b"PK\x03\x04\x00\x00" * 50, C, "looks like a binary file"),
-    Case("latin-1 text", "a.csv", "text,label\ncaf\xe9,pos\n".encode("latin-1"), C, "not valid UTF-8 (byte 0xe9)", 2),
+    Case(
+        "windows-1252 text",
+        "a.csv",
+        b"text,label\ncaf\xe9,pos\n",
+        C,
+        "not UTF-8 (byte 0xe9), so the file was read as Windows-1252",
+        2,
+        1,
+    ),
     Case("utf-16 text", "a.csv", "text,label\nhi,pos\n".encode("utf-16"), C, "UTF-16 text; save it as UTF-8"),
     Case("ragged rows", "a.csv", "text,label\na b,pos\nc,d,neg\ne\ng h,neg\n", C, "has 3 fields, expected 2", 3, 2),
     Case("header only", "a.csv", "text,label\n", C, "has no usable rows"),
@@ -156,6 +164,24 @@ def test_malformed_data_files(case: Case, tmp_path):
     if case.line is not None:
         assert any(p.line == case.line and case.message in p.message for p in problems), message
     assert _digest(path) == before  # reading never changes the file
+
+
+def test_text_that_is_not_utf8_is_read_in_the_legacy_encoding_and_said_so(tmp_path):
+    # Excel's plain "CSV" on Windows writes Windows-1252: the 0x92 apostrophe and 0xe9 accent
+    # come out as the letters the author typed, not as replacement characters
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(b"text,label\nit\x92s a caf\xe9 film,pos\ndull,neg\n")
+    data = read_classification(path)
+    assert data.texts == ["it\u2019s a caf\u00e9 film", "dull"] and data.labels == ["pos", "neg"]
+    assert [(p.line, p.severity) for p in data.problems] == [(2, "warning")]
+    ner = tmp_path / "ner.txt"
+    ner.write_bytes(b"Jos\xe9 B-PER\nwon O\n")
+    assert read_ner(ner).sentences == [["Jos\u00e9", "won"]]
+    # 0x81 is undefined in Windows-1252: such a file is read as Latin-1
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"text,label\na\x81b,pos\n")
+    data = read_classification(odd)
+    assert data.texts == ["a\x81b"] and "read as Latin-1" in data.problems[0].message
 
 
 def test_a_10_mb_single_line_is_read_whole(tmp_path):

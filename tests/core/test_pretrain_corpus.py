@@ -93,9 +93,9 @@ def test_problems_name_the_file_and_line(tmp_path):
     s = corpus_stats(tmp_path)
     problems = "\n".join(s["problems"])
     assert "bin.dat: looks like a binary file" in problems
-    assert "latin.txt:2: is not valid UTF-8" in problems
+    assert "latin.txt:2: is not UTF-8, so such lines were read as Windows-1252" in problems
     assert "empty.txt: holds no text" in problems
-    assert s["documents"] == 2  # good.txt and latin.txt (kept, with a replacement character)
+    assert s["documents"] == 2  # good.txt and latin.txt (kept, its accents read as Windows-1252)
     with pytest.raises(DataError, match="no such file or folder"):
         corpus_stats(tmp_path / "missing.txt")
 
