@@ -83,7 +83,7 @@ def read_text(path: str | Path) -> tuple[str, list[Problem]]:
                 str(path),
                 line,
                 f"is not UTF-8 (byte 0x{raw[e.start]:02x}), so the file was read as {name}; if letters look "
-                "wrong in the preview, save the file as UTF-8",
+                "wrong, save the file as UTF-8",
                 severity="warning",
             )
         )
