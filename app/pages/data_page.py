@@ -281,8 +281,9 @@ class DataPage(QWidget):
         bad = {p.line for p in preview.problems if p.line}
         self.table_model.set_rows(preview.header, preview.rows, preview.lines, bad)
         self.table.resizeColumnsToContents()
+        cap = min(520, max(160, int(0.45 * self.table.viewport().width())))  # room for the next column
         for c in range(self.table_model.columnCount()):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 520))
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), cap))
         self._updating = True
         for role, box in self.role_boxes.items():
             box.clear()

@@ -18,6 +18,7 @@ class RowsTableModel(QAbstractTableModel):
         self._header: list[str] = []
         self._rows: list[list[str]] = []
         self._lines: list[int] = []
+        self._numbered = True  # the vertical header gives source lines (False: row numbers)
         self._bad: set[int] = set()
         self._bad_brush = QColor(214, 39, 40, 60)
 
@@ -27,6 +28,8 @@ class RowsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._header, self._rows, self._lines = list(header), rows, lines
         self._bad = set(bad_lines)
+        # a one-line JSON file puts every row on line 1: number the rows instead
+        self._numbered = all(a < b for a, b in zip(lines, lines[1:]))
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -55,7 +58,9 @@ class RowsTableModel(QAbstractTableModel):
             return None
         if orientation == Qt.Orientation.Horizontal:
             return self._header[section] if section < len(self._header) else None
-        return str(self._lines[section]) if section < len(self._lines) else str(section + 1)
+        if self._numbered and section < len(self._lines):
+            return str(self._lines[section])
+        return str(section + 1)
 
     def row_of_line(self, line: int) -> int:
         """The row that came from source line `line`, or -1 (lines are in file order)."""

@@ -50,6 +50,19 @@ def test_qa_preview_shows_question_context_answers_and_problems(window, qtbot, t
     assert window.project.state.train_file == str(good)
 
 
+def test_one_line_squad_json_numbers_its_rows(window, qtbot, tmp_path):
+    # SQuAD's own files are one line of JSON: every question is on line 1, so the rows are numbered
+    page = window.data_page
+    page.choose_task("qa", clear_file=True)
+    qas = [{"id": f"q{i}", "question": f"who {i}?", "answers": [{"text": "Ada", "answer_start": 0}]} for i in range(3)]
+    doc = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "Ada wrote it.", "qas": qas}]}]}
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    _open(page, qtbot, str(path))
+    assert [page.table_model.headerData(r, Qt.Orientation.Vertical) for r in range(3)] == ["1", "2", "3"]
+    assert page.table_model.data(page.table_model.index(2, 0)) == "who 2?"
+
+
 def test_ner_preview_shows_tags_scheme_and_tag_chart(window, qtbot, tmp_path):
     page = window.data_page
     page.choose_task("ner", clear_file=True)
