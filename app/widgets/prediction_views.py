@@ -66,9 +66,11 @@ class PredictionView(QWidget):
 
 
 class ClassificationView(PredictionView):
-    """A text box (and an optional second text) and one probability bar per label."""
+    """A text box (and an optional second text) and one probability bar per label; past ten
+    labels, bars for the ten most likely, in that order, and the rest summed in one line."""
 
     task = "classification"
+    MAX_BARS = 10
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -87,12 +89,15 @@ class ClassificationView(PredictionView):
         self.bars_widget = QWidget()
         self.bars = QGridLayout(self.bars_widget)
         self.bars.setColumnStretch(1, 1)
-        self._bars: dict[str, QProgressBar] = {}
+        self._rows: list[tuple[QLabel, QProgressBar]] = []  # (label name, its probability)
+        self.rest_label = QLabel()  # "40 more labels, 2.1% together"
+        self.rest_label.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.text_edit)
         layout.addWidget(self.pair_edit)
         layout.addWidget(self.label)
         layout.addWidget(self.bars_widget)
+        layout.addWidget(self.rest_label)
         layout.addStretch(1)
         self.scores: dict[str, float] = {}
 
@@ -104,23 +109,42 @@ class ClassificationView(PredictionView):
         self.pair_edit.setText(context or "")
 
     def show_result(self, result: dict) -> None:
-        scores = result.get("scores") or {}
-        self.scores = dict(scores)
+        scores = dict(result.get("scores") or {})
+        self.scores = scores
         self.label.setText(str(result.get("label", "")))
-        if set(scores) != set(self._bars):
-            clear_layout(self.bars)
-            self._bars = {}
-            for row, name in enumerate(scores):
-                bar = probability_bar()
-                self.bars.addWidget(QLabel(str(name)), row, 0)
-                self.bars.addWidget(bar, row, 1)
-                self._bars[name] = bar
-        for name, p in scores.items():
-            show_probability(self._bars[name], p)
+        names = list(scores)
+        if len(names) > self.MAX_BARS:
+            names = sorted(names, key=scores.get, reverse=True)[: self.MAX_BARS]
+        self._set_row_count(len(names))
+        for (name_label, bar), name in zip(self._rows, names, strict=True):
+            name_label.setText(str(name))
+            show_probability(bar, scores[name])
+        rest = len(scores) - len(names)
+        if rest:
+            drawn = set(names)
+            others = sum(p for name, p in scores.items() if name not in drawn)
+            self.rest_label.setText(f"{rest} more labels, {others:.1%} together")
+        self.rest_label.setVisible(bool(rest))
+
+    def shown(self) -> list[tuple[str, str]]:
+        """The bars as drawn: (label, percentage text)."""
+        return [(name.text(), bar.format()) for name, bar in self._rows]
+
+    def _set_row_count(self, n: int) -> None:
+        while len(self._rows) > n:
+            for w in self._rows.pop():
+                self.bars.removeWidget(w)
+                w.deleteLater()
+        while len(self._rows) < n:
+            row = (QLabel(), probability_bar())
+            self.bars.addWidget(row[0], len(self._rows), 0)
+            self.bars.addWidget(row[1], len(self._rows), 1)
+            self._rows.append(row)
 
     def clear_result(self) -> None:
         self.label.setText("")
-        for bar in self._bars.values():
+        self.rest_label.hide()
+        for _, bar in self._rows:
             bar.setValue(0)
             bar.setFormat("")
 

@@ -171,3 +171,18 @@ def test_platform_check_names_the_debian_packages():
     assert platform_problem({"DISPLAY": ":0"}, "linux", find=lambda name: "lib.so") == ""
     assert platform_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", find=lambda name: None) == ""
     assert "DISPLAY" in platform_problem({}, "linux")
+
+
+def test_playground_shows_the_ten_likeliest_of_many_labels(qtbot):
+    from app.widgets.prediction_views import ClassificationView
+
+    view = ClassificationView()
+    qtbot.addWidget(view)
+    scores = {f"KIND:{i:02d}": (i + 1) / 1275 for i in range(50)}  # sums to 1; KIND:49 likeliest
+    view.show_result({"label": "KIND:49", "scores": scores})
+    shown = view.shown()
+    assert [name for name, _ in shown] == [f"KIND:{i:02d}" for i in range(49, 39, -1)]
+    assert shown[0][1] == f"{50 / 1275:.1%}"
+    assert view.rest_label.isVisibleTo(view) and view.rest_label.text() == f"40 more labels, {820 / 1275:.1%} together"
+    view.show_result({"label": "pos", "scores": {"neg": 0.3, "pos": 0.7}})  # few labels: all, in their order
+    assert view.shown() == [("neg", "30.0%"), ("pos", "70.0%")] and not view.rest_label.isVisibleTo(view)
