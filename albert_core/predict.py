@@ -94,6 +94,7 @@ def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False
 
     from .tokenizer import load_tokenizer
 
+    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in `predict`'s answer
     path = resolve_init(str(model_dir))
     task = model_task(path) if Path(path).is_dir() else "classification"
     cls_name = {
