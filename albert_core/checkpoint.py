@@ -16,7 +16,9 @@ from pathlib import Path
 from .runs import ConfigError, atomic_write_json, checkpoints, prune_checkpoints
 
 
-def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scaler=None) -> Path:
+def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scaler=None, tokenizer=None) -> Path:
+    """Write checkpoint `step`. With the model's config.json and the tokenizer beside the weights
+    it is a model folder too: a stopped run can be fine-tuned from or tried in the playground."""
     import torch
     from safetensors.torch import save_model
 
@@ -30,6 +32,11 @@ def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scal
     try:
         tmp.mkdir(parents=True)
         save_model(model, str(tmp / "model.safetensors"))
+        if getattr(model, "config", None) is not None:
+            model.config.architectures = [type(model).__name__]
+            model.config.save_pretrained(tmp)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(tmp)
         state = {
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),

@@ -56,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = tp.add_mutually_exclusive_group()
     g.add_argument("--preset", choices=list(PRESETS), help="start from a named size with new weights")
     g.add_argument("--spec", help="start from a JSON spec with new weights")
-    g.add_argument("--init", help="start from a model folder, a run folder, or a hub id")
+    g.add_argument(
+        "--init",
+        help="start from a model folder, a run folder (a stopped run: its newest checkpoint), or a hub id",
+    )
     tp.add_argument("--epochs", type=float, help="passes over the training data (default 3)")
     tp.add_argument("--max-steps", type=int, help="optimizer steps; overrides --epochs")
     tp.add_argument("--batch-size", type=int, help="examples per step on each device (default 32)")

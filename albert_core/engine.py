@@ -240,7 +240,7 @@ class Trainer:
         import torch
         import transformers
 
-        from .model_setup import build_model_and_tokenizer
+        from .model_setup import build_model_and_tokenizer, resolve_init
 
         transformers.utils.logging.disable_progress_bar()
         transformers.utils.logging.set_verbosity_error()
@@ -257,6 +257,9 @@ class Trainer:
             torch.set_num_threads(c.num_threads)
         torch.manual_seed(c.seed)
         self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist)
+        start = resolve_init(c.init) if c.init else ""
+        if Path(start).parent.name == "checkpoints":
+            self.emit(Log(f"{c.init} did not finish: this run starts from its newest checkpoint, {start}"))
         self.task.tokenizer = self.tokenizer
         max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)
         if c.max_length > max_pos:
@@ -492,7 +495,14 @@ class Trainer:
         if self.dist.rank == 0:
             self.writing = self.run_dir / "checkpoints" / f"step-{self.step}"
             path = ckpt.save(
-                self.run_dir, self.step, self.micro, self.model, self.optimizer, self.scheduler, self.scaler
+                self.run_dir,
+                self.step,
+                self.micro,
+                self.model,
+                self.optimizer,
+                self.scheduler,
+                self.scaler,
+                self.tokenizer,
             )
             self.writing = None
             ckpt.prune(self.run_dir, self.config.keep_checkpoints)

@@ -7,7 +7,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from .runs import ConfigError, RunConfig
+from .runs import ConfigError, RunConfig, checkpoint_model
 from .spec import ModelSpec, preset
 from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
 
@@ -17,10 +17,13 @@ def resolve_init(init: str) -> str:
     p = Path(init).expanduser()
     if (p / "run.json").exists():
         model = p / "model"
-        if not (model / "config.json").exists():
-            raise ConfigError(
-                f"the run {p} has no finished model yet; let it finish, or start from one of its checkpoints"
-            )
+        if not (model / "config.json").exists():  # stopped or still running: its newest checkpoint
+            model = checkpoint_model(p)
+            if model is None:
+                raise ConfigError(
+                    f"the run {p} has no finished model and no checkpoint yet; let it run to its first "
+                    "checkpoint or to the end"
+                )
         p = model  # checked as any model folder below
     if p.is_dir():
         if not (p / "config.json").exists():

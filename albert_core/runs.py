@@ -240,6 +240,11 @@ def checkpoints(run_dir: str | Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
+def checkpoint_model(run_dir: str | Path) -> Path | None:
+    """The newest checkpoint that is also a model folder (config.json beside its weights), or None."""
+    return next((p for p in reversed(checkpoints(run_dir)) if (p / "config.json").exists()), None)
+
+
 def latest_checkpoint(run_dir: str | Path) -> Path | None:
     cps = checkpoints(run_dir)
     return cps[-1] if cps else None

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import RunSummary, default_runs_dir, metric_percent
+from albert_core.runs import RunSummary, checkpoint_model, default_runs_dir, metric_percent
 
 from .. import theme
 from ..run_summaries import shared
@@ -392,7 +392,8 @@ class RunsPage(QWidget):
         runs = self.selected_runs()
         r = self._selected
         has_model = bool(r and (Path(r.path) / "model" / "config.json").exists())
-        self.play_button.setEnabled(has_model)
+        # a stopped run answers from its newest checkpoint (exports take finished models only)
+        self.play_button.setEnabled(has_model or bool(r and checkpoint_model(r.path)))
         self.resume_button.setEnabled(bool(r and r.status in ("stopped", "interrupted", "failed")))
         self.compare_button.setEnabled(len(runs) >= 2)
         self.rename_button.setEnabled(r is not None)

@@ -138,6 +138,28 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     assert window.project.spec.hidden_size == 32  # the pre-trained model's size
 
 
+def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window, qtbot, trained_runs, tmp_path):
+    import dataclasses
+
+    from albert_core.engine import train
+    from albert_core.runs import create_run
+
+    cfg = dataclasses.replace(load_config(trained_runs["pretrain"]), max_steps=40, log_every=1)
+    run = create_run(cfg, tmp_path / "stopped")
+    seen: list = []
+    assert (
+        train(run, sink=seen.append, stop=lambda: any(e.kind == "step" and e.step >= 2 for e in seen))["event"]
+        == "stopped"
+    )
+    page = window.train_page
+    with qtbot.waitSignal(page.run_ended, timeout=10_000) as ended:
+        assert page.attach(run)
+    assert ended.args == [str(run), "stopped"]
+    assert not page.finetune_button.isHidden() and "fine-tune from it now" in page.banner.text()
+    page.finetune_button.click()
+    assert window.project.run_config().init == str(run)  # the run, served by its newest checkpoint
+
+
 def test_playground_fills_in_masks_with_a_pretrained_model(window, qtbot, trained_runs):
     from PySide6.QtWidgets import QLabel, QProgressBar
 
