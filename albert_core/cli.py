@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--vocab-size", type=int, help="vocabulary of the tokenizer trained for a new model")
     tp.add_argument("--eval-every", type=int, help="steps between evaluations (default: each epoch)")
     tp.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    tp.add_argument(
+        "--keep-checkpoints", type=int, help="how many of the newest checkpoints to keep (default 2; 0 keeps all)"
+    )
     tp.add_argument("--log-every", type=int, help="steps between step events (default 10)")
     tp.add_argument("--val-fraction", type=float, help="share held out for validation when no --eval (default 0.1)")
     tp.add_argument("--text-column", help="column with the text (default: detected)")
@@ -219,6 +222,7 @@ def _config_from_args(args) -> RunConfig:
         "max_length": "max_length",
         "eval_every": "eval_every",
         "checkpoint_every": "checkpoint_every",
+        "keep_checkpoints": "keep_checkpoints",
         "log_every": "log_every",
         "val_fraction": "val_fraction",
         "device": "device",

@@ -47,7 +47,8 @@ else
   # Recipes listed together run side by side, but processes sharing one GPU slow each other far
   # more than their launch gaps suggest: on an H200, `small` × 8,000 steps with three seeds took
   # 249 s alone, and none of three such recipes finished within 400 s together. One by default.
-  RECIPES="${PRE_RECIPES:---preset small --pretrain-steps 8000 --pretrain-lr 1e-3 --ft-lr 3e-4}"
+  # (b) also from steps 2,000 and 4,000: the held-out SOP loss was lowest near step 2,000
+  RECIPES="${PRE_RECIPES:---preset small --pretrain-steps 8000 --pretrain-lr 1e-3 --ft-lr 3e-4 --ft-checkpoints 2000,4000}"
 fi
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -77,6 +78,12 @@ def parse_args(argv=None):
     p.add_argument("--dupe-factor", type=int, default=1, help="pre-training: cut the text this many times")
     p.add_argument(
         "--dropout", type=float, help="hidden and attention dropout of both arms' model (default: the preset's)"
+    )
+    p.add_argument(
+        "--ft-checkpoints",
+        default="",
+        help="also fine-tune arm (b) from these pre-training steps' checkpoints, e.g. 2000,4000 (is "
+        "an earlier stop a better start?)",
     )
     p.add_argument(
         "--cuda-graphs",
@@ -247,8 +254,12 @@ def main(argv=None) -> int:
             + ["--option", f"dupe_factor={a.dupe_factor}", *common]
         )
 
+    ckpt_steps = [int(x) for x in a.ft_checkpoints.split(",") if x.strip()]
+    keep = ["--checkpoint-every", str(math.gcd(*ckpt_steps)), "--keep-checkpoints", "0"] if ckpt_steps else []
     pre_run = Launch(
-        pretraining(a.work / "corpus", [*size, "--vocab-size", str(a.vocab_size)], a.pretrain_steps, a.pretrain_lr, 4),
+        pretraining(
+            a.work / "corpus", [*size, "--vocab-size", str(a.vocab_size), *keep], a.pretrain_steps, a.pretrain_lr, 4
+        ),
         a.work / "pretrain",
         a.keep,
     )
@@ -283,6 +294,13 @@ def main(argv=None) -> int:
         )
         runs["a_from_scratch"].append(scratch.result())
         runs["b_after_pretraining"].append(pretrained.result())
+        for step in ckpt_steps:  # arm (b) again, from an earlier point of the same pre-training
+            start = a.work / "pretrain" / "checkpoints" / f"step-{step}"
+            name = f"b_from_step_{step}"
+            run = Launch(
+                ft_common + ["--init", str(start), "--lr", str(lr_b), *seed], a.work / f"ft_{name}{tag}", a.keep
+            )
+            runs.setdefault(name, []).append(run.result())
     accuracy = {name: [r["finished"]["metrics"]["accuracy"] for r in arm] for name, arm in runs.items()}
     arms = {name: arm[0] for name, arm in runs.items()}
     ref_full = tfidf(a.data / "sst2" / "train.tsv", dev)
