@@ -240,7 +240,7 @@ class Trainer:
         import torch
         import transformers
 
-        from .model_setup import build_model_and_tokenizer, resolve_init
+        from .model_setup import build_model_and_tokenizer
 
         transformers.utils.logging.disable_progress_bar()
         transformers.utils.logging.set_verbosity_error()
@@ -256,10 +256,7 @@ class Trainer:
         if c.num_threads > 0:
             torch.set_num_threads(c.num_threads)
         torch.manual_seed(c.seed)
-        self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist)
-        start = resolve_init(c.init) if c.init else ""
-        if Path(start).parent.name == "checkpoints":
-            self.emit(Log(f"{c.init} did not finish: this run starts from its newest checkpoint, {start}"))
+        self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist, self.emit)
         self.task.tokenizer = self.tokenizer
         max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)
         if c.max_length > max_pos:

@@ -7,6 +7,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+from .events import Log
 from .runs import ConfigError, RunConfig, checkpoint_model
 from .spec import ModelSpec, preset
 from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
@@ -123,6 +124,8 @@ def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit
     task.load_data()
     if config.init:
         path = resolve_init(config.init)
+        if emit is not None and Path(path).parent.name == "checkpoints":
+            emit(Log(f"{config.init} did not finish: this run starts from its newest checkpoint, {path}"))
         try:
             tok = load_tokenizer(path)
             task.tokenizer = tok
