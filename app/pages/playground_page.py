@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.runs import checkpoint_model, metric_percent
+
 from .. import theme
 from ..widgets.prediction_views import VIEWS, PredictionView
 from ..workers import run_in_thread
@@ -64,7 +66,7 @@ class PlaygroundPage(QWidget):
 
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(320)
-        self.model_box.setPlaceholderText("Choose a finished run…")
+        self.model_box.setPlaceholderText("Choose a run…")
         self.model_box.activated.connect(self._on_model_chosen)
         self.open_button = QPushButton("Open model folder…")
         self.open_button.clicked.connect(self._on_open_clicked)
@@ -111,14 +113,20 @@ class PlaygroundPage(QWidget):
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
             if r.status == "finished" and (Path(r.path) / "model" / "config.json").exists():
-                metric = f" · {r.metric_name} {r.metric:.3f}" if r.metric is not None else ""
-                self.model_box.addItem(f"{r.name} ({r.task}{metric})", str(r.path))
+                where = ""
+            elif r.status != "running" and (checkpoint := checkpoint_model(r.path)) is not None:
+                where = f" · stopped, {checkpoint.name}"  # a stopped run answers from its newest checkpoint
+            else:
+                continue
+            metric = f" · {r.metric_name} {metric_percent(r.task, r.metric):.1f}%" if r.metric is not None else ""
+            self.model_box.addItem(f"{r.name} ({r.task}{metric}{where})", str(r.path))
         i = self.model_box.findData(current) if current else -1
         self.model_box.setCurrentIndex(i)
         self.model_box.blockSignals(False)
 
     def refresh_models(self, select: str = "") -> None:
-        """Re-list finished runs; with `select`, load that run's model."""
+        """Re-list the runs that have a model (finished, or stopped with a checkpoint); with
+        `select`, load that run's model."""
         from ..run_summaries import shared
 
         # the shared cache reads only what each run's event log gained since the last look

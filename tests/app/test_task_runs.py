@@ -142,10 +142,10 @@ def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window
     import dataclasses
 
     from albert_core.engine import train
-    from albert_core.runs import create_run
+    from albert_core.runs import create_run, default_runs_dir
 
-    cfg = dataclasses.replace(load_config(trained_runs["pretrain"]), max_steps=40, log_every=1)
-    run = create_run(cfg, tmp_path / "stopped")
+    cfg = dataclasses.replace(load_config(trained_runs["pretrain"]), max_steps=40, log_every=1, name="half way")
+    run = create_run(cfg, default_runs_dir() / "stopped")
     seen: list = []
     assert (
         train(run, sink=seen.append, stop=lambda: any(e.kind == "step" and e.step >= 2 for e in seen))["event"]
@@ -156,6 +156,10 @@ def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window
         assert page.attach(run)
     assert ended.args == [str(run), "stopped"]
     assert not page.finetune_button.isHidden() and "fine-tune from it now" in page.banner.text()
+    play = window.playground_page
+    play.refresh_models()  # the playground lists it too, answering from the checkpoint
+    names = [play.model_box.itemText(i) for i in range(play.model_box.count())]
+    assert any(n.startswith("half way (pretrain") and "stopped, step-2" in n for n in names), names
     page.finetune_button.click()
     assert window.project.run_config().init == str(run)  # the run, served by its newest checkpoint
 
