@@ -255,6 +255,8 @@ def main(argv=None) -> int:
         )
 
     ckpt_steps = [int(x) for x in a.ft_checkpoints.split(",") if x.strip()]
+    if any(not 0 < s < a.pretrain_steps for s in ckpt_steps):
+        raise SystemExit(f"--ft-checkpoints: steps between 1 and {a.pretrain_steps - 1} (the end is arm b itself)")
     keep = ["--checkpoint-every", str(math.gcd(*ckpt_steps)), "--keep-checkpoints", "0"] if ckpt_steps else []
     pre_run = Launch(
         pretraining(
