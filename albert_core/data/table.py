@@ -44,9 +44,11 @@ def guess_format(path: str | Path, text: str) -> str:
         return "jsonl"
     if first.count("\t") >= max(1, first.count(",")) or "," not in first:
         return "tsv"
-    # commas in the first line make a CSV only when most lines have them: a comma here and there
-    # is punctuation in whole-line texts (TREC's questions, say)
-    return "csv" if sum("," in ln for ln in sample) >= 0.9 * len(sample) else "tsv"
+    # commas in the first line make a CSV only when most rows then have the same number of fields
+    # (quoted texts may span lines): a comma here and there is punctuation in whole-line texts
+    widths = [len(r) for r in csv.reader(io.StringIO("\n".join(sample)), strict=False) if r]
+    most = max(set(widths), key=widths.count)
+    return "csv" if most > 1 and widths.count(most) >= 0.9 * len(widths) else "tsv"
 
 
 def _looks_like_header(first: list[str], rest: list[list[str]]) -> bool:

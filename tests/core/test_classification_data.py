@@ -59,6 +59,10 @@ def test_lines_that_start_with_their_label(tmp_path):
     fasttext = "".join(f"__label__{'pos' if i % 2 else 'neg'} review {i} of a film\n" for i in range(12))
     d = read_classification(write(tmp_path, "reviews.txt", fasttext))
     assert set(d.labels) == {"pos", "neg"} and d.texts[1] == "review 1 of a film"
+    # a CSV without the extension stays a CSV, its quoted texts spanning lines without commas
+    quoted = "text,label\n" + "".join(f'"review {i}\ngoes on\nand on",{i % 2}\n' for i in range(12))
+    d = read_classification(write(tmp_path, "reviews.data", quoted))
+    assert d.table.format == "csv" and d.texts[0] == "review 0\ngoes on\nand on" and d.labels[:2] == ["0", "1"]
     # one column of ordinary sentences has no label to find: the reader says so
     plain = "".join(f"sentence {i} starts with a different word each time\n".replace("sentence", w) for i, w in
                     enumerate(f"w{i}" for i in range(30)))  # fmt: skip
