@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .events import Log
-from .runs import ConfigError, RunConfig, checkpoint_model
+from .runs import ConfigError, RunConfig, run_model
 from .spec import ModelSpec, preset
 from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
 
@@ -17,14 +17,12 @@ def resolve_init(init: str) -> str:
     """A model folder for `init`: a run folder's model/, a model folder, or a hub id."""
     p = Path(init).expanduser()
     if (p / "run.json").exists():
-        model = p / "model"
-        if not (model / "config.json").exists():  # stopped or still running: its newest checkpoint
-            model = checkpoint_model(p)
-            if model is None:
-                raise ConfigError(
-                    f"the run {p} has no finished model and no checkpoint yet; let it run to its first "
-                    "checkpoint or to the end"
-                )
+        model = run_model(p)  # stopped or still running: its newest checkpoint
+        if model is None:
+            raise ConfigError(
+                f"the run {p} has no finished model and no checkpoint yet; let it run to its first "
+                "checkpoint or to the end"
+            )
         p = model  # checked as any model folder below
     if p.is_dir():
         if not (p / "config.json").exists():

@@ -245,6 +245,13 @@ def checkpoint_model(run_dir: str | Path) -> Path | None:
     return next((p for p in reversed(checkpoints(run_dir)) if (p / "config.json").exists()), None)
 
 
+def run_model(run_dir: str | Path) -> Path | None:
+    """The model a run offers: its finished model/ folder, else its newest checkpoint (a stopped
+    run), else None."""
+    model = Path(run_dir) / "model"
+    return model if (model / "config.json").exists() else checkpoint_model(run_dir)
+
+
 def latest_checkpoint(run_dir: str | Path) -> Path | None:
     cps = checkpoints(run_dir)
     return cps[-1] if cps else None

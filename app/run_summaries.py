@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import MAIN_METRIC, RunSummary, list_runs, load_config, pid_alive
+from albert_core.runs import MAIN_METRIC, RunSummary, list_runs, load_config, metric_percent, pid_alive
 
 READ_CHUNK = 1 << 20
 STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
@@ -150,3 +150,8 @@ def shared() -> SummaryCache:
     if _shared is None:
         _shared = SummaryCache()
     return _shared
+
+
+def metric_text(r: RunSummary, digits: int = 2) -> str:
+    """A run's main metric in percent, the same scale for every task (as the comparison plots)."""
+    return f"{r.metric_name} {metric_percent(r.task, r.metric):.{digits}f}%" if r.metric is not None else ""

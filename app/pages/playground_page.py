@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.runs import checkpoint_model, metric_percent
+from albert_core.runs import run_model
 
 from .. import theme
+from ..run_summaries import metric_text
 from ..widgets.prediction_views import VIEWS, PredictionView
 from ..workers import run_in_thread
 
@@ -112,13 +113,11 @@ class PlaygroundPage(QWidget):
         self.model_box.blockSignals(True)
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
-            if r.status == "finished" and (Path(r.path) / "model" / "config.json").exists():
-                where = ""
-            elif r.status != "running" and (checkpoint := checkpoint_model(r.path)) is not None:
-                where = f" · stopped, {checkpoint.name}"  # a stopped run answers from its newest checkpoint
-            else:
+            model = run_model(r.path) if r.status != "running" else None
+            if model is None:
                 continue
-            metric = f" · {r.metric_name} {metric_percent(r.task, r.metric):.1f}%" if r.metric is not None else ""
+            where = "" if model.name == "model" else f" · stopped, {model.name}"  # answers from a checkpoint
+            metric = f" · {metric_text(r, digits=1)}" if r.metric is not None else ""
             self.model_box.addItem(f"{r.name} ({r.task}{metric}{where})", str(r.path))
         i = self.model_box.findData(current) if current else -1
         self.model_box.setCurrentIndex(i)

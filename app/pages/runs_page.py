@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import RunSummary, checkpoint_model, default_runs_dir, metric_percent
+from albert_core.runs import RunSummary, default_runs_dir, metric_percent, run_model
 
 from .. import theme
-from ..run_summaries import shared
+from ..run_summaries import metric_text, shared
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES
@@ -87,7 +87,7 @@ class RunsModel(QAbstractTableModel):
             if col == 4:
                 return f"{r.step} / {r.total_steps}" if r.total_steps else str(r.step)
             if col == 5:
-                return _metric_text(r)
+                return metric_text(r)
         if role == SORT_ROLE:  # numbers sort as numbers
             metric = metric_percent(r.task, r.metric) if r.metric is not None else -1e30
             return [r.name.lower(), r.status, r.task, r.created, r.step, metric][col]
@@ -117,11 +117,6 @@ class RunsFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
         r = self.sourceModel().runs[row]
         return (not self.task or r.task == self.task) and (not self.status or r.status == self.status)
-
-
-def _metric_text(r: RunSummary) -> str:
-    """The run's main metric in percent, the same scale for every task (as the comparison plots)."""
-    return f"{r.metric_name} {metric_percent(r.task, r.metric):.2f}%" if r.metric is not None else ""
 
 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
@@ -368,7 +363,7 @@ class RunsPage(QWidget):
         self._update_buttons()
         if len(runs) == 1:
             run = runs[0]
-            metric = f", {_metric_text(run)}" if run.metric is not None else ""
+            metric = f", {metric_text(run)}" if run.metric is not None else ""
             self.title.setText(
                 f"<b>{run.name}</b>: {run.status}{metric}" + (f"<br>{run.message}" if run.message else "")
             )
@@ -393,7 +388,7 @@ class RunsPage(QWidget):
         r = self._selected
         has_model = bool(r and (Path(r.path) / "model" / "config.json").exists())
         # a stopped run answers from its newest checkpoint (exports take finished models only)
-        self.play_button.setEnabled(has_model or bool(r and checkpoint_model(r.path)))
+        self.play_button.setEnabled(bool(r and run_model(r.path)))
         self.resume_button.setEnabled(bool(r and r.status in ("stopped", "interrupted", "failed")))
         self.compare_button.setEnabled(len(runs) >= 2)
         self.rename_button.setEnabled(r is not None)

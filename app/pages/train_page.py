@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.param_count import human
-from albert_core.runs import ConfigError, RunConfig, checkpoint_model, create_run, default_runs_dir, new_run_dir
+from albert_core.runs import ConfigError, RunConfig, create_run, default_runs_dir, new_run_dir, run_model
 
 from .. import theme
 from ..glossary import tip
@@ -521,6 +521,7 @@ class TrainPage(QWidget):
         self._on_ui_timer()
         self.plots.redraw()
         terminal = self.terminal if self.terminal and self.terminal["event"] == status else {}
+        usable = self.run_dir is not None and run_model(self.run_dir) is not None  # finished, or a checkpoint
         if status == "finished":
             metrics = ", ".join(
                 f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
@@ -534,13 +535,12 @@ class TrainPage(QWidget):
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
             self._show_banner(text + "".join(notes))
         else:
-            usable = self.run_dir is not None and checkpoint_model(self.run_dir) is not None
             also = ", or fine-tune from it now" if usable and self.run_task == "pretrain" else ""
             self._show_banner(
                 f"Stopped at step {terminal.get('step', '?')}. Press Resume to continue from the checkpoint{also}."
             )
         self._set_state(status)
-        if self.run_task == "pretrain" and (status == "finished" or (self.run_dir and checkpoint_model(self.run_dir))):
+        if self.run_task == "pretrain" and usable:
             self.finetune_button.show()  # a stopped run serves from its newest checkpoint
         self._append_log(f"Run {status}.")
         self.run_ended.emit(str(self.run_dir), status)
