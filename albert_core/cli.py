@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tp.add_argument("--seed", type=int, help="random seed: same seed, same run on the CPU (default 42)")
     tp.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
+    tp.add_argument(
+        "--data-workers",
+        type=int,
+        help="processes that make training batches ahead (default -1: 4 for pre-training on a GPU, else 0)",
+    )
     tp.add_argument("--no-bucket", action="store_true", help="do not group examples of similar length")
     tp.add_argument("--compile", action="store_true", help="torch.compile the model")
     tp.add_argument("--cuda-graphs", action="store_true", help="capture CUDA graphs per length bucket")
@@ -229,6 +234,7 @@ def _config_from_args(args) -> RunConfig:
         "precision": "precision",
         "seed": "seed",
         "threads": "num_threads",
+        "data_workers": "data_workers",
         "name": "name",
         "vocab_size": "tokenizer_vocab_size",
     }

@@ -16,7 +16,7 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 from . import checkpoint as ckpt
@@ -325,6 +325,30 @@ class Trainer:
         glob = epoch_batches(self.lengths, c.batch_size * self.dist.world, c.seed, epoch, c.bucket_by_length)
         return shard(glob, self.dist.rank, self.dist.world)
 
+    def _train_batches(self):
+        """(indices, batch) of the micro-batches still to train, made ahead in worker processes
+        where the task's batches are costly (see batch_stream)."""
+        from .batch_stream import auto_workers, train_batches
+
+        c = self.config
+        workers = c.data_workers
+        if workers < 0:
+            workers = auto_workers(self.device.type, self.task.heavy_collate, self.dist.world)
+        if workers:
+            self.emit(Log(f"{workers} worker processes make the training batches ahead"))
+        return train_batches(
+            self.task,
+            self.prepared.train,
+            self._epoch,
+            self.batches_per_epoch,
+            start=self.micro,
+            stop=self.total_steps * c.grad_accum,
+            seed=c.seed,
+            rank=self.dist.rank,
+            workers=workers,
+            pin_memory=self.device.type == "cuda",
+        )
+
     def autocast(self):
         import torch
 
@@ -382,70 +406,67 @@ class Trainer:
         loss_sum = torch.zeros((), device=self.device)
         loss_count = 0
         extras: dict[str, list] = {}
-        epoch_cache: dict[int, list[list[int]]] = {}
         eval_every = c.eval_every or self.steps_per_epoch
         last_grad_norm = torch.zeros((), device=self.device)
         self.model.train()
-        while self.step < self.total_steps:
-            # one optimizer step = grad_accum micro-batches
-            for k in range(c.grad_accum):
-                epoch, pos = divmod(self.micro, self.batches_per_epoch)
-                if epoch not in epoch_cache:
-                    epoch_cache = {epoch: self._epoch(epoch)}
-                idx = epoch_cache[epoch][pos]
-                feats = [self.prepared.train[i] for i in idx]
-                batch = self.to_device(self.task.collate(feats))
-                last = k == c.grad_accum - 1
-                loss, outputs = self.step_fn.forward_backward(batch, sync=last)
-                loss_sum += loss.detach()
-                loss_count += 1
-                for name, v in self.task.step_extra(outputs, batch).items():
-                    extras.setdefault(name, []).append(v)
-                window_samples += len(idx)
-                window_tokens += sum(self.lengths[i] for i in idx)
-                self.micro += 1
-            last_grad_norm = self.step_fn.optimizer_step()
-            self.step += 1
+        stream = self._train_batches()
+        with closing(stream):  # stops the batch workers however the loop ends
+            while self.step < self.total_steps:
+                # one optimizer step = grad_accum micro-batches
+                for k in range(c.grad_accum):
+                    idx, batch = next(stream)
+                    batch = self.to_device(batch)
+                    last = k == c.grad_accum - 1
+                    loss, outputs = self.step_fn.forward_backward(batch, sync=last)
+                    loss_sum += loss.detach()
+                    loss_count += 1
+                    for name, v in self.task.step_extra(outputs, batch).items():
+                        extras.setdefault(name, []).append(v)
+                    window_samples += len(idx)
+                    window_tokens += sum(self.lengths[i] for i in idx)
+                    self.micro += 1
+                last_grad_norm = self.step_fn.optimizer_step()
+                self.step += 1
 
-            if self.step % c.log_every == 0 or self.step == self.total_steps:
-                # .item() is a device sync: only here, once per log interval
-                now = time.perf_counter()
-                loss_val = self.dist.mean(loss_sum / max(1, loss_count)).item()  # every rank's batches
-                dt = max(now - window_t, 1e-9)
-                extra = {k: float(sum(float(x) for x in v) / len(v)) for k, v in extras.items()}
-                self.emit(
-                    Step(
-                        step=self.step,
-                        epoch=self.micro / self.batches_per_epoch,
-                        loss=loss_val,
-                        lr=self.scheduler.get_last_lr()[0],
-                        grad_norm=float(last_grad_norm),
-                        samples_per_s=window_samples * self.dist.world / dt,
-                        tokens_per_s=window_tokens * self.dist.world / dt,
-                        elapsed=now - t0,
-                        total_steps=self.total_steps,
-                        extra=extra,
+                if self.step % c.log_every == 0 or self.step == self.total_steps:
+                    # .item() is a device sync: only here, once per log interval
+                    now = time.perf_counter()
+                    loss_val = self.dist.mean(loss_sum / max(1, loss_count)).item()  # every rank's batches
+                    dt = max(now - window_t, 1e-9)
+                    extra = {k: float(sum(float(x) for x in v) / len(v)) for k, v in extras.items()}
+                    self.emit(
+                        Step(
+                            step=self.step,
+                            epoch=self.micro / self.batches_per_epoch,
+                            loss=loss_val,
+                            lr=self.scheduler.get_last_lr()[0],
+                            grad_norm=float(last_grad_norm),
+                            samples_per_s=window_samples * self.dist.world / dt,
+                            tokens_per_s=window_tokens * self.dist.world / dt,
+                            elapsed=now - t0,
+                            total_steps=self.total_steps,
+                            extra=extra,
+                        )
                     )
-                )
-                if not math.isfinite(loss_val):
-                    raise ConfigError(
-                        f"the loss became {loss_val} at step {self.step}; lower the learning rate "
-                        f"(now {c.lr}) or use fp32/bf16 precision"
-                    )
-                loss_sum.zero_()
-                loss_count, extras = 0, {}
-                window_t, window_samples, window_tokens = now, 0, 0
+                    if not math.isfinite(loss_val):
+                        raise ConfigError(
+                            f"the loss became {loss_val} at step {self.step}; lower the learning rate "
+                            f"(now {c.lr}) or use fp32/bf16 precision"
+                        )
+                    loss_sum.zero_()
+                    loss_count, extras = 0, {}
+                    window_t, window_samples, window_tokens = now, 0, 0
 
-            done = self.step >= self.total_steps
-            paused = time.perf_counter()
-            if self.step % eval_every == 0 and not done:
-                self._evaluate()
-            if c.checkpoint_every and self.step % c.checkpoint_every == 0 and not done:
-                self._checkpoint()
-            window_t += time.perf_counter() - paused  # throughput counts training time only
-            if self.dist.any(self.stop(), self.device) and not done:
-                path = self._checkpoint()
-                return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
+                done = self.step >= self.total_steps
+                paused = time.perf_counter()
+                if self.step % eval_every == 0 and not done:
+                    self._evaluate()
+                if c.checkpoint_every and self.step % c.checkpoint_every == 0 and not done:
+                    self._checkpoint()
+                window_t += time.perf_counter() - paused  # throughput counts training time only
+                if self.dist.any(self.stop(), self.device) and not done:
+                    path = self._checkpoint()
+                    return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
 
         metrics = self._evaluate()
         advice = self.task.final_advice(metrics)

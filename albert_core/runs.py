@@ -79,6 +79,7 @@ class RunConfig:
     compile: bool = False
     cuda_graphs: bool = False
     num_threads: int = 0  # CPU threads for torch; 0: torch's default
+    data_workers: int = -1  # processes making batches ahead; -1: as suits the task and device
     # task-specific settings (qa: doc_stride, max_answer_length; pretrain: corpus options ...)
     options: dict = field(default_factory=dict)
 
@@ -123,6 +124,8 @@ class RunConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 errs.append(f"{name.replace('_', ' ')} must be 0 or more (got {v!r})")
+        if self.data_workers < -1:
+            errs.append(f"data workers must be -1 (automatic), 0 or more (got {self.data_workers})")
         if not 0 <= self.warmup_ratio < 1:
             errs.append(f"warm-up ratio must be below 1 (got {self.warmup_ratio})")
         if not self.eval_file and not (0 < self.val_fraction < 1):

@@ -5,14 +5,16 @@
 #   OUT=/tmp/gpu bash bench/gpu_all.sh            # on the GPU machine, from the repository root
 #   OUT=/tmp/cpu bash bench/gpu_all.sh --dry-run  # tiny sizes, to check the script on a CPU
 #
-# Parts: env (nvidia-smi, versions) · the GPU-only tests · eager vs CUDA-graph
+# Parts: env (nvidia-smi, versions) · the GPU-only tests · pre-training speed with the batches
+# masked in the loop vs in worker processes (workers; bench/pretrain_workers.py) · eager vs CUDA-graph
 # loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
 # ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile) ·
 # profile (eager and graph steps of ALBERT-base under torch.profiler: busiest kernels, device ms
 # per step) · pre-step (masked-positions pre-training step vs transformers' loss) · pre-training
 # then SST-2 (bench/pretrain_sst2.py; PRE_RECIPES="ARGS;ARGS;..." runs several side by side;
-# needs the shared data: DATA=folder, e.g. carried). The tests and the pre-training recipes run
-# last and together; the timed parts run before them, alone.
+# needs the shared data: DATA=folder, e.g. carried). With the workers part, the default recipe
+# pre-trains for as many steps as fit PRE_SECONDS (200) at the speed that part measured.
+# The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
 OUT="${OUT:-$PWD/bench-out}"
@@ -21,7 +23,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 mkdir -p "$OUT"
 DRY=0
-PARTS="${PARTS:-tests,compare,base,large,profile,prestep,pretrain}"
+PARTS="${PARTS:-tests,workers,compare,base,large,profile,prestep,pretrain}"
 DATA="${DATA:-$PWD/../shared/data}"  # a subset to run, e.g. PARTS=base,large
 want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "${1:-}" = "--dry-run" ] && DRY=1
@@ -33,8 +35,9 @@ if [ $DRY = 1 ]; then
   T_TEST=300 T_CMP=60 T_BASE=200 T_LARGE=120 T_PRE=600 T_PROF=200 T_STEP=120
   PROF="--preset tiny --batch-size 8 --steps 3 --warmup 2"
   STEP="--preset tiny --batch-size 4 --length 32 --steps 2 --warmup 1"
-  PRE="--pretrain-batch-size 8 --batch-size 8 --ft-subset 200"
-  RECIPES="--preset tiny --pretrain-steps 20;--preset tiny --pretrain-steps 30"
+  PRE="--pretrain-batch-size 8 --batch-size 8 --ft-subset 200 --jobs 2 --threads 1"
+  WORKERS="--preset tiny --steps 20 --batch-size 8 --threads 1 --workers 0,2" T_WORK=300 PB=8 PRE_SECONDS=5
+  RECIPES="${PRE_RECIPES:-}"
 else
   # the timed steps are the third pass over 100 batches: every bucket's graph is captured by then
   BASE="--preset base --batch-size 32 --steps 100 --warmup 200 --data-batches 100"
@@ -43,13 +46,15 @@ else
   T_TEST=150 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=400 T_PROF=120 T_STEP=90
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
-  PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 4 --dupe-factor 10 --ft-seeds 3"
+  PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 3 --dupe-factor 20 --ft-seeds 3 --jobs 4"
+  WORKERS="--preset small --steps 1500 --batch-size 128 --cuda-graphs --precision bf16 --threads 3" T_WORK=180 PB=128
   # Recipes listed together run side by side, but processes sharing one GPU slow each other far
   # more than their launch gaps suggest: on an H200, `small` × 8,000 steps with three seeds took
   # 249 s alone, and none of three such recipes finished within 400 s together. One by default.
-  # (b) also from steps 2,000 and 4,000: the held-out SOP loss was lowest near step 2,000
-  RECIPES="${PRE_RECIPES:---preset small --pretrain-steps 8000 --pretrain-lr 1e-3 --ft-lr 3e-4 --ft-checkpoints 2000,4000}"
+  # (b) also from a quarter and half of the steps: is an earlier stop a better start?
+  RECIPES="${PRE_RECIPES:-}"
 fi
+PRE_SECONDS="${PRE_SECONDS:-200}"
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
   local name=$1 secs=$2
@@ -70,6 +75,26 @@ part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note h
 } >"$OUT/env.txt" 2>&1
 cat "$OUT/env.txt" | tail -4
 
+# the tests first, alone: a failure here says more than any figure below
+want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
+  -k "cuda or graph or fp16 or worker" -p no:cacheprovider
+want workers && part pretrain_workers "$T_WORK" "$PY" bench/pretrain_workers.py --data "$DATA" $WORKERS \
+  --out "$OUT/pretrain_workers.json"
+if [ -z "$RECIPES" ]; then  # as many pre-training steps as fit PRE_SECONDS at the measured speed
+  STEPS=$("$PY" - "$OUT/pretrain_workers.json" "$PRE_SECONDS" "$PB" "$DRY" <<'EOF'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))["results"]
+    rate = list(r.values())[-1]["samples_per_s"]
+except (OSError, ValueError, KeyError, IndexError):
+    rate = 16000.0 if sys.argv[4] == "0" else 40.0  # no measurement: last visit's speed
+step = 4 if sys.argv[4] == "1" else 1000
+print(max(2 * step, int(rate * float(sys.argv[2]) / int(sys.argv[3]) / step) * step))
+EOF
+)
+  RECIPES="--preset $([ $DRY = 1 ] && echo tiny || echo small) --pretrain-steps $STEPS --pretrain-lr 1e-3 --ft-lr 3e-4 --ft-checkpoints $((STEPS / 4)),$((STEPS / 2))"
+  echo "pre-training recipe: $RECIPES"
+fi
 want compare && part compare_graphs "$T_CMP" "$PY" bench/throughput.py --preset $([ $DRY = 1 ] && echo tiny || echo base) \
   --batch-size 32 --compare-graphs "$CMP" --out "$OUT/compare_graphs.json"
 want base && part throughput_base "$T_BASE" "$PY" bench/throughput.py $BASE \
@@ -79,9 +104,6 @@ want large && part throughput_large384 "$T_LARGE" "$PY" bench/throughput.py $LAR
 want profile && part profile_base "$T_PROF" "$PY" bench/throughput.py $PROF --variants eager,graphs --profile \
   --out "$OUT/profile_base.json"
 want prestep && part pretrain_step "$T_STEP" "$PY" bench/pretrain_step.py $STEP --out "$OUT/pretrain_step.json"
-# the parts below time nothing against each other, so they share the GPU
-want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
-  -k "cuda or graph or fp16" -p no:cacheprovider &
 if want pretrain; then
   if [ -d "$DATA/sst2" ] && [ -d "$DATA/lm" ]; then
     i=0
@@ -116,6 +138,8 @@ for k in ("throughput_base", "throughput_large384"):
     print(k, "ratios", r.get("ratios"))
 for v, d in allj.get("profile_base", {}).get("results", {}).items():
     print("profile", v, "ms/step", d.get("ms_per_step"), "device ms/step", (d.get("profile") or {}).get("device_ms_per_step"))
+w = allj.get("pretrain_workers", {})
+print("pretrain_workers", {k: v.get("samples_per_s") for k, v in w.get("results", {}).items()}, "ratio", w.get("ratio"))
 print("pretrain_step", {x: allj.get("pretrain_step", {}).get(x) for x in ("ms_per_step", "speedup", "loss_max_rel_diff")})
 for k in sorted(x for x in allj if x.startswith("pretrain_sst2_") and "status" not in x):
     r = allj[k]

@@ -90,6 +90,12 @@ def parse_args(argv=None):
         action="store_true",
         help="train with CUDA graphs (GPU, bf16/fp32), pre-training and fine-tuning",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="fine-tuning runs at a time, side by side (a GPU with many cores: e.g. 4 with --threads 3)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (0: torch's choice)")
@@ -278,31 +284,35 @@ def main(argv=None) -> int:
     ft_common += ["--batch-size", str(a.batch_size)] + (["--cuda-graphs"] if a.cuda_graphs else [])
     lr_b = a.ft_lr_pretrained or a.ft_lr
     names = ("a_from_scratch", "b_after_pretraining")
-    runs: dict[str, list[dict]] = {name: [] for name in names}
+    # every fine-tuning run: (arm, seed index, command, run folder, starts from pre-training)
+    planned: list[tuple[str, int, list[str], Path, bool]] = []
     for i in range(a.ft_seeds):
         tag, seed = ("", []) if i == 0 else (f"_seed{a.seed + i}", ["--seed", str(a.seed + i)])
-        scratch = Launch(
-            ft_common + [*size, "--vocab-size", str(a.vocab_size), "--lr", str(a.ft_lr), *seed],
-            a.work / f"ft_scratch{tag}",
-            a.keep,
-        )
-        if a.threads != 1:  # each arm on all the threads, one after the other
-            scratch.result()
-        pre = pre_run.result()
-        pretrained = Launch(
-            ft_common + ["--init", str(start_b), "--lr", str(lr_b), *seed],
-            a.work / f"ft_{'adapted' if adapt else 'pretrained'}{tag}",
-            a.keep,
-        )
-        runs["a_from_scratch"].append(scratch.result())
-        runs["b_after_pretraining"].append(pretrained.result())
+        scratch = ft_common + [*size, "--vocab-size", str(a.vocab_size), "--lr", str(a.ft_lr), *seed]
+        planned.append((names[0], i, scratch, a.work / f"ft_scratch{tag}", False))
+        b_args = ft_common + ["--init", str(start_b), "--lr", str(lr_b), *seed]
+        planned.append((names[1], i, b_args, a.work / f"ft_{'adapted' if adapt else 'pretrained'}{tag}", True))
         for step in ckpt_steps:  # arm (b) again, from an earlier point of the same pre-training
             start = a.work / "pretrain" / "checkpoints" / f"step-{step}"
             name = f"b_from_step_{step}"
-            run = Launch(
-                ft_common + ["--init", str(start), "--lr", str(lr_b), *seed], a.work / f"ft_{name}{tag}", a.keep
-            )
-            runs.setdefault(name, []).append(run.result())
+            b_args = ft_common + ["--init", str(start), "--lr", str(lr_b), *seed]
+            planned.append((name, i, b_args, a.work / f"ft_{name}{tag}", True))
+    planned.sort(key=lambda p: p[4])  # the runs from new weights first: they need no pre-training
+    done: dict[tuple[str, int], dict] = {}
+    running: list[tuple[str, int, Launch]] = []
+    for name, i, args, run_dir, needs_pretraining in planned:
+        if needs_pretraining:
+            pre_run.result()
+        while len(running) >= a.jobs:  # --jobs runs at a time (side by side on the one device)
+            n, k, launch = running.pop(0)
+            done[(n, k)] = launch.result()
+        running.append((name, i, Launch(args, run_dir, a.keep)))
+    for n, k, launch in running:
+        done[(n, k)] = launch.result()
+    pre = pre_run.result()
+    runs: dict[str, list[dict]] = {}
+    for name, i, *_ in sorted(planned, key=lambda p: p[1]):
+        runs.setdefault(name, []).append(done[(name, i)])
     accuracy = {name: [r["finished"]["metrics"]["accuracy"] for r in arm] for name, arm in runs.items()}
     arms = {name: arm[0] for name, arm in runs.items()}
     ref_full = tfidf(a.data / "sst2" / "train.tsv", dev)
@@ -358,10 +368,15 @@ def main(argv=None) -> int:
         "gain_from_pretraining": (sum(accuracy[names[1]]) - sum(accuracy[names[0]])) / a.ft_seeds,
         "total_wall_s": round(time.time() - t0, 1),
     }
+    return report(result, a.out)
+
+
+def report(result: dict, out: Path | None) -> int:
+    """Print the result as JSON, and write it to `out` too when given."""
     text = json.dumps(result, indent=2)
     print(text)
-    if a.out:
-        a.out.write_text(text + "\n", encoding="utf-8")
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
     return 0
 
 

@@ -94,6 +94,16 @@ class Task:
         """Pad features into a batch of torch tensors (model inputs plus labels)."""
         raise NotImplementedError
 
+    # A task whose training batches cost real CPU time to make (pre-training masks each batch
+    # afresh) says so: on a GPU the engine then makes them ahead, in worker processes.
+    heavy_collate = False
+
+    def train_collate(self, features: list[dict], seed: int) -> dict[str, Any]:
+        """A training batch. `seed` is fixed by the run's seed and the batch's place in the run,
+        so a task that draws at random (masking) draws the same in a worker process, on
+        resume, and in a run made again."""
+        return self.collate(features)
+
     # -- model --------------------------------------------------------------------------------
     def model_kwargs(self) -> dict:
         """Extra config fields for a new model (num_labels, id2label, ...)."""

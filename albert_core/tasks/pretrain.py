@@ -2,8 +2,10 @@
 
 The corpus is tokenized once into a memory-mapped cache (see data/corpus_cache.py) and cut
 into sentence-order pairs (masking.build_segments). Masking is dynamic: each training batch is
-masked afresh in `collate`, with a generator seeded from torch's, so a run is reproducible
-from its seed and a resumed run (whose checkpoint restores torch's RNG) continues exactly.
+masked afresh in `train_collate`, with a generator seeded from the run's seed and the batch's
+place in the run, so a run is reproducible, a resumed run continues exactly, and batches can be
+made ahead in worker processes (heavy_collate: masking is Python work, and on a GPU it, not the
+model, would set the pace).
 Validation examples are masked once, with a fixed seed, so every evaluation scores the same
 predictions.
 
@@ -226,7 +228,14 @@ class PretrainTask(Task):
             ids, maskable, self.word_start[ids], rng, self.tokenizer.mask_token_id, self.random_ids, self.masking
         )
 
-    def collate(self, features: list[dict], pad_multiple: int = 8) -> dict[str, Any]:
+    heavy_collate = True
+
+    def train_collate(self, features: list[dict], seed: int) -> dict[str, Any]:
+        return self.collate(features, mask_seed=seed)
+
+    def collate(self, features: list[dict], pad_multiple: int = 8, mask_seed: int | None = None) -> dict[str, Any]:
+        """A padded batch. Validation features carry their labels (masked once); training
+        features are masked here with `mask_seed` (train_collate gives it)."""
         import torch
 
         n = pad_to(max(len(f["input_ids"]) for f in features), pad_multiple)
@@ -243,9 +252,10 @@ class PretrainTask(Task):
             labels = np.full((b, n), IGNORE, dtype=np.int64)
             for i, f in enumerate(features):
                 labels[i, : len(f["labels"])] = f["labels"]
-        else:  # training: masked afresh each time, seeded from torch's generator (saved in checkpoints)
-            seed = int(torch.randint(0, 2**62, (1,)).item())
-            ids, labels = self._mask(ids, real, random.Random(seed))
+        else:  # training: masked afresh each time
+            if mask_seed is None:
+                raise ValueError("training features are masked with a seed: use train_collate")
+            ids, labels = self._mask(ids, real, random.Random(mask_seed))
         positions, picked = self._masked_positions(labels)
         return {
             "input_ids": torch.from_numpy(ids),

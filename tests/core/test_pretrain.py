@@ -121,11 +121,11 @@ def dense_labels(batch: dict) -> torch.Tensor:
 def test_training_masks_afresh_each_batch_reproducibly_and_validation_once(prepared_task):
     task, prepared = prepared_task
     feats = [prepared.train[i] for i in range(16)]
-    torch.manual_seed(0)
-    a = task.collate(feats)
-    b = task.collate(feats)
-    torch.manual_seed(0)
-    a2 = task.collate(feats)
+    a = task.train_collate(feats, seed=0)
+    b = task.train_collate(feats, seed=1)
+    a2 = task.train_collate(feats, seed=0)
+    with pytest.raises(ValueError, match="train_collate"):
+        task.collate(feats)  # training features are never masked with an unknown seed
     for batch in (a, b, a2):
         batch["labels"] = dense_labels(batch)
     assert torch.equal(a["input_ids"], a2["input_ids"]) and torch.equal(a["labels"], a2["labels"])
@@ -149,8 +149,7 @@ def test_step_extra_and_evaluate_split_the_loss(prepared_task, pretrain_run):
 
     task, prepared = prepared_task
     model = AlbertForPreTraining.from_pretrained(pretrain_run[1] / "model").eval()
-    torch.manual_seed(0)
-    batch = task.collate([prepared.train[i] for i in range(16)])
+    batch = task.train_collate([prepared.train[i] for i in range(16)], seed=0)
     labels = dense_labels(batch)
     with torch.no_grad():
         plain = model(
@@ -292,6 +291,38 @@ def test_a_resumed_run_ends_exactly_like_an_uninterrupted_one(pretrain_run, tmp_
         assert torch.equal(a[k], b[k]), k
 
 
+def test_batches_made_ahead_in_worker_processes_train_the_same_model(pretrain_run, tmp_path):
+    """On a GPU, pre-training batches are masked in worker processes; whatever their number,
+    the run sees the same batches in the same order, across epochs and after a resume."""
+    from safetensors.torch import load_file
+
+    from albert_core.events import read_events
+
+    tmp, _, _ = pretrain_run
+    finals, logs = [], []
+    for workers in (0, 2):
+        # with dropout, which draws from torch's generator: the workers must not draw from it
+        spec = {**SPEC, "hidden_dropout_prob": 0.1}
+        cfg = config(tmp, max_steps=40, log_every=1, seed=7, data_workers=workers, spec=spec)
+        run = create_run(cfg, tmp_path / f"w{workers}")
+        seen: list = []
+        first = train(
+            run, sink=seen.append, stop=lambda seen=seen: any(e.kind == "step" and e.step >= 25 for e in seen)
+        )
+        assert first["event"] == "stopped"
+        assert train(run, stop=lambda: False)["event"] == "finished"
+        finals.append(load_file(str(run / "model" / "model.safetensors")))
+        events = list(read_events(run / "events.jsonl"))
+        logs.append([e["message"] for e in events if e["event"] == "log"])
+        epochs = max(e["epoch"] for e in events if e["event"] == "step")
+        assert epochs > 1  # the batches of more than one epoch came from the workers
+    a, b = finals
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert not any("worker processes" in m for m in logs[0])
+    assert sum("2 worker processes make the training batches ahead" in m for m in logs[1]) == 2
+
+
 def test_bad_input_ends_in_a_readable_failure(tmp_path):
     from albert_core.runs import ConfigError
 
@@ -316,7 +347,7 @@ def test_masked_positions_have_one_width_per_length_bucket(prepared_task):
     by_length = sorted(range(len(prepared.train)), key=lambda i: len(prepared.train[i]["input_ids"]))
     for start in range(0, len(by_length), 8):
         feats = [prepared.train[i] for i in by_length[start : start + 8]]
-        batch = task.collate(feats)
+        batch = task.train_collate(feats, seed=start)
         n = batch["input_ids"].shape[1]
         widths.setdefault(bucket_length(n), set()).add(batch["mlm_positions"].shape[1])
         keep = batch["mlm_labels"] != -100
