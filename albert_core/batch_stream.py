@@ -71,11 +71,13 @@ def train_batches(
     seed: int,
     rank: int = 0,
     workers: int = 0,
-    pin_memory: bool = False,
 ) -> Iterator[tuple[list[int], dict]]:
     """(indices, batch) for micro-batches start .. stop-1. With workers > 0 they are made
     ahead in that many forked processes (each keeps a few batches ready); the order and the
-    batches are the same as without. Closing the iterator stops the workers."""
+    batches are the same as without. Closing the iterator stops the workers.
+
+    The loader's own pin-memory thread is not used: its CUDA calls, made while the training
+    thread captures a CUDA graph, break the capture. The engine pins each batch itself."""
     source = _RunBatches(task, train, epoch_batches, per_epoch, seed, rank)
     if workers <= 0:
         for micro in range(start, stop):
@@ -89,7 +91,6 @@ def train_batches(
         batch_size=None,  # each item is a whole batch already
         sampler=range(start, stop),
         num_workers=workers,
-        pin_memory=pin_memory,
         prefetch_factor=4,
         multiprocessing_context=mp.get_context("fork"),
         # the loader draws its workers' seeds from this, not from torch's own generator, which

@@ -346,7 +346,6 @@ class Trainer:
             seed=c.seed,
             rank=self.dist.rank,
             workers=workers,
-            pin_memory=self.device.type == "cuda",
         )
 
     def autocast(self):

@@ -13,7 +13,7 @@
 # per step) · pre-step (masked-positions pre-training step vs transformers' loss) · pre-training
 # then SST-2 (bench/pretrain_sst2.py; PRE_RECIPES="ARGS;ARGS;..." runs several side by side;
 # needs the shared data: DATA=folder, e.g. carried). With the workers part, the default recipe
-# pre-trains for as many steps as fit PRE_SECONDS (200) at the speed that part measured.
+# pre-trains for as many steps as fit PRE_SECONDS (170) at the speed that part measured.
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
@@ -43,18 +43,18 @@ else
   BASE="--preset base --batch-size 32 --steps 100 --warmup 200 --data-batches 100"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=150 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=400 T_PROF=120 T_STEP=90
+  T_TEST=100 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=420 T_PROF=120 T_STEP=90
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
   PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 3 --dupe-factor 20 --ft-seeds 3 --jobs 4"
-  WORKERS="--preset small --steps 1500 --batch-size 128 --cuda-graphs --precision bf16 --threads 3" T_WORK=180 PB=128
+  WORKERS="--preset small --steps 1500 --batch-size 128 --cuda-graphs --precision bf16 --threads 3" T_WORK=120 PB=128
   # Recipes listed together run side by side, but processes sharing one GPU slow each other far
   # more than their launch gaps suggest: on an H200, `small` × 8,000 steps with three seeds took
   # 249 s alone, and none of three such recipes finished within 400 s together. One by default.
   # (b) also from a quarter and half of the steps: is an earlier stop a better start?
   RECIPES="${PRE_RECIPES:-}"
 fi
-PRE_SECONDS="${PRE_SECONDS:-200}"
+PRE_SECONDS="${PRE_SECONDS:-170}"
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
   local name=$1 secs=$2
