@@ -56,6 +56,7 @@ class PlaygroundPage(QWidget):
         super().__init__(parent)
         self.predictor = None
         self.model_path = ""
+        self._outside_item = ""  # the model box's entry for a folder outside the runs, if any
         self.result: dict | None = None
         self._seq = 0  # newest input
         self._shown_seq = 0
@@ -109,7 +110,6 @@ class PlaygroundPage(QWidget):
         runs_page.runs_changed.connect(self._on_runs_changed)
 
     def _on_runs_changed(self, runs: list) -> None:
-        current = self.model_box.currentData()
         self.model_box.blockSignals(True)
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
@@ -119,23 +119,41 @@ class PlaygroundPage(QWidget):
             where = "" if model.name == "model" else f" · stopped, {model.name}"  # answers from a checkpoint
             metric = f" · {metric_text(r, digits=1)}" if r.metric is not None else ""
             self.model_box.addItem(f"{r.name} ({r.task}{metric}{where})", str(r.path))
-        i = self.model_box.findData(current) if current else -1
-        self.model_box.setCurrentIndex(i)
         self.model_box.blockSignals(False)
+        self._show_loaded()
+
+    def _show_loaded(self) -> None:
+        """The model box names the model that answers: its run, else the folder it came from
+        (opened with "Open model folder…"), listed first. Nothing loaded: the placeholder."""
+        box = self.model_box
+        box.blockSignals(True)
+        if self._outside_item and box.count() and box.itemData(0) == self._outside_item:
+            box.removeItem(0)
+        self._outside_item = ""
+        index = -1
+        if self.model_path:
+            loaded = Path(self.model_path).resolve()
+            for i in range(box.count()):
+                run = Path(box.itemData(i)).resolve()
+                if loaded == run or run in loaded.parents:  # the run, its model/ or a checkpoint
+                    index = i
+                    break
+            else:
+                task = getattr(self.predictor, "task", "")
+                box.insertItem(0, f"{loaded.name} ({task} · folder {loaded.parent})", str(loaded))
+                self._outside_item, index = str(loaded), 0
+        box.setCurrentIndex(index)
+        box.blockSignals(False)
 
     def refresh_models(self, select: str = "") -> None:
         """Re-list the runs that have a model (finished, or stopped with a checkpoint); with
-        `select`, load that run's model."""
+        `select`, load that run's model when none is loaded yet (one the user is trying stays)."""
         from ..run_summaries import shared
 
         # the shared cache reads only what each run's event log gained since the last look
         self._on_runs_changed(shared().list_runs())
-        if select:
-            i = self.model_box.findData(select)
-            if i >= 0:
-                self.model_box.setCurrentIndex(i)
-            if not self.model_path:
-                self.load_model_path(select)
+        if select and not self.model_path:
+            self.load_model_path(select)
 
     def _on_model_chosen(self, index: int) -> None:
         path = self.model_box.itemData(index)
@@ -188,6 +206,7 @@ class PlaygroundPage(QWidget):
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
         self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
+        self._show_loaded()
         self.model_loaded.emit(task)
         self._on_inputs_edited()
 
@@ -196,6 +215,7 @@ class PlaygroundPage(QWidget):
         self._show_load_error(self._loading_path, err)
 
     def _show_load_error(self, path: str, err: BaseException) -> None:
+        self._show_loaded()  # the box goes back to the model that still answers
         msg = f"Could not load {Path(path).name or 'the model'}: {err}"
         self.status.setText(msg)
         self.status.setStyleSheet(theme.ERROR_TEXT)

@@ -189,3 +189,29 @@ def test_playground_fills_in_masks_with_a_pretrained_model(window, qtbot, traine
     assert [b.format() for b in bars] == [f"{c['score']:.1%}" for c in mask["candidates"]]
     labels = [w.text() for w in view.guesses_widget.findChildren(QLabel)]
     assert all((c["text"] or c["token"]) in labels for c in mask["candidates"])
+
+
+def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs):
+    """Loaded from the Runs page or a folder, the model shows in the box; a run that ends while
+    the user tries another model is listed but does not take its place."""
+    from albert_core.runs import summarize
+
+    play = window.playground_page
+    listed = [summarize(trained_runs["pretrain"]), summarize(trained_runs["ner"])]
+    play._on_runs_changed(listed)
+    assert play.model_box.currentIndex() == -1  # nothing loaded yet: the placeholder
+    _load(window, qtbot, trained_runs["ner"] / "model")  # a run's model folder, as "Try in Playground"
+    assert Path(play.model_box.currentData()) == trained_runs["ner"]
+    assert play.model_box.currentText().startswith("tiny ner (ner")
+
+    _load(window, qtbot, trained_runs["qa"])  # a folder that is not among the listed runs
+    assert play.model_box.currentIndex() == 0 and play.model_box.count() == 3
+    assert play.model_box.currentText() == f"qa (qa · folder {trained_runs['qa'].resolve().parent})"
+    play._on_runs_changed(listed)  # the Runs page re-lists: the folder stays shown, once
+    assert play.model_box.count() == 3 and Path(play.model_box.currentData()) == trained_runs["qa"].resolve()
+
+    _load(window, qtbot, trained_runs["pretrain"])
+    assert play.model_box.count() == 2 and Path(play.model_box.currentData()) == trained_runs["pretrain"]
+    play.refresh_models(select=str(trained_runs["ner"]))  # a run ended: listed, but the loaded model stays
+    assert play.model_path == str(trained_runs["pretrain"]) and not play.is_loading()
+    assert Path(play.model_box.currentData()).resolve() == trained_runs["pretrain"].resolve()
