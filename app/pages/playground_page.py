@@ -206,7 +206,7 @@ class PlaygroundPage(QWidget):
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
         self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
-        self._show_loaded()
+        self.refresh_models()  # listed afresh, so a run newer than the list shows by its name
         self.model_loaded.emit(task)
         self._on_inputs_edited()
 

@@ -194,24 +194,29 @@ def test_playground_fills_in_masks_with_a_pretrained_model(window, qtbot, traine
 def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs):
     """Loaded from the Runs page or a folder, the model shows in the box; a run that ends while
     the user tries another model is listed but does not take its place."""
-    from albert_core.runs import summarize
+    import shutil
 
+    from albert_core.runs import default_runs_dir
+
+    runs = {t: default_runs_dir() / t for t in ("ner", "pretrain")}
+    for task, run in runs.items():
+        shutil.copytree(trained_runs[task], run)
     play = window.playground_page
-    listed = [summarize(trained_runs["pretrain"]), summarize(trained_runs["ner"])]
-    play._on_runs_changed(listed)
-    assert play.model_box.currentIndex() == -1  # nothing loaded yet: the placeholder
-    _load(window, qtbot, trained_runs["ner"] / "model")  # a run's model folder, as "Try in Playground"
-    assert Path(play.model_box.currentData()) == trained_runs["ner"]
+    play.refresh_models()
+    assert play.model_box.count() == 2 and play.model_box.currentIndex() == -1  # nothing loaded yet
+    _load(window, qtbot, runs["ner"] / "model")  # a run's model folder, as "Try in Playground"
+    assert Path(play.model_box.currentData()) == runs["ner"]
     assert play.model_box.currentText().startswith("tiny ner (ner")
 
-    _load(window, qtbot, trained_runs["qa"])  # a folder that is not among the listed runs
+    _load(window, qtbot, trained_runs["qa"])  # a folder outside the runs
+    qa = trained_runs["qa"].resolve()
     assert play.model_box.currentIndex() == 0 and play.model_box.count() == 3
-    assert play.model_box.currentText() == f"qa (qa · folder {trained_runs['qa'].resolve().parent})"
-    play._on_runs_changed(listed)  # the Runs page re-lists: the folder stays shown, once
-    assert play.model_box.count() == 3 and Path(play.model_box.currentData()) == trained_runs["qa"].resolve()
+    assert play.model_box.currentText() == f"qa (qa · folder {qa.parent})"
+    play.refresh_models()  # listed again: the folder stays shown, once
+    assert play.model_box.count() == 3 and Path(play.model_box.currentData()) == qa
 
-    _load(window, qtbot, trained_runs["pretrain"])
-    assert play.model_box.count() == 2 and Path(play.model_box.currentData()) == trained_runs["pretrain"]
-    play.refresh_models(select=str(trained_runs["ner"]))  # a run ended: listed, but the loaded model stays
-    assert play.model_path == str(trained_runs["pretrain"]) and not play.is_loading()
-    assert Path(play.model_box.currentData()).resolve() == trained_runs["pretrain"].resolve()
+    _load(window, qtbot, runs["pretrain"])
+    assert play.model_box.count() == 2 and Path(play.model_box.currentData()) == runs["pretrain"]
+    play.refresh_models(select=str(runs["ner"]))  # a run ended: listed, but the loaded model stays
+    assert play.model_path == str(runs["pretrain"]) and not play.is_loading()
+    assert Path(play.model_box.currentData()) == runs["pretrain"]
