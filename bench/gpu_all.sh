@@ -13,7 +13,7 @@
 # per step) · pre-step (masked-positions pre-training step vs transformers' loss) · pre-training
 # then SST-2 (bench/pretrain_sst2.py; PRE_RECIPES="ARGS;ARGS;..." runs several side by side;
 # needs the shared data: DATA=folder, e.g. carried). With the workers part, the default recipe
-# pre-trains for as many steps as fit PRE_SECONDS (300) at the speed that part measured
+# pre-trains for as many steps as fit PRE_SECONDS (240) at the speed that part measured
 # (without it, at the speed measured on an H200).
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
@@ -44,7 +44,7 @@ else
   BASE="--preset base --batch-size 32 --steps 100 --warmup 200 --data-batches 100"
   LARGE="--preset large --fixed-length 384 --batch-size 32 --steps 40 --warmup 10"
   CMP=100
-  T_TEST=100 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=500 T_PROF=120 T_STEP=90
+  T_TEST=100 T_CMP=90 T_BASE=170 T_LARGE=170 T_PRE=460 T_PROF=120 T_STEP=90
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
   PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 3 --dupe-factor 20 --ft-seeds 3 --jobs 4"
@@ -53,10 +53,10 @@ else
   # more than their launch gaps suggest: on an H200, `small` × 8,000 steps with three seeds took
   # 249 s alone, and none of three such recipes finished within 400 s together. One by default.
   # (b) also from half of the steps. On the H200, 6,250, 12,500 and 25,000 steps of `small`
-  # gave (b) 80.0, 80.6 and 81.5% on SST-2: longer is better so far, so 300 s (about 44,000 steps).
+  # gave (b) 80.0, 80.6 and 81.5% on SST-2: longer is better so far, so 240 s (35,000 steps or more).
   RECIPES="${PRE_RECIPES:-}"
 fi
-PRE_SECONDS="${PRE_SECONDS:-300}"
+PRE_SECONDS="${PRE_SECONDS:-240}"
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
   local name=$1 secs=$2
@@ -80,6 +80,7 @@ cat "$OUT/env.txt" | tail -4
 # the tests first, alone: a failure here says more than any figure below
 want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
   -k "cuda or graph or fp16 or worker" -p no:cacheprovider
+want workers && part batch_transport 60 "$PY" bench/batch_transport.py --workers 4 --out "$OUT/batch_transport.json"
 want workers && part pretrain_workers "$T_WORK" "$PY" bench/pretrain_workers.py --data "$DATA" $WORKERS \
   --out "$OUT/pretrain_workers.json"
 if [ -z "$RECIPES" ]; then  # as many pre-training steps as fit PRE_SECONDS at the measured speed
@@ -142,6 +143,7 @@ for v, d in allj.get("profile_base", {}).get("results", {}).items():
     print("profile", v, "ms/step", d.get("ms_per_step"), "device ms/step", (d.get("profile") or {}).get("device_ms_per_step"))
 w = allj.get("pretrain_workers", {})
 print("pretrain_workers", {k: v.get("samples_per_s") for k, v in w.get("results", {}).items()}, "ratio", w.get("ratio"))
+print("batch_transport", allj.get("batch_transport", {}).get("ms_per_batch"))
 print("pretrain_step", {x: allj.get("pretrain_step", {}).get(x) for x in ("ms_per_step", "speedup", "loss_max_rel_diff")})
 for k in sorted(x for x in allj if x.startswith("pretrain_sst2_") and "status" not in x):
     r = allj[k]
