@@ -91,6 +91,7 @@ class PretrainTask(Task):
         self.short_seq_prob = _option(o, "short_seq_prob", 0.1, float)
         self.max_eval = _option(o, "max_eval_examples", 2000, int)
         self.dupe_factor = _option(o, "dupe_factor", 1, int)
+        self.eval_history: list[dict] = []  # the metrics of each evaluation in this process
         self.cache_dir = o.get("cache_dir") or str(default_cache_dir())
         try:
             self.masking.validate()
@@ -325,7 +326,7 @@ class PretrainTask(Task):
                 totals[k] += float(p[k])
         m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])
         mlm_loss, sop_loss = totals["mlm_sum"] / m, totals["sop_sum"] / s
-        return {
+        metrics = {
             "loss": mlm_loss + sop_loss,
             "mlm_loss": mlm_loss,
             "mlm_accuracy": totals["mlm_correct"] / m,
@@ -335,9 +336,12 @@ class PretrainTask(Task):
             "perplexity": math.exp(min(mlm_loss, 50.0)),
             "masked_tokens": int(totals["mlm_n"]),
         }
+        self.eval_history.append(metrics)
+        return metrics
 
     def final_advice(self, metrics: dict) -> list[str]:
-        advice = pretraining_advice(metrics)
+        previous = self.eval_history[-2] if len(self.eval_history) >= 2 else None
+        advice = pretraining_advice(metrics, previous)
         return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
@@ -361,10 +365,13 @@ def most_frequent_share(features: list[dict]) -> float:
     return float(np.bincount(labels).max() / labels.size)
 
 
-def pretraining_advice(metrics: dict) -> str:
+def pretraining_advice(metrics: dict, previous: dict | None = None) -> str:
     """A warning about a finished pre-training run that fine-tuning would suffer from:
     - it has learnt little beyond word frequencies: a model still on that plateau is a worse
       start for fine-tuning than new weights;
+    - its masked-word accuracy was still rising at the end (by a point or more since the
+      evaluation before, `previous`): on the SST-2 benchmark, fine-tuning gained with every
+      doubling of the steps while that accuracy rose (bench/pretrain_sst2.py);
     - its sentence-order loss on held-out text is above chance (ln 2): it learnt the training
       pairs by heart (a small text cut into the same pairs for many epochs) and its pooler and
       top layers fit those pairs, not sentence order."""
@@ -375,6 +382,11 @@ def pretraining_advice(metrics: dict) -> str:
             f"masked-word accuracy is {acc:.1%}, against {base:.1%} for always guessing the most frequent piece: "
             "the model has learnt little beyond word frequencies, and fine-tuning from it can end below "
             "fine-tuning from new weights; pre-train for more steps, on more text, or both"
+        )
+    elif acc is not None and previous and acc - previous.get("mlm_accuracy", acc) >= 0.01:
+        notes.append(
+            f"masked-word accuracy was still rising at the end ({previous['mlm_accuracy']:.1%} at the evaluation "
+            f"before, {acc:.1%} now): pre-training for more steps is likely to make a better start for fine-tuning"
         )
     sop = metrics.get("sop_loss")
     if sop is not None and sop > SOP_CHANCE_LOSS + 0.05:

@@ -184,6 +184,12 @@ def test_step_extra_and_evaluate_split_the_loss(prepared_task, pretrain_run):
     assert set(m) >= {"loss", "mlm_loss", "mlm_accuracy", "sop_loss", "sop_accuracy", "perplexity"}
     assert m["loss"] == pytest.approx(m["mlm_loss"] + m["sop_loss"])
     assert m["perplexity"] == pytest.approx(math.exp(m["mlm_loss"]))
+    # the run's advice compares the last two evaluations: still rising → more steps would help
+    assert task.eval_history[-1] is m
+    task.eval_history.append({**m, "mlm_accuracy_most_frequent": 0.05, "mlm_accuracy": m["mlm_accuracy"] + 0.05})
+    (advice,) = task.final_advice(task.eval_history[-1])
+    assert "still rising at the end" in advice and f"{m['mlm_accuracy']:.1%} at the evaluation before" in advice
+    del task.eval_history[-1]
 
 
 def test_mlm_loss_falls_on_a_tiny_corpus(pretrain_run):
@@ -418,8 +424,14 @@ def test_a_run_stuck_at_word_frequencies_is_flagged(pretrain_run):
     by_heart = {"mlm_accuracy": 0.153, "mlm_accuracy_most_frequent": 0.047, "sop_loss": 1.02}
     assert "1.02" in pretraining_advice(by_heart) and "dupe_factor" in pretraining_advice(by_heart)
     assert pretraining_advice({**by_heart, "sop_loss": 0.51}) == ""
+    # still rising at the end: more steps would likely make a better start
+    rising = pretraining_advice({"mlm_accuracy": 0.325, "mlm_accuracy_most_frequent": 0.05}, {"mlm_accuracy": 0.312})
+    assert "still rising" in rising and "31.2%" in rising and "32.5%" in rising
+    assert pretraining_advice({"mlm_accuracy": 0.325, "mlm_accuracy_most_frequent": 0.05}, {"mlm_accuracy": 0.32}) == ""
+    assert "still rising" not in pretraining_advice(stuck, {"mlm_accuracy": 0.01})  # one note to train longer
     logs = [e["message"] for e in events if e["event"] == "log" and e.get("level") == "warning"]
-    advice = pretraining_advice(final)
+    evals = [e["metrics"] for e in events if e["event"] == "eval"]
+    advice = pretraining_advice(final, evals[-2] if len(evals) >= 2 else None)
     assert (advice in logs) if advice else not any("word frequencies" in m or "by heart" in m for m in logs)
 
 
