@@ -200,6 +200,7 @@ def read_run(run_dir: Path) -> dict:
         "samples_per_s": sum(e["samples_per_s"] for e in steps[1:]) / max(1, len(steps) - 1) if steps else 0.0,
         "tokens_per_s": sum(e["tokens_per_s"] for e in steps[1:]) / max(1, len(steps) - 1) if steps else 0.0,
         "wall_s": finished["time"] - started["time"],
+        "events": events,
     }
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pretrain_sst2 import DEFAULT_DATA, build_corpus, report  # noqa: E402
+from pretrain_sst2 import DEFAULT_DATA, Launch, build_corpus, report  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -51,32 +49,27 @@ def main(argv=None) -> int:
     results = {}
     for w in [int(x) for x in a.workers.split(",")]:
         run = a.work / f"workers{w}"
-        shutil.rmtree(run, ignore_errors=True)
-        cmd = [sys.executable, "-m", "albert_core", "train", "--task", "pretrain", "--train", str(a.work / "corpus")]
-        cmd += ["--preset", a.preset, "--vocab-size", "8000", "--max-steps", str(a.steps), "--lr", "1e-3"]
-        cmd += ["--batch-size", str(a.batch_size), "--max-length", str(a.max_length), "--log-every", "50"]
-        cmd += ["--eval-every", str(a.steps), "--option", f"cache_dir={a.work / 'cache'}"]
-        cmd += ["--device", a.device, "--precision", a.precision, "--data-workers", str(w), "--out", str(run)]
-        cmd += (["--cuda-graphs"] if a.cuda_graphs else []) + (["--threads", str(a.threads)] if a.threads else [])
-        print("$ python " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
-        done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"command failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        events = [json.loads(x) for x in (run / "events.jsonl").read_text().splitlines() if x.strip()]
-        steps = [e for e in events if e["event"] == "step"]
-        late = steps[len(steps) // 2 :]
-        finished = next(e for e in events if e["event"] == "finished")
-        started = next(e for e in events if e["event"] == "started")
-        logs = [e["message"] for e in events if e["event"] == "log" and "worker processes" in e["message"]]
+        args = ["--task", "pretrain", "--train", str(a.work / "corpus"), "--preset", a.preset, "--vocab-size", "8000"]
+        args += ["--max-steps", str(a.steps), "--lr", "1e-3", "--batch-size", str(a.batch_size)]
+        args += ["--max-length", str(a.max_length), "--log-every", "50", "--eval-every", str(a.steps)]
+        args += ["--option", f"cache_dir={a.work / 'cache'}", "--device", a.device, "--precision", a.precision]
+        args += ["--data-workers", str(w)] + (["--cuda-graphs"] if a.cuda_graphs else [])
+        args += ["--threads", str(a.threads)] if a.threads else []
+        r = Launch(args, run, keep=False).result()
+        late = [e for e in r["events"] if e["event"] == "step"]
+        late = late[len(late) // 2 :]
+        rate = sum(e["samples_per_s"] for e in late) / len(late)
+        logs = [e["message"] for e in r["events"] if e["event"] == "log" and "worker processes" in e["message"]]
         results[f"data_workers={w}"] = {
-            "samples_per_s": round(sum(e["samples_per_s"] for e in late) / len(late), 1),
-            "ms_per_step": round(1000 * a.batch_size / (sum(e["samples_per_s"] for e in late) / len(late)), 2),
-            "wall_s": round(finished["time"] - started["time"], 1),
-            "mlm_accuracy": finished["metrics"].get("mlm_accuracy"),
+            "samples_per_s": round(rate, 1),
+            "ms_per_step": round(1000 * a.batch_size / rate, 2),
+            "wall_s": round(r["wall_s"], 1),
+            "cpu_s": r["cpu_s"],
+            "mlm_accuracy": r["finished"]["metrics"].get("mlm_accuracy"),
             "workers_log": logs,
         }
         print(w, results[f"data_workers={w}"], file=sys.stderr, flush=True)
-        device = started["device"]
+        device = r["started"]["device"]
     names = list(results)
     out = {
         "benchmark": "pretrain_workers",

@@ -292,26 +292,6 @@ class PretrainTask(Task):
         return MaskedPositionsPretraining(model)
 
     # -- losses and metrics -------------------------------------------------------------------
-    @staticmethod
-    def _scores(outputs, batch: dict) -> dict[str, Any]:
-        """Summed MLM and SOP losses and correct counts of one batch (device tensors), scored
-        on the masked positions only (padding slots carry the label -100)."""
-        import torch.nn.functional as F
-
-        y = batch["mlm_labels"]
-        sel = y != IGNORE
-        logits = outputs.prediction_logits.float()
-        sop_logits = outputs.sop_logits.float()
-        sop_y = batch["sentence_order_label"]
-        return {
-            "mlm_sum": F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=IGNORE, reduction="sum"),
-            "mlm_correct": ((logits.argmax(-1) == y) & sel).sum(),
-            "mlm_n": sel.sum(),
-            "sop_sum": F.cross_entropy(sop_logits, sop_y, reduction="sum"),
-            "sop_correct": (sop_logits.argmax(-1) == sop_y).sum(),
-            "sop_n": sop_y.numel(),
-        }
-
     def step_extra(self, outputs, batch: dict) -> dict[str, Any]:
         """MLM and SOP loss and accuracy of a training batch, as the training step computed
         them (MaskedPositionsPretraining): device tensors, read without a device sync."""
@@ -321,9 +301,15 @@ class PretrainTask(Task):
         totals = {"mlm_sum": 0.0, "mlm_correct": 0.0, "mlm_n": 0, "sop_sum": 0.0, "sop_correct": 0.0, "sop_n": 0}
         scorer = self.training_module(model)  # the vocabulary projection at masked positions only
         for _, batch in batches(features):
-            p = self._scores(scorer(**batch), batch)
-            for k in totals:
-                totals[k] += float(p[k])
+            out = scorer(**batch)  # its losses and accuracies are means over the batch's masked pieces
+            mlm_n = int((batch["mlm_labels"] != IGNORE).sum())
+            sop_n = batch["sentence_order_label"].numel()
+            for part, n in (("mlm", mlm_n), ("sop", sop_n)):
+                if n == 0:  # a mean over nothing is NaN
+                    continue
+                totals[f"{part}_sum"] += float(getattr(out, f"{part}_loss")) * n
+                totals[f"{part}_correct"] += float(getattr(out, f"{part}_accuracy")) * n
+                totals[f"{part}_n"] += n
         m, s = max(1, totals["mlm_n"]), max(1, totals["sop_n"])
         mlm_loss, sop_loss = totals["mlm_sum"] / m, totals["sop_sum"] / s
         metrics = {

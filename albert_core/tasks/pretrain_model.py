@@ -9,8 +9,9 @@ CUDA graphs see few shapes), which makes a pre-training step on a CPU about 2.5Ã
 sentence-order cross-entropy. The wrapped model is what is saved; this module owns no weights.
 
 With labels, the output also carries the two parts of the loss and their accuracies (detached),
-computed once here, inside the step (and its CUDA graph), for the step events: scoring the
-logits again outside it cost a pre-training step on a CPU about a fifth of its time.
+computed once here, inside the step (and its CUDA graph), for the step events and the
+evaluation: scoring the logits again outside it cost a pre-training step on a CPU about a fifth
+of its time.
 """
 
 from __future__ import annotations
