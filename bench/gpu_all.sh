@@ -5,7 +5,7 @@
 #   OUT=/tmp/gpu bash bench/gpu_all.sh            # on the GPU machine, from the repository root
 #   OUT=/tmp/cpu bash bench/gpu_all.sh --dry-run  # tiny sizes, to check the script on a CPU
 #
-# Parts: env (nvidia-smi, versions) · the GPU-only tests · pre-training speed with the batches
+# Parts: env (nvidia-smi, versions) · the GPU-only tests · a batch's trip from a worker (transport) · pre-training speed with the batches
 # masked in the loop vs in worker processes (workers; bench/pretrain_workers.py) · eager vs CUDA-graph
 # loss curves (ALBERT-base, 100 steps) · ALBERT-base SST-2-like batch 32 (HF defaults, HF tuned,
 # ours eager, graphs, compile) · ALBERT-large fixed length 384 batch 32 (ours eager, graphs, compile) ·
@@ -14,7 +14,10 @@
 # then SST-2 (bench/pretrain_sst2.py; PRE_RECIPES="ARGS;ARGS;..." runs several side by side;
 # needs the shared data: DATA=folder, e.g. carried). With the workers part, the default recipe
 # pre-trains for as many steps as fit PRE_SECONDS (240) at the speed that part measured
-# (without it, at the speed measured on an H200).
+# (without it, at the speed measured on an H200). The default recipe's knobs: PRE_PRESET (small),
+# PRE_LR (1e-3), PRE_HALF (1: fine-tune from the half-way checkpoint too), PRE_EXTRA (more
+# pretrain_sst2.py arguments, e.g. "--dropout 0.1 --ft-variants 1e-4:2"), PRE_KEEP (1: leave the runs in
+# /tmp/pretrain-work-N, for a later `pretrain_sst2.py --keep` on the same machine); WORKERS_LIST (0,-1).
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
@@ -24,7 +27,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 mkdir -p "$OUT"
 DRY=0
-PARTS="${PARTS:-tests,workers,compare,base,large,profile,prestep,pretrain}"
+PARTS="${PARTS:-tests,transport,workers,compare,base,large,profile,prestep,pretrain}"
 DATA="${DATA:-$PWD/../shared/data}"  # a subset to run, e.g. PARTS=base,large
 want() { case ",$PARTS," in *",$1,"*) return 0 ;; esac; return 1; }
 [ "${1:-}" = "--dry-run" ] && DRY=1
@@ -48,7 +51,7 @@ else
   PROF="--preset base --batch-size 32 --steps 20 --warmup 30"
   STEP="--preset base --batch-size 64 --length 512 --steps 20 --warmup 5 --device cuda --precision bf16"
   PRE="--pretrain-batch-size 128 --batch-size 32 --cuda-graphs --precision bf16 --threads 3 --dupe-factor 20 --ft-seeds 3 --jobs 4"
-  WORKERS="--preset small --steps 1500 --batch-size 128 --cuda-graphs --precision bf16 --threads 3" T_WORK=120 PB=128
+  WORKERS="--preset ${PRE_PRESET:-small} --steps 1500 --batch-size 128 --cuda-graphs --precision bf16 --threads 3 --workers ${WORKERS_LIST:-0,-1}" T_WORK=120 PB=128
   # Recipes listed together run side by side, but processes sharing one GPU slow each other far
   # more than their launch gaps suggest: on an H200, `small` × 8,000 steps with three seeds took
   # 249 s alone, and none of three such recipes finished within 400 s together. One by default.
@@ -57,6 +60,7 @@ else
   RECIPES="${PRE_RECIPES:-}"
 fi
 PRE_SECONDS="${PRE_SECONDS:-240}"
+T_PRE="${PRE_TIMEOUT:-$T_PRE}"  # the pre-training part's time box
 
 part() {  # part NAME SECONDS COMMAND...: run time-boxed, log its output, note how it ended
   local name=$1 secs=$2
@@ -80,7 +84,7 @@ cat "$OUT/env.txt" | tail -4
 # the tests first, alone: a failure here says more than any figure below
 want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
   -k "cuda or graph or fp16 or worker" -p no:cacheprovider
-want workers && part batch_transport 60 "$PY" bench/batch_transport.py --workers 4 --out "$OUT/batch_transport.json"
+want transport && part batch_transport 60 "$PY" bench/batch_transport.py --workers 4 --out "$OUT/batch_transport.json"
 want workers && part pretrain_workers "$T_WORK" "$PY" bench/pretrain_workers.py --data "$DATA" $WORKERS \
   --out "$OUT/pretrain_workers.json"
 if [ -z "$RECIPES" ]; then  # as many pre-training steps as fit PRE_SECONDS at the measured speed
@@ -95,7 +99,8 @@ step = 4 if sys.argv[4] == "1" else 1000
 print(max(2 * step, int(rate * float(sys.argv[2]) / int(sys.argv[3]) / step) * step))
 EOF
 )
-  RECIPES="--preset $([ $DRY = 1 ] && echo tiny || echo small) --pretrain-steps $STEPS --pretrain-lr 1e-3 --ft-lr 3e-4 --ft-checkpoints $((STEPS / 2))"
+  CKPT=$([ "${PRE_HALF:-1}" = 1 ] && echo "--ft-checkpoints $((STEPS / 2))")
+  RECIPES="--preset $([ $DRY = 1 ] && echo tiny || echo "${PRE_PRESET:-small}") --pretrain-steps $STEPS --pretrain-lr ${PRE_LR:-1e-3} --ft-lr 3e-4 $CKPT ${PRE_EXTRA:-}"
   echo "pre-training recipe: $RECIPES"
 fi
 want compare && part compare_graphs "$T_CMP" "$PY" bench/throughput.py --preset $([ $DRY = 1 ] && echo tiny || echo base) \
@@ -114,7 +119,7 @@ if want pretrain; then
     for r in "${R[@]}"; do
       i=$((i + 1))
       (part pretrain_sst2_$i "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "/tmp/pretrain-work-$i" $PRE $r \
-        --out "$OUT/pretrain_sst2_$i.json"; rm -rf "/tmp/pretrain-work-$i") &
+        --out "$OUT/pretrain_sst2_$i.json"; [ "${PRE_KEEP:-0}" = 1 ] || rm -rf "/tmp/pretrain-work-$i") &
     done
   else
     echo "== pretrain_sst2 skipped: no shared data at $DATA (set DATA=...)"

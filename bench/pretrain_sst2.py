@@ -86,6 +86,12 @@ def parse_args(argv=None):
         "an earlier stop a better start?)",
     )
     p.add_argument(
+        "--ft-variants",
+        default="",
+        help="also fine-tune both arms with these other LR:EPOCHS settings, e.g. 1e-4:2,1e-4:3 (a pre-trained "
+        "start often wants a gentler rate than new weights; each arm is reported at each setting)",
+    )
+    p.add_argument(
         "--cuda-graphs",
         action="store_true",
         help="train with CUDA graphs (GPU, bf16/fp32), pre-training and fine-tuning",
@@ -184,6 +190,10 @@ class Launch:
                 tail = self.run_dir.with_suffix(".stderr.log").read_text()[-3000:]
                 raise SystemExit(f"command failed ({code}): {' '.join(self.cmd)}\n{tail}")
         self._result = {**read_run(self.run_dir), "cpu_s": cpu}
+        # a line as each run ends: if the whole benchmark is cut short, its log still has these
+        m = self._result["finished"].get("metrics", {})
+        shown = {k: round(m[k], 4) for k in ("accuracy", "mlm_accuracy", "sop_loss") if k in m}
+        print(f"# {self.run_dir.name}: {shown} in {self._result['wall_s']:.1f}s", file=sys.stderr, flush=True)
         return self._result
 
 
@@ -280,9 +290,11 @@ def main(argv=None) -> int:
         adapt_args = pretraining(sst2_text, ["--init", str(start_b)], a.adapt_steps, a.adapt_lr, 2)
         adapt = Launch(adapt_args, a.work / "adapt", a.keep).result()
         start_b = a.work / "adapt"
-    ft_common = ["--task", "classification", "--train", str(ft_train), "--eval", str(dev)]
-    ft_common += ["--epochs", str(a.ft_epochs), "--max-length", "128", "--log-every", "100", *common]
-    ft_common += ["--batch-size", str(a.batch_size)] + (["--cuda-graphs"] if a.cuda_graphs else [])
+    ft_base = ["--task", "classification", "--train", str(ft_train), "--eval", str(dev)]
+    ft_base += ["--max-length", "128", "--log-every", "100", *common]
+    ft_base += ["--batch-size", str(a.batch_size)] + (["--cuda-graphs"] if a.cuda_graphs else [])
+    ft_common = ft_base + ["--epochs", str(a.ft_epochs)]
+    variants = parse_variants(a.ft_variants)
     lr_b = a.ft_lr_pretrained or a.ft_lr
     names = ("a_from_scratch", "b_after_pretraining")
     # every fine-tuning run: (arm, seed index, command, run folder, starts from pre-training)
@@ -298,6 +310,12 @@ def main(argv=None) -> int:
             name = f"b_from_step_{step}"
             b_args = ft_common + ["--init", str(start), "--lr", str(lr_b), *seed]
             planned.append((name, i, b_args, a.work / f"ft_{name}{tag}", True))
+        for lr, epochs in variants:  # both arms again, at another rate and length of fine-tuning
+            v = f"lr{lr:g}_ep{epochs:g}"
+            ft_v = ft_base + ["--epochs", str(epochs), "--lr", str(lr), *seed]
+            scratch_v = ft_v + [*size, "--vocab-size", str(a.vocab_size)]
+            planned.append((f"a_{v}", i, scratch_v, a.work / f"ft_scratch_{v}{tag}", False))
+            planned.append((f"b_{v}", i, ft_v + ["--init", str(start_b)], a.work / f"ft_b_{v}{tag}", True))
     planned.sort(key=lambda p: p[4])  # the runs from new weights first: they need no pre-training
     done: dict[tuple[str, int], dict] = {}
     running: list[tuple[str, int, Launch]] = []
@@ -356,7 +374,7 @@ def main(argv=None) -> int:
         },
         "fine_tuning": {
             name: {
-                "lr": a.ft_lr if name.startswith("a_") else lr_b,
+                **variant_setting(name, a.ft_lr if name.startswith("a_") else lr_b, a.ft_epochs, variants),
                 "train_rows": arm["started"]["train_examples"],
                 "steps": arm["finished"]["step"],
                 "wall_s": round(arm["wall_s"], 1),
@@ -366,10 +384,38 @@ def main(argv=None) -> int:
             for name, arm in arms.items()
         },
         "reference": {"tfidf_lr_readme": 0.822, "tfidf_lr_full_train": ref_full, "tfidf_lr_same_rows": ref_subset},
+        # each arm at its best fine-tuning setting (with --ft-variants there is more than one)
+        "best_setting": {
+            arm: max(
+                ((sum(acc) / len(acc), name) for name, acc in accuracy.items() if name.startswith(arm + "_")),
+                default=None,
+            )
+            for arm in ("a", "b")
+        },
         "gain_from_pretraining": (sum(accuracy[names[1]]) - sum(accuracy[names[0]])) / a.ft_seeds,
         "total_wall_s": round(time.time() - t0, 1),
     }
     return report(result, a.out)
+
+
+def parse_variants(text: str) -> list[tuple[float, float]]:
+    """`--ft-variants 1e-4:2,3e-4:1` as [(1e-4, 2.0), (3e-4, 1.0)]."""
+    out = []
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        try:
+            lr, epochs = item.split(":")
+            out.append((float(lr), float(epochs)))
+        except ValueError:
+            raise SystemExit(f"--ft-variants: {item!r} is not LR:EPOCHS (e.g. 1e-4:2)") from None
+    return out
+
+
+def variant_setting(name: str, lr: float, epochs: float, variants: list[tuple[float, float]]) -> dict:
+    """The rate and epochs an arm's name stands for: a variant's own, else the given ones."""
+    for v_lr, v_epochs in variants:
+        if name.endswith(f"_lr{v_lr:g}_ep{v_epochs:g}"):
+            return {"lr": v_lr, "epochs": v_epochs}
+    return {"lr": lr, "epochs": epochs}
 
 
 def report(result: dict, out: Path | None) -> int:
