@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--batch-size", type=int, help="examples per step on each device (default 32)")
     tp.add_argument("--grad-accum", type=int, help="micro-batches per optimizer step (default 1)")
     tp.add_argument(
-        "--lr", type=float, help="peak learning rate (default 1e-3; ~3e-5 to fine-tune a pre-trained model)"
+        "--lr",
+        type=float,
+        help="peak learning rate (default: suggested for the model's width and start, e.g. 1e-3 for tiny, "
+        "3e-4 for small, 2e-5 to fine-tune ALBERT-base)",
     )
     tp.add_argument(
         "--weight-decay", type=float, help="AdamW weight decay, not applied to biases and norms (default 0.01)"
@@ -244,6 +248,12 @@ def _config_from_args(args) -> RunConfig:
             setattr(c, field, v)
     if args.max_steps:
         c.epochs = 0
+    if args.lr is None and "lr" not in (base or {}):  # the rate that suits this model and start
+        from .model_setup import lr_for
+
+        c.lr, why = lr_for(c)
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
     cols = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
     if any(cols.values()):
         c.columns = {k: v for k, v in cols.items() if v}

@@ -4,12 +4,13 @@ tokenizer trained on the run's data), or an existing ALBERT (a folder, a run, a 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 
 from .events import Log
 from .runs import ConfigError, RunConfig, run_model
-from .spec import ModelSpec, preset
+from .spec import ModelSpec, preset, suggested_lr
 from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
 
 
@@ -114,6 +115,27 @@ def spec_for(config: RunConfig) -> ModelSpec:
         spec = preset(config.preset or "tiny")
     spec.validate()
     return spec
+
+
+def lr_for(config: RunConfig) -> tuple[float, str]:
+    """The suggested learning rate for this run's model and start (`spec.suggested_lr`), and the
+    reason in words. A model to start from is read for its width: a folder's or run's
+    config.json, or the hub's (a hub id that cannot be reached counts as ALBERT-base)."""
+    if not config.init:
+        width = spec_for(config).hidden_size
+        return suggested_lr(width, False), f"new weights of width {width}"
+    width = 768
+    try:
+        path = resolve_init(config.init)
+        if Path(path).is_dir():
+            width = int(json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+        else:
+            from transformers import AutoConfig
+
+            width = int(AutoConfig.from_pretrained(path).hidden_size)
+    except Exception:  # the run itself says what is wrong with the model; here only its width is wanted
+        pass
+    return suggested_lr(width, True), f"fine-tuning a pre-trained model of width {width}"
 
 
 def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit=None):

@@ -100,5 +100,39 @@ class ClassificationTask(Task):
         metrics = classification_metrics(y_true, y_pred, len(self.labels))
         return {"loss": total / max(1, n), **metrics}
 
+    def final_advice(self, metrics: dict) -> list[str]:
+        advice = one_answer_advice(metrics.get("confusion"), self.labels, self.config)
+        return [advice] if advice else []
+
     def card_lines(self) -> list[str]:
         return [f"Labels: {', '.join(self.labels)}", f"Validation: {self.split}"]
+
+
+def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], config) -> str:
+    """A warning when the finished model gives one label to every validation example although
+    they hold several: it learnt nothing usable, and its accuracy is only that label's share.
+    Either it trained too little, or its learning rate is too high for its width (on SST-2,
+    `medium` from new weights at 3e-4 ended so on one seed of three: 50.9%,
+    bench/pretrain_sst2.py); the advice names the rate suggested for the model when the run's is
+    above it."""
+    if not confusion:
+        return ""
+    predicted = [sum(row[j] for row in confusion) for j in range(len(confusion))]
+    present = sum(1 for row in confusion if sum(row))
+    total = sum(predicted)
+    if total < 10 or present < 2 or sum(1 for n in predicted if n) != 1:
+        return ""
+    from ..model_setup import lr_for
+
+    only = next(j for j, n in enumerate(predicted) if n)
+    suggested, why = lr_for(config)
+    head = (
+        f"the model answers '{labels[only]}' for all {total} validation examples, so its accuracy "
+        f"({confusion[only][only] / total:.1%}) is only that label's share: it has learnt nothing usable yet. "
+    )
+    if config.lr > suggested * 1.5:
+        return head + (
+            f"Its learning rate, {config.lr:g}, is above the {suggested:g} suggested for {why}: "
+            "too high a rate often ends so. Train again with the suggested one"
+        )
+    return head + "Train it longer: more epochs or more data"

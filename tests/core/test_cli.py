@@ -43,6 +43,35 @@ def test_train_predict_evaluate_round_trip(tmp_path):
     assert 0 <= metrics["accuracy"] <= 1 and metrics["examples"] == 120
 
 
+def test_without_lr_a_run_takes_the_rate_suggested_for_its_model_and_start(tmp_path):
+    from albert_core.spec import suggested_lr
+
+    # wider models and pre-trained starts want smaller steps: a pre-trained start gets half
+    widths = [64, 128, 256, 512, 768, 1024, 4096]
+    for pretrained in (False, True):
+        rates = [suggested_lr(w, pretrained) for w in widths]
+        assert rates == sorted(rates, reverse=True) and all(1e-5 <= r <= 1e-3 for r in rates)
+    assert all(suggested_lr(w, True) < suggested_lr(w, False) for w in (128, 256, 512, 768))
+    assert (suggested_lr(128, False), suggested_lr(256, False), suggested_lr(512, False)) == (1e-3, 3e-4, 1e-4)
+    assert suggested_lr(768, True) == 2e-5  # the usual rate for fine-tuning ALBERT-base
+
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(40))
+    first = tmp_path / "first"
+    r = cli("train", "--train", str(data), "--preset", "small", "--max-steps", "1", "--batch-size", "8",
+            "--max-length", "32", "--out", str(first), "--json")  # fmt: skip
+    assert "learning rate 0.0003, suggested for new weights of width 256" in r.stderr
+    assert json.loads((first / "run.json").read_text())["lr"] == 3e-4
+    then = tmp_path / "then"
+    r = cli("train", "--train", str(data), "--init", str(first), "--max-steps", "1", "--batch-size", "8",
+            "--out", str(then), "--json")  # fmt: skip
+    assert "learning rate 0.0002, suggested for fine-tuning a pre-trained model of width 256" in r.stderr
+    assert json.loads((then / "run.json").read_text())["lr"] == 2e-4
+    # a rate given is the rate used
+    cli("train", "--train", str(data), "--init", str(first), "--max-steps", "1", "--lr", "0.01",
+        "--out", str(tmp_path / "own"), "--json")  # fmt: skip
+    assert json.loads((tmp_path / "own" / "run.json").read_text())["lr"] == 0.01
+
+
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
     r = cli(
         "train", "--train", str(tmp_path / "nope.csv"), "--preset", "tiny", "--out", str(tmp_path / "r"), check=False
@@ -51,3 +80,25 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
     assert "nope.csv" in r.stderr and "Traceback" not in r.stderr
     r = cli("params", "--spec", str(tmp_path / "missing.json"), check=False)
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_model_that_gives_one_answer_to_everything_is_flagged(tmp_path):
+    from albert_core.runs import RunConfig
+    from albert_core.tasks.classification import one_answer_advice
+
+    # the run's rate far above the suggested one: the advice names the suggested rate
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(200))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    r = cli("train", "--train", str(data), "--spec", str(spec), "--epochs", "2", "--batch-size", "16", "--lr", "3",
+            "--out", str(tmp_path / "run"), "--json")  # fmt: skip
+    finished = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")][-1]
+    confusion = finished["metrics"]["confusion"]
+    assert sum(1 for col in zip(*confusion) if sum(col)) == 1  # one answer for every example
+    (advice,) = finished["advice"]
+    assert "learnt nothing usable" in advice and "Its learning rate, 3, is above the 0.001 suggested" in advice
+
+    tiny = RunConfig(spec=TINY.to_dict(), preset="", lr=1e-3)
+    assert "Train it longer" in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny)
+    assert one_answer_advice([[10, 2], [3, 6]], ["neg", "pos"], tiny) == ""  # both answers given
+    assert one_answer_advice([[0, 12], [0, 0]], ["neg", "pos"], tiny) == ""  # one label in the data: no sign
