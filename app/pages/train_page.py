@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from albert_core.param_count import human
 from albert_core.runs import ConfigError, RunConfig, create_run, default_runs_dir, new_run_dir, run_model
+from albert_core.spec import suggested_lr
 
 from .. import theme
 from ..glossary import tip
@@ -157,6 +159,7 @@ class TrainPage(QWidget):
         self._ui_timer.timeout.connect(self._on_ui_timer)
         project.loaded.connect(self._on_project_loaded)
         project.training_changed.connect(self._on_training_changed)
+        project.spec_changed.connect(self._on_spec_changed)
         project.spec_changed.connect(self._update_summary)
         project.data_changed.connect(self._update_summary)
         self._on_project_loaded()
@@ -172,6 +175,10 @@ class TrainPage(QWidget):
         box = QGroupBox("Hyper-parameters")
         form = QFormLayout(box)
         self.lr_spin = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=1.0, singleStep=1e-4)
+        # the rate that suits the model's width and start; a click takes it
+        self.lr_hint = QToolButton(autoRaise=True)
+        self.lr_hint.clicked.connect(lambda: self.lr_spin.setValue(self._suggested_lr()[0]))
+        self._lr_note = ""
         self.batch_spin = QSpinBox(minimum=1, maximum=8192)
         self.epochs_spin = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1000, singleStep=1)
         self.max_steps_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="use epochs")
@@ -188,6 +195,7 @@ class TrainPage(QWidget):
         self.name_edit.setPlaceholderText("(date and data file)")
         rows = [
             ("Learning rate", self.lr_spin, "Peak learning rate of AdamW"),
+            ("", self.lr_hint, "The learning rate suggested for this model"),
             ("Batch size", self.batch_spin, "Examples per optimisation step"),
             ("Epochs", self.epochs_spin, "Passes over the training data"),
             ("Max steps", self.max_steps_spin, "Stop after this many steps (overrides epochs)"),
@@ -238,8 +246,35 @@ class TrainPage(QWidget):
             "options": self.task_options.values(),
         }
 
+    def _suggested_lr(self) -> tuple[float, str]:
+        """The learning rate suggested for the project's model (its width, and whether it starts
+        from a pre-trained model), and the reason in words."""
+        width = self.project.spec.hidden_size
+        if self.project.state.init:
+            return suggested_lr(width, True), f"fine-tuning a pre-trained model of width {width}"
+        return suggested_lr(width, False), f"new weights of width {width}"
+
+    def _show_lr_hint(self) -> None:
+        lr, why = self._suggested_lr()
+        differs = abs(self.lr_spin.value() - lr) > 1e-12
+        self.lr_hint.setText(f"Use the suggested {lr:g}" if differs else f"{lr:g} is the suggested rate")
+        self.lr_hint.setToolTip(f"{lr:g} is the learning rate suggested for {why}")
+        self.lr_hint.setEnabled(differs)
+
+    def _on_spec_changed(self) -> None:
+        """Another model or start: the learning rate follows the suggestion for it, and says so."""
+        lr, why = self._suggested_lr()
+        if lr != self._last_suggestion:
+            self._last_suggestion = lr
+            if abs(self.lr_spin.value() - lr) > 1e-12:
+                self.lr_spin.setValue(lr)
+                self._lr_note = f"Learning rate set to {lr:g}, suggested for {why}."
+        self._show_lr_hint()
+
     def _on_project_loaded(self) -> None:
         t = {**dataclasses.asdict(DEFAULTS), **self.project.state.training}
+        self._last_suggestion = self._suggested_lr()[0]  # a saved project keeps its own rate
+        self._lr_note = ""
         self._loading = True
         self.lr_spin.setValue(t["lr"])
         self.batch_spin.setValue(t["batch_size"])
@@ -256,6 +291,7 @@ class TrainPage(QWidget):
         self.task_options.set_values(t.get("options") or {})
         self._loading = False
         self._update_summary()
+        self._show_lr_hint()
 
     def _sync_task(self) -> None:
         """Show the project's task: its settings, and (between runs) its plots."""
@@ -272,6 +308,10 @@ class TrainPage(QWidget):
             self._on_project_loaded()
 
     def _on_setting_edited(self, *_) -> None:
+        self._show_lr_hint()
+        if self._lr_note and abs(self.lr_spin.value() - self._last_suggestion) > 1e-12:
+            self._lr_note = ""  # the user chose another rate: the note about the suggested one is done
+            self._update_summary()
         if not getattr(self, "_loading", False):
             values = self.settings_values()
             values.pop("device")
@@ -296,7 +336,8 @@ class TrainPage(QWidget):
         data = Path(first).name if s.train_file else "no data file yet (see the Data page)"
         if os.pathsep in s.train_file:
             data += f" and {s.train_file.count(os.pathsep)} more"
-        self.summary.setText(f"<b>{TITLES.get(s.task, s.task)}</b> with {model}, on {data}.")
+        note = f"<br>{self._lr_note}" if self._lr_note else ""
+        self.summary.setText(f"<b>{TITLES.get(s.task, s.task)}</b> with {model}, on {data}.{note}")
         if hasattr(self, "task_options"):
             self._sync_task()
         if self.seed_spin.value() != s.seed:

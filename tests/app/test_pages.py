@@ -47,6 +47,20 @@ def test_preset_choice_fills_every_field(window):
     assert "GiB" in page.memory_label.text() or "MiB" in page.memory_label.text()
 
 
+def test_learning_rate_follows_the_model_and_the_user(window):
+    train = window.train_page
+    assert train.lr_spin.value() == 2e-3  # the sample project's own rate stays as saved
+    assert train.lr_hint.text() == "Use the suggested 0.001" and train.lr_hint.isEnabled()
+    window.model_page.preset_box.setCurrentText("medium")  # a wider model: a smaller rate
+    assert train.lr_spin.value() == 1e-4 == window.project.run_config().lr
+    assert "Learning rate set to 0.0001, suggested for new weights of width 512" in train.summary.text()
+    assert not train.lr_hint.isEnabled() and train.lr_hint.text() == "0.0001 is the suggested rate"
+    train.lr_spin.setValue(3e-4)  # the user's choice wins, and the note goes
+    assert window.project.run_config().lr == 3e-4 and "Learning rate set" not in train.summary.text()
+    train.lr_hint.click()
+    assert train.lr_spin.value() == 1e-4
+
+
 def test_invalid_spec_is_flagged_at_the_field(window):
     page = window.model_page
     before = window.project.spec

@@ -136,6 +136,12 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     assert window.current_page() == "Data"
     assert window.project.state.task == "classification" and window.project.state.train_file == ""
     assert window.project.spec.hidden_size == 32  # the pre-trained model's size
+    # fine-tuning wants a gentler rate than new weights: the Train page takes the suggested one
+    from albert_core.spec import suggested_lr
+
+    train = window.train_page
+    assert train.lr_spin.value() == suggested_lr(32, True) == window.project.run_config().lr
+    assert "suggested for fine-tuning a pre-trained model of width 32" in train.summary.text()
 
 
 def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window, qtbot, trained_runs, tmp_path):
