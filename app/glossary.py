@@ -37,6 +37,10 @@ TERMS: dict[str, str] = {
     "weight_decay": "Weight decay: AdamW's pull of every weight toward zero, to regularise.",
     "precision": "Precision: bf16/fp16 halve activation memory and run faster on recent GPUs; fp32 is exact everywhere.",
     "eval_every": "Evaluate every N steps (0: at the end of each epoch).",
+    "data_workers": (
+        "Batch workers: processes that make the training batches ahead of the training loop (pre-training's "
+        "masking is the costly part). Automatic: 4 when pre-training on a GPU, none otherwise."
+    ),
     "checkpoint_every": "Save a resumable checkpoint every N steps (0: only when stopping and at the end).",
     "max_length": "Maximum length: longer texts are cut to this many word pieces.",
     "val_fraction": "Share of the training file held out (per label) to measure the model on data it has not seen.",

@@ -191,6 +191,7 @@ class TrainPage(QWidget):
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.eval_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="each epoch")
         self.ckpt_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="at the end")
+        self.workers_spin = QSpinBox(minimum=-1, maximum=64, specialValueText="automatic")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("(date and data file)")
         rows = [
@@ -207,6 +208,7 @@ class TrainPage(QWidget):
             ("Seed", self.seed_spin, "Same seed, same data and settings: the same run"),
             ("Evaluate every", self.eval_spin, tip("eval_every")),
             ("Checkpoint every", self.ckpt_spin, tip("checkpoint_every")),
+            ("Batch workers", self.workers_spin, tip("data_workers")),
             ("Run name", self.name_edit, "A name for the run folder"),
         ]
         for label, widget, text in rows:
@@ -216,7 +218,8 @@ class TrainPage(QWidget):
             form.addRow(lab, widget)
         for spin in (self.lr_spin, self.epochs_spin, self.warmup_spin, self.decay_spin):
             spin.valueChanged.connect(self._on_setting_edited)
-        for spin in (self.batch_spin, self.max_steps_spin, self.length_spin, self.eval_spin, self.ckpt_spin):
+        for spin in (self.batch_spin, self.max_steps_spin, self.length_spin, self.eval_spin, self.ckpt_spin,
+                     self.workers_spin):  # fmt: skip
             spin.valueChanged.connect(self._on_setting_edited)
         self.seed_spin.valueChanged.connect(self._on_seed_edited)
         self.precision_box.currentTextChanged.connect(self._on_setting_edited)
@@ -243,6 +246,7 @@ class TrainPage(QWidget):
             "device": device,
             "eval_every": self.eval_spin.value(),
             "checkpoint_every": self.ckpt_spin.value(),
+            "data_workers": self.workers_spin.value(),
             "options": self.task_options.values(),
         }
 
@@ -286,6 +290,7 @@ class TrainPage(QWidget):
         self.precision_box.setCurrentText(t["precision"])
         self.eval_spin.setValue(t["eval_every"])
         self.ckpt_spin.setValue(t["checkpoint_every"])
+        self.workers_spin.setValue(t["data_workers"])
         self.seed_spin.setValue(self.project.state.seed)
         self._sync_task()
         self.task_options.set_values(t.get("options") or {})

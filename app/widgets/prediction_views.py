@@ -123,7 +123,9 @@ class ClassificationView(PredictionView):
         if rest:
             drawn = set(names)
             others = sum(p for name, p in scores.items() if name not in drawn)
-            self.rest_label.setText(f"{rest} more labels, {others:.1%} together")
+            self.rest_label.setText(
+                f"1 more label, {others:.1%}" if rest == 1 else f"{rest} more labels, {others:.1%} together"
+            )
         self.rest_label.setVisible(bool(rest))
 
     def shown(self) -> list[tuple[str, str]]:

@@ -61,6 +61,13 @@ def test_learning_rate_follows_the_model_and_the_user(window):
     assert train.lr_spin.value() == 1e-4
 
 
+def test_batch_workers_reach_the_run(window):
+    train = window.train_page
+    assert train.workers_spin.text() == "automatic" and window.project.run_config().data_workers == -1
+    train.workers_spin.setValue(2)
+    assert window.project.run_config().data_workers == 2
+
+
 def test_invalid_spec_is_flagged_at_the_field(window):
     page = window.model_page
     before = window.project.spec
@@ -198,5 +205,8 @@ def test_playground_shows_the_ten_likeliest_of_many_labels(qtbot):
     assert [name for name, _ in shown] == [f"KIND:{i:02d}" for i in range(49, 39, -1)]
     assert shown[0][1] == f"{50 / 1275:.1%}"
     assert view.rest_label.isVisibleTo(view) and view.rest_label.text() == f"40 more labels, {820 / 1275:.1%} together"
+    eleven = {f"K{i:02d}": (i + 1) / 66 for i in range(11)}  # one label under the bars
+    view.show_result({"label": "K10", "scores": eleven})
+    assert view.rest_label.text() == f"1 more label, {1 / 66:.1%}"
     view.show_result({"label": "pos", "scores": {"neg": 0.3, "pos": 0.7}})  # few labels: all, in their order
     assert view.shown() == [("neg", "30.0%"), ("pos", "70.0%")] and not view.rest_label.isVisibleTo(view)
