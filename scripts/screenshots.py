@@ -226,6 +226,12 @@ def task_shots(app, win, shot, pretrained: str | None = None) -> None:
     win.runs_page.compare()
     wait(app, lambda: win.runs_page.views.currentWidget() is win.runs_page.compare_view, 20)
     shot("Runs", "runs_compare")
+    # "Fine-tune from this model": a labelled task from the pre-trained model, at the rate suggested for it
+    win.train_page.finetune_button.click()
+    from app.settings import SAMPLE_DATA
+
+    win.project.update_data(train_file=str(SAMPLE_DATA))
+    shot("Train", "train_finetune")
 
 
 if __name__ == "__main__":

@@ -333,7 +333,7 @@ class TrainPage(QWidget):
     def _update_summary(self) -> None:
         s = self.project.state
         model = (
-            f"starting from {Path(s.init).name}"
+            f"the pre-trained model {Path(s.init).parent.name if Path(s.init).name == 'model' else Path(s.init).name}"
             if s.init
             else (f"the {s.preset} preset" if s.preset else "a custom spec")
         )
