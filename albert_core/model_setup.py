@@ -124,7 +124,6 @@ def lr_for(config: RunConfig) -> tuple[float, str]:
     if not config.init:
         width = spec_for(config).hidden_size
         return suggested_lr(width, False), f"new weights of width {width}"
-    width = 768
     try:
         path = resolve_init(config.init)
         if Path(path).is_dir():
@@ -134,7 +133,7 @@ def lr_for(config: RunConfig) -> tuple[float, str]:
 
             width = int(AutoConfig.from_pretrained(path).hidden_size)
     except Exception:  # the run itself says what is wrong with the model; here only its width is wanted
-        pass
+        return suggested_lr(768, True), "fine-tuning a pre-trained model (its width unread: taken as 768)"
     return suggested_lr(width, True), f"fine-tuning a pre-trained model of width {width}"
 
 
