@@ -68,36 +68,49 @@ def _units_batch(maskable: np.ndarray, word_start: np.ndarray | None) -> list[tu
 
 
 def _spans(
-    starts: list[int], ends: list[int], n_real: int, rng: random.Random, opts: MaskingOptions
-) -> list[list[int]]:
+    starts: list[int],
+    ends: list[int],
+    n_real: int,
+    rng: random.Random,
+    opts: MaskingOptions,
+    cum: list[float] | None = None,
+) -> list[tuple[int, int]]:
+    """The spans chosen in one row, as (start, end) positions, end exclusive. `cum` is the
+    cumulative n-gram distribution (computed here when not given: once per batch is enough)."""
     n_units = len(starts)
     if n_units == 0:
         return []
     budget = max(1, round(n_real * opts.probability))
-    cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
+    if cum is None:
+        cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
+    max_ngram = opts.max_ngram
+    randrange, random_ = rng.randrange, rng.random
     order = list(range(n_units))
     covered = bytearray(ends[-1])
-    spans: list[list[int]] = []
+    spans: list[tuple[int, int]] = []
     chosen = 0
     for k in range(n_units):
         if chosen >= budget:
             break
-        j = rng.randrange(k, n_units)  # a lazy shuffle: only as many draws as units visited
+        j = randrange(k, n_units)  # a lazy shuffle: only as many draws as units visited
         order[k], order[j] = order[j], order[k]
         u = order[k]
         # how many units from u onwards are adjacent (no special piece between them)
         avail = 1
-        while avail < opts.max_ngram and u + avail < n_units and starts[u + avail] == ends[u + avail - 1]:
+        while avail < max_ngram and u + avail < n_units and starts[u + avail] == ends[u + avail - 1]:
             avail += 1
-        r = rng.random() * cum[avail - 1]
-        n = next(i + 1 for i in range(avail) if r < cum[i] or i == avail - 1)
-        while n > 1 and chosen + ends[u + n - 1] - starts[u] > budget:
+        r = random_() * cum[avail - 1]
+        n = 1
+        while n < avail and r >= cum[n - 1]:
+            n += 1
+        a = starts[u]
+        while n > 1 and chosen + ends[u + n - 1] - a > budget:
             n -= 1
-        a, b = starts[u], ends[u + n - 1]
-        if chosen + b - a > budget or any(covered[a:b]):
+        b = ends[u + n - 1]
+        if chosen + b - a > budget or (b - a == 1 and covered[a]) or (b - a > 1 and any(covered[a:b])):
             continue
         covered[a:b] = b"\x01" * (b - a)
-        spans.append(list(range(a, b)))
+        spans.append((a, b))
         chosen += b - a
     return spans
 
@@ -114,7 +127,7 @@ def choose_spans(
     m = np.asarray(maskable, dtype=bool)[None]
     ws = np.asarray(word_start, dtype=bool)[None] if (word_start is not None and opts.whole_word) else None
     starts, ends = _units_batch(m, ws)[0]
-    return _spans(starts, ends, int(m.sum()), rng, opts)
+    return [list(range(a, b)) for a, b in _spans(starts, ends, int(m.sum()), rng, opts)]
 
 
 def mask_batch(
@@ -133,10 +146,11 @@ def mask_batch(
     rows, cols = [], []
     units = _units_batch(maskable, word_start if opts.whole_word else None)
     n_real = np.count_nonzero(maskable, axis=1).tolist()
-    for b, (starts, ends) in enumerate(units):
-        for span in _spans(starts, ends, n_real[b], rng, opts):
-            rows += [b] * len(span)
-            cols += span
+    cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
+    for row, (starts, ends) in enumerate(units):
+        for a, b in _spans(starts, ends, n_real[row], rng, opts, cum):
+            rows += [row] * (b - a)
+            cols += range(a, b)
     ids = input_ids.copy()
     labels = np.full_like(input_ids, -100)
     if not rows:
