@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +103,7 @@ def main(argv=None) -> int:
             results[name] = None
             print(f"{name}: {e}", file=sys.stderr)
             continue
+
         def call(i, hf=hf, whole=whole):
             rows = [{"input_ids": f["input_ids"]} for f in batch(i)]
             if whole:
@@ -118,9 +118,7 @@ def main(argv=None) -> int:
         "settings": {"batch_size": a.batch_size, "length": a.length, "batches": a.batches, "threads": 1},
         "text": "WikiText-2 valid" if (a.data / "lm" / "wikitext-2" / "valid.txt").exists() else "generated",
         "ms_per_batch": {k: (round(v, 2) if v is not None else None) for k, v in results.items()},
-        "ratio": {
-            f"{k} / ours": round(v / ours, 2) for k, v in results.items() if k != "ours_ngram_whole_word" and v
-        },
+        "ratio": {f"{k} / ours": round(v / ours, 2) for k, v in results.items() if k != "ours_ngram_whole_word" and v},
     }
     text = json.dumps(out, indent=2)
     print(text)
