@@ -424,6 +424,9 @@ def test_a_run_stuck_at_word_frequencies_is_flagged(pretrain_run):
     by_heart = {"mlm_accuracy": 0.153, "mlm_accuracy_most_frequent": 0.047, "sop_loss": 1.02}
     assert "1.02" in pretraining_advice(by_heart) and "dupe_factor" in pretraining_advice(by_heart)
     assert pretraining_advice({**by_heart, "sop_loss": 0.51}) == ""
+    # already cut many times: more cuts are no remedy, more text is
+    many_cuts = pretraining_advice(by_heart, dupe_factor=20)
+    assert "cut 20 times: more text is the remedy" in many_cuts and "option dupe_factor" not in many_cuts
     # still rising at the end: more steps would likely make a better start
     rising = pretraining_advice({"mlm_accuracy": 0.325, "mlm_accuracy_most_frequent": 0.05}, {"mlm_accuracy": 0.312})
     assert "still rising" in rising and "31.2%" in rising and "32.5%" in rising
