@@ -45,6 +45,17 @@ DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
 
 
+def missing_training_data(path: str, folders: bool) -> str:
+    """What is wrong with a training file (or, with `folders`, a corpus folder) to start from:
+    "" when it is there."""
+    p = Path(path)
+    if p.is_file() or (folders and p.is_dir()):
+        return ""
+    if p.is_dir():
+        return f"{path} is a folder; this task trains on one file: choose it on the Data page"
+    return f"the training file {path} does not exist; choose one on the Data page"
+
+
 class _SettingsScroll(QScrollArea):
     """The settings column: as wide as its settings and a vertical scroll bar, so it never
     needs a horizontal one (which would hide the fields' right edge)."""
@@ -382,8 +393,10 @@ class TrainPage(QWidget):
         config = self.project.run_config(self.name_edit.text().strip())
         config = dataclasses.replace(config, **values)
         try:
-            if config.train_file and not Path(config.train_file).is_file():
-                raise ConfigError(f"the training file {config.train_file} does not exist; choose one on the Data page")
+            for part in filter(None, config.train_file.split(os.pathsep)):
+                missing = missing_training_data(part, folders=config.task == "pretrain")
+                if missing:
+                    raise ConfigError(missing)
             run_dir = create_run(config, new_run_dir(config, default_runs_dir()))
         except ConfigError as e:
             self._show_banner(f"Cannot start: {e}", error=True)

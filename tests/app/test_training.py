@@ -100,3 +100,27 @@ def test_bad_settings_are_reported_before_anything_starts(window, qtbot, tmp_pat
     assert window.train_page.start() is None
     assert "does not exist" in window.train_page.banner.text()
     assert not window.train_page.is_running()
+
+
+def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot, tmp_path):
+    from task_data import write_corpus
+
+    from tests.core.helpers import TINY
+
+    folder = write_corpus(tmp_path / "corpus")
+    window.project.set_spec(TINY)
+    window.data_page.choose_task("classification", clear_file=True)
+    window.project.update_data(train_file=str(folder))
+    assert window.train_page.start() is None  # a labelled task reads one file, not a folder
+    assert "is a folder" in window.train_page.banner.text()
+
+    window.data_page.choose_task("pretrain", clear_file=True)
+    window.project.update_data(train_file=str(folder))
+    window.project.update_training(log_every=1, max_length=32, batch_size=8, max_steps=4, eval_every=0)
+    page = window.train_page
+    with qtbot.waitSignal(page.run_ended, timeout=RUN_TIMEOUT) as ended:
+        run_dir = page.start()
+        assert run_dir is not None, page.banner.text()
+    assert ended.args == [str(run_dir), "finished"], page.log.toPlainText()[-2000:]
+    steps = [e for e in page.events if e["event"] == "step"]
+    assert steps[-1]["step"] == 4 and "mlm_loss" in steps[-1]["extra"]
