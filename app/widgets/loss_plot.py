@@ -233,16 +233,14 @@ class LivePlots(QWidget):
 
     # -- data ---------------------------------------------------------------------------------
     def clear(self) -> None:
-        for b in (
-            self.loss,
-            self.smooth,
-            self.eval_loss,
-            self.lr,
-            self.speed,
-            *self.metrics.values(),
-            *self.extra.values(),
-        ):
+        for b in (self.loss, self.smooth, self.eval_loss, self.lr, self.speed):
             b.clear()
+        # the next run may report other metrics (a classifier after a pre-training run): none of
+        # the last run's names stay in the legend
+        for curve in self._metric_curves.values():
+            self.metric_panel.removeItem(curve)
+        self._metric_curves = {}
+        self.metrics, self.extra = {}, {}
         self._ema = None
         self._steps_seen = 0
         self._mark_all()

@@ -155,3 +155,16 @@ def test_plots_follow_the_task(qtbot):
                                                              "recall": 0.6, "accuracy": 0.9, "f1_PER": 0.7}})  # fmt: skip
     plots.redraw()
     assert plots.shown_metrics() == ["f1", "precision", "recall"]
+
+    # a classifier after a pre-training run (its "Fine-tune from this model"): the legend names
+    # the classifier's metrics only, none of the pre-training run's
+    plots.clear()
+    plots.set_task("pretrain")
+    plots.add_event({"event": "eval", "step": 3, "metrics": {"loss": 2.5, "mlm_accuracy": 0.3, "perplexity": 9.0}})
+    plots.redraw()
+    plots.clear()
+    plots.set_task("classification")
+    plots.add_event({"event": "eval", "step": 4, "metrics": {"loss": 0.6, "accuracy": 0.7, "macro_f1": 0.6}})
+    plots.redraw()
+    legend = [label.text for _, label in plots.metric_panel.legend.items]
+    assert plots.shown_metrics() == ["accuracy", "macro_f1"] and sorted(legend) == ["accuracy", "macro_f1"]
