@@ -196,10 +196,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "run"
 
 
+def _model_part(config: RunConfig) -> str:
+    """The model in a new run's folder name: its preset, or what it starts from ("from-NAME",
+    without the date of a run folder's name)."""
+    if not config.init:
+        return config.preset or "model"
+    p = Path(config.init)
+    name = p.parent.name if p.name == "model" else p.name
+    return "from-" + re.sub(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-", "", name)
+
+
 def new_run_dir(config: RunConfig, root: str | Path | None = None) -> Path:
     root = Path(root) if root else default_runs_dir()
     stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
-    base = slug(config.name or f"{Path(config.train_file).stem}-{config.preset or 'model'}")
+    base = slug(config.name or f"{Path(config.train_file.split(os.pathsep)[0]).stem}-{_model_part(config)}")
     path = root / f"{stamp}-{base}"
     n = 1
     while path.exists():

@@ -16,8 +16,10 @@
 # pre-trains for as many steps as fit PRE_SECONDS (300) at the speed that part measured
 # (without it, at the speed measured on an H200). The default recipe's knobs: PRE_PRESET (small),
 # PRE_LR (1e-3), PRE_HALF (1: fine-tune from the half-way checkpoint too), PRE_EXTRA (more
-# pretrain_sst2.py arguments, e.g. "--dropout 0.1 --ft-variants 1e-4:2"), PRE_KEEP (1: leave the runs in
-# /tmp/pretrain-work-N, for a later `pretrain_sst2.py --keep` on the same machine); WORKERS_LIST (0,-1).
+# pretrain_sst2.py arguments, e.g. "--dropout 0.1 --ft-variants 1e-4:2"), PRE_KEEP (1, the default:
+# leave the runs in /tmp/pretrain-work-N; a recipe cut short by its time box is finished by the same
+# pretrain_sst2.py command with --keep --work /tmp/pretrain-work-N while the machine is still warm:
+# only the runs without a saved model run again); WORKERS_LIST (0,-1).
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 set -u
@@ -124,7 +126,7 @@ if want pretrain; then
     for r in "${R[@]}"; do
       i=$((i + 1))
       (part pretrain_sst2_$i "$T_PRE" "$PY" bench/pretrain_sst2.py --data "$DATA" --work "/tmp/pretrain-work-$i" $PRE $r \
-        --out "$OUT/pretrain_sst2_$i.json"; [ "${PRE_KEEP:-0}" = 1 ] || rm -rf "/tmp/pretrain-work-$i") &
+        --out "$OUT/pretrain_sst2_$i.json"; [ "${PRE_KEEP:-1}" = 1 ] || rm -rf "/tmp/pretrain-work-$i") &
     done
   else
     echo "== pretrain_sst2 skipped: no shared data at $DATA (set DATA=...)"

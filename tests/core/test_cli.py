@@ -66,6 +66,11 @@ def test_without_lr_a_run_takes_the_rate_suggested_for_its_model_and_start(tmp_p
             "--out", str(then), "--json")  # fmt: skip
     assert "learning rate 0.0002, suggested for fine-tuning a pre-trained model of width 256" in r.stderr
     assert json.loads((then / "run.json").read_text())["lr"] == 2e-4
+    # a run started from another is named after it in the runs folder
+    from albert_core.runs import RunConfig, new_run_dir
+
+    named = new_run_dir(RunConfig(train_file=str(data), init=str(tmp_path / "2026-01-02T03-04-05-corpus-small")))
+    assert named.name.endswith("-d-from-corpus-small")
     # a rate given is the rate used
     cli("train", "--train", str(data), "--init", str(first), "--max-steps", "1", "--lr", "0.01",
         "--out", str(tmp_path / "own"), "--json")  # fmt: skip
