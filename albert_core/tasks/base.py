@@ -148,6 +148,23 @@ class Task:
         return []
 
 
+def nothing_learnt_hint(config: RunConfig) -> str:
+    """What to change when a finished model has learnt nothing usable: train longer; and when
+    its learning rate is above the one suggested for the model (`model_setup.lr_for`), that
+    rate is the other suspect. Either can end so (a tiny NER model at 3e-3 tags every word O
+    after 10 steps and learns at 1e-2; `medium` on SST-2 collapsed at 3e-4 after a whole
+    epoch), so the advice names both and how to tell them apart: the training loss."""
+    from ..model_setup import lr_for
+
+    suggested, why = lr_for(config)
+    if config.lr > suggested * 1.5:
+        return (
+            "Train it longer (more epochs or more data); if its training loss rose or swung widely instead, "
+            f"its learning rate, {config.lr:g}, is likely too high: {suggested:g} is suggested for {why}"
+        )
+    return "Train it longer: more epochs or more data"
+
+
 _REGISTRY: dict[str, str] = {
     "classification": "albert_core.tasks.classification:ClassificationTask",
     "qa": "albert_core.tasks.qa:QATask",

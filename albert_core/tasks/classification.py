@@ -13,7 +13,7 @@ from ..data.classification import (
     stratified_split,
 )
 from ..metrics import classification_metrics
-from .base import Prepared, Task, pad_sequences
+from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 
 
 class ClassificationTask(Task):
@@ -122,17 +122,8 @@ def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], conf
     total = sum(predicted)
     if total < 10 or present < 2 or sum(1 for n in predicted if n) != 1:
         return ""
-    from ..model_setup import lr_for
-
     only = next(j for j, n in enumerate(predicted) if n)
-    suggested, why = lr_for(config)
-    head = (
+    return (
         f"the model answers '{labels[only]}' for all {total} validation examples, so its accuracy "
         f"({confusion[only][only] / total:.1%}) is only that label's share: it has learnt nothing usable yet. "
-    )
-    if config.lr > suggested * 1.5:
-        return head + (
-            f"Its learning rate, {config.lr:g}, is above the {suggested:g} suggested for {why}: "
-            "too high a rate often ends so. Train again with the suggested one"
-        )
-    return head + "Train it longer: more epochs or more data"
+    ) + nothing_learnt_hint(config)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..data.conll import NERData, label_list, read_ner
-from ..metrics_ner import entity_scores
+from ..metrics_ner import entities, entity_scores
 from ..ner_align import IGNORE, ner_features, predict_ner, word_predictions  # noqa: F401 - predict_ner re-exported
 from ..runs import ConfigError
-from .base import Prepared, Task, pad_sequences
+from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 from .limits import model_max_positions
 
 
@@ -140,11 +140,23 @@ class NERTask(Task):
 
         pred_tags = [to_iob2([id2label[k] for k, _ in sent], "IOB2") for sent in preds]
         m = entity_scores(data.tags, pred_tags)
+        self.found = (sum(len(entities(t)) for t in pred_tags), sum(len(entities(t)) for t in data.tags))
         per_type = m.pop("per_type")
         self.per_type = per_type
         for typ, v in per_type.items():
             m[f"f1_{typ}"] = v["f1"]
         return {"loss": total / max(1, n), **m}
+
+    def final_advice(self, metrics: dict) -> list[str]:
+        """A model that finds no entity at all in validation text that holds some has learnt
+        nothing usable (a new model's first steps tag every word O)."""
+        found, gold = getattr(self, "found", (1, 0))
+        if found or not gold:
+            return []
+        return [
+            f"the model finds no entity in the {len(self.eval_data.sentences)} validation sentences, which hold "
+            f"{gold}: it tags every word O and has learnt nothing usable yet. " + nothing_learnt_hint(self.config)
+        ]
 
     def card_lines(self) -> list[str]:
         lines = [

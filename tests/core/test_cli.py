@@ -101,7 +101,7 @@ def test_a_model_that_gives_one_answer_to_everything_is_flagged(tmp_path):
     confusion = finished["metrics"]["confusion"]
     assert sum(1 for col in zip(*confusion) if sum(col)) == 1  # one answer for every example
     (advice,) = finished["advice"]
-    assert "learnt nothing usable" in advice and "Its learning rate, 3, is above the 0.001 suggested" in advice
+    assert "learnt nothing usable" in advice and "learning rate, 3, is likely too high: 0.001 is suggested" in advice
 
     tiny = RunConfig(spec=TINY.to_dict(), preset="", lr=1e-3)
     assert "Train it longer" in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny)

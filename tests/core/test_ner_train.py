@@ -178,3 +178,17 @@ def test_onnx_fast_path_gives_the_same_entities(trained):
             (e["type"], e["start"], e["end"]) for e in b["entities"]
         ]
         assert [t["score"] for t in a["tokens"]] == pytest.approx([t["score"] for t in b["tokens"]], abs=1e-4)
+
+
+def test_a_model_that_finds_no_entity_is_flagged(trained, tmp_path):
+    root, run, last, *_ = trained
+    assert last["advice"] == []  # a model that learnt its entities gets no warning
+    # ten steps: every word still tagged O
+    for lr, rate_named in ((1e-3, False), (3e-3, True)):
+        config = RunConfig(task="ner", train_file=str(root / "train.txt"), eval_file=str(root / "dev.jsonl"),
+                           preset="", spec=TINY, max_steps=10, batch_size=16, lr=lr, log_every=5)  # fmt: skip
+        end = train(create_run(config, tmp_path / f"run{lr}"), sink=lambda e: None)
+        assert end["metrics"]["recall"] == 0
+        (advice,) = end["advice"]
+        assert "finds no entity in the 80 validation sentences, which hold" in advice and "Train it longer" in advice
+        assert ("0.001 is suggested for new weights of width 32" in advice) == rate_named
