@@ -12,7 +12,6 @@ the worker, so only the trip is timed. Prints one JSON object with the ratio.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import sys
 import time
@@ -23,6 +22,10 @@ from torch.utils.data import DataLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pretrain_sst2 import report  # noqa: E402
 
 from albert_core.batch_stream import train_batches  # noqa: E402
 
@@ -95,11 +98,7 @@ def main(argv=None) -> int:
         "ratio": round(results["tensors_in_shared_memory_ms"] / results["numpy_through_the_pipe_ms"], 2),
         "ratio_of": "tensors in shared memory / numpy through the pipe (time per batch)",
     }
-    text = json.dumps(out, indent=2)
-    print(text)
-    if a.out:
-        a.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return report(out, a.out)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ faster).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -29,11 +28,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pretrain_sst2 import DEFAULT_DATA, report  # noqa: E402
+
 from albert_core.runs import RunConfig  # noqa: E402
 from albert_core.tasks.pretrain import PretrainTask  # noqa: E402
 from albert_core.tokenizer import train_tokenizer  # noqa: E402
-
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
 
 def _text(data: Path) -> list[str]:
@@ -120,11 +121,7 @@ def main(argv=None) -> int:
         "ms_per_batch": {k: (round(v, 2) if v is not None else None) for k, v in results.items()},
         "ratio": {f"{k} / ours": round(v / ours, 2) for k, v in results.items() if k != "ours_ngram_whole_word" and v},
     }
-    text = json.dumps(out, indent=2)
-    print(text)
-    if a.out:
-        a.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return report(out, a.out)
 
 
 if __name__ == "__main__":
