@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .events import Log
 from .runs import ConfigError, RunConfig, run_model
-from .spec import ModelSpec, preset, suggested_lr
+from .spec import ModelSpec, lr_suggestion, preset, suggested_lr
 from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
 
 
@@ -122,8 +122,7 @@ def lr_for(config: RunConfig) -> tuple[float, str]:
     reason in words. A model to start from is read for its width: a folder's or run's
     config.json, or the hub's (a hub id that cannot be reached counts as ALBERT-base)."""
     if not config.init:
-        width = spec_for(config).hidden_size
-        return suggested_lr(width, False), f"new weights of width {width}"
+        return lr_suggestion(spec_for(config).hidden_size, False)
     try:
         path = resolve_init(config.init)
         if Path(path).is_dir():
@@ -134,7 +133,7 @@ def lr_for(config: RunConfig) -> tuple[float, str]:
             width = int(AutoConfig.from_pretrained(path).hidden_size)
     except Exception:  # the run itself says what is wrong with the model; here only its width is wanted
         return suggested_lr(768, True), "fine-tuning a pre-trained model (its width unread: taken as 768)"
-    return suggested_lr(width, True), f"fine-tuning a pre-trained model of width {width}"
+    return lr_suggestion(width, True)
 
 
 def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit=None):

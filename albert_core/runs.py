@@ -196,14 +196,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "run"
 
 
+def init_name(init: str) -> str:
+    """A model to start from as the user knows it: its run's folder name (for the run's model/
+    folder too), or the last part of a folder path or hub id."""
+    p = Path(init)
+    return p.parent.name if p.name == "model" else p.name
+
+
 def _model_part(config: RunConfig) -> str:
     """The model in a new run's folder name: its preset, or what it starts from ("from-NAME",
     without the date of a run folder's name)."""
     if not config.init:
         return config.preset or "model"
-    p = Path(config.init)
-    name = p.parent.name if p.name == "model" else p.name
-    return "from-" + re.sub(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-", "", name)
+    return "from-" + re.sub(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-", "", init_name(config.init))
 
 
 def new_run_dir(config: RunConfig, root: str | Path | None = None) -> Path:

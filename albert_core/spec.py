@@ -216,3 +216,13 @@ def suggested_lr(hidden_size: int, pretrained: bool) -> float:
     raw = max(1e-5, 1e-3 * min(1.0, 128 / max(1, hidden_size)) ** 1.75 / (2 if pretrained else 1))
     nice = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)]
     return float(f"{min(nice, key=lambda v: abs(math.log(v / raw))):.0e}")
+
+
+def lr_suggestion(hidden_size: int, pretrained: bool) -> tuple[float, str]:
+    """`suggested_lr` and what it is suggested for, in words (for the log and the window)."""
+    why = (
+        f"fine-tuning a pre-trained model of width {hidden_size}"
+        if pretrained
+        else f"new weights of width {hidden_size}"
+    )
+    return suggested_lr(hidden_size, pretrained), why

@@ -30,8 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.param_count import human
-from albert_core.runs import ConfigError, RunConfig, create_run, default_runs_dir, new_run_dir, run_model
-from albert_core.spec import suggested_lr
+from albert_core.runs import (
+    ConfigError,
+    RunConfig,
+    create_run,
+    default_runs_dir,
+    init_name,
+    new_run_dir,
+    run_model,
+)
+from albert_core.spec import lr_suggestion
 
 from .. import theme
 from ..glossary import tip
@@ -264,10 +272,7 @@ class TrainPage(QWidget):
     def _suggested_lr(self) -> tuple[float, str]:
         """The learning rate suggested for the project's model (its width, and whether it starts
         from a pre-trained model), and the reason in words."""
-        width = self.project.spec.hidden_size
-        if self.project.state.init:
-            return suggested_lr(width, True), f"fine-tuning a pre-trained model of width {width}"
-        return suggested_lr(width, False), f"new weights of width {width}"
+        return lr_suggestion(self.project.spec.hidden_size, bool(self.project.state.init))
 
     def _show_lr_hint(self) -> None:
         lr, why = self._suggested_lr()
@@ -344,7 +349,7 @@ class TrainPage(QWidget):
     def _update_summary(self) -> None:
         s = self.project.state
         model = (
-            f"the pre-trained model {Path(s.init).parent.name if Path(s.init).name == 'model' else Path(s.init).name}"
+            f"the pre-trained model {init_name(s.init)}"
             if s.init
             else (f"the {s.preset} preset" if s.preset else "a custom spec")
         )
