@@ -298,6 +298,10 @@ class MainWindow(QMainWindow):
             spec = self.project.spec
         self.project.set_spec(spec, "", init=str(run_dir))
         self.data_page.choose_task("classification", clear_file=True)
+        self.train_page.show_next_run(
+            f"The next run starts from the pre-trained model {Path(run_dir).name}: choose a labelled file on the "
+            "Data page, then press Start. The pre-training run stays on the Runs page."
+        )
         self.show_page("Data")
         self.statusBar().showMessage(f"Fine-tuning from {Path(run_dir).name}: choose a labelled file")
 

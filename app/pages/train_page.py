@@ -280,6 +280,7 @@ class TrainPage(QWidget):
         self.lr_hint.setText(f"Use the suggested {lr:g}" if differs else f"{lr:g} is the suggested rate")
         self.lr_hint.setToolTip(f"{lr:g} is the learning rate suggested for {why}")
         self.lr_hint.setEnabled(differs)
+        self.lr_hint.setAutoRaise(not differs)  # a button to press looks like one; the rate in force reads as text
 
     def _on_spec_changed(self) -> None:
         """Another model or start: the learning rate follows the suggestion for it, and says so."""
@@ -474,6 +475,25 @@ class TrainPage(QWidget):
         self.finetune_button.hide()
         self.plots.clear()
         self.plots.set_task(self.run_task)
+
+    def show_next_run(self, message: str) -> None:
+        """Leave the last run's curves, log and banner behind: the next run is another one (after
+        "Fine-tune from this model", the pre-training run's figures would describe the wrong run).
+        The run itself stays on the Runs page."""
+        if self.is_running():
+            return
+        self.run_dir = None
+        self.terminal = None
+        self.events.clear()
+        self.finetune_button.hide()
+        self.plots.clear()
+        self.plots.set_task(self.project.state.task)
+        self.log.clear()
+        self.progress.setTextVisible(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._show_banner(message)
+        self._set_state("idle")
 
     def attach(self, run_dir: str | Path, pid: int = 0) -> bool:
         """Follow a run that is training without this window (started by a window since closed)."""

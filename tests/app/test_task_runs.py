@@ -142,6 +142,10 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     train = window.train_page
     assert train.lr_spin.value() == suggested_lr(32, True) == window.project.run_config().lr
     assert "suggested for fine-tuning a pre-trained model of width 32" in train.summary.text()
+    # the right side leaves the pre-training run behind: no MLM curves, no "finished" banner
+    assert train.plots.task == "classification" and train.plots.loss.n == 0 and not train.plots.extra
+    assert train.status == "idle" and train.finetune_button.isHidden() and train.log.toPlainText() == ""
+    assert "Finished" not in train.banner.text() and f"pre-trained model {run.name}" in train.banner.text()
 
 
 def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window, qtbot, trained_runs, tmp_path):
