@@ -243,6 +243,8 @@ class LivePlots(QWidget):
         self.metrics, self.extra = {}, {}
         self._ema = None
         self._steps_seen = 0
+        for panel in self.panels():  # empty panels show no trace of the last run's scale either
+            panel.getPlotItem().getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
         self._mark_all()
         self.follow_steps()
         self.redraw()

@@ -143,7 +143,10 @@ def test_plots_follow_the_task(qtbot):
     assert list(val.getData()[1]) == [0.3]
     assert list(plots._pretrain_curves["sop_loss"][1].getData()[1]) == [0.69]
 
-    plots.clear()
+    plots.clear()  # empty panels keep no trace of the last run's scale
+    assert all(p.getPlotItem().getViewBox().viewRange()[1] == [0, 1] for p in plots.panels()), [
+        p.getPlotItem().getViewBox().viewRange() for p in plots.panels()
+    ]
     plots.set_task("qa")
     assert not plots.metric_panel.isHidden() and all(p.isHidden() for p in plots.pretrain_panels.values())
     plots.add_event({"event": "eval", "step": 5, "metrics": {"loss": 1.0, "exact": 40.0, "f1": 55.0,
