@@ -316,6 +316,14 @@ def _human_printer():
                 f"training {d['task']} on {d['device']} ({d['precision']}): {d['params']:,} parameters, "
                 f"{d['train_examples']} training / {d['eval_examples']} validation examples, {d['total_steps']} steps"
             )
+            corpus = d.get("config", {}).get("corpus")
+            if corpus:  # pre-training: the text as the tokenizer cut it
+                from .data.corpus import describe_stats
+
+                cache = d["config"].get("cache")
+                print(
+                    f"corpus: {describe_stats(corpus)}" + ("; tokenized text from the cache" if cache == "hit" else "")
+                )
         elif k == "step":
             print(
                 f"step {d['step']}/{d['total_steps']}  loss {d['loss']:.4f}  lr {d['lr']:.2e}  "

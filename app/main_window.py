@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.runs_page.playground_requested.connect(self._on_playground_requested)
         self.runs_page.resume_requested.connect(self._on_resume_requested)
         self.train_page.finetune_requested.connect(self._on_finetune_requested)
+        self.train_page.corpus_counted.connect(self.data_page.show_corpus_counts)
         self.playground_page.set_runs_source(self.runs_page)
         self.pages = built
         self.stack.setCurrentIndex(max(self.nav.currentRow(), 0))

@@ -195,6 +195,16 @@ def iter_documents(
             report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
 
 
+def describe_stats(stats: dict) -> str:
+    """The corpus counts in words, with the pieces and the unknown-piece rate once a tokenizer
+    has counted them: "7,292 documents, 37,408 sentences, 4,326,840 characters, 1,003,566
+    pieces (2.85% unknown)"."""
+    text = f"{stats['documents']:,} documents, {stats['sentences']:,} sentences, {stats['characters']:,} characters"
+    if "tokens" in stats:
+        text += f", {stats['tokens']:,} pieces ({stats['unk_rate']:.2%} unknown)"
+    return text
+
+
 def corpus_stats(
     paths: str | Path | Iterable[str | Path],
     tokenizer=None,

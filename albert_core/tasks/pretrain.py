@@ -334,9 +334,10 @@ class PretrainTask(Task):
         s = getattr(self, "stats", None)
         if not s:
             return []
+        from ..data.corpus import describe_stats
+
         return [
-            f"Corpus: {s['documents']:,} documents, {s['sentences']:,} sentences, {s['characters']:,} characters, "
-            f"{s['tokens']:,} pieces ({s['unk_rate']:.2%} unknown)",
+            f"Corpus: {describe_stats(s)}",
             "Objectives: masked language modelling (n-gram masking, up to 3) + sentence-order prediction",
         ]
 

@@ -146,11 +146,17 @@ class DataPage(QWidget):
         form = QFormLayout(self.corpus_box)
         self.stat_labels: dict[str, QLabel] = {}
         for key, title in (("files", "Files"), ("documents", "Documents"), ("sentences", "Sentences"),
-                           ("characters", "Characters")):  # fmt: skip
+                           ("characters", "Characters"), ("tokens", "Pieces"),
+                           ("unk_rate", "Unknown pieces")):  # fmt: skip
             lab = QLabel("–")
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.stat_labels[key] = lab
-            form.addRow(title, lab)
+            row_title = QLabel(title)
+            if key in ("tokens", "unk_rate"):
+                why = "Counted when the tokenizer has cut the text: at the start of a pre-training run on this corpus"
+                lab.setToolTip(why)
+                row_title.setToolTip(why)
+            form.addRow(row_title, lab)
         self.vocab_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000, specialValueText="model's size")
         self.vocab_spin.setToolTip(
             "Pieces in the SentencePiece vocabulary trained on this corpus (0: the model's vocabulary size)"
@@ -158,6 +164,21 @@ class DataPage(QWidget):
         self.vocab_spin.valueChanged.connect(self._on_vocab_edited)
         form.addRow("Tokenizer vocabulary", self.vocab_spin)
         return self.corpus_box
+
+    def _show_stats(self, stats: dict) -> None:
+        for key, lab in self.stat_labels.items():
+            if key not in stats:
+                lab.setText("–")
+            else:
+                lab.setText(f"{stats[key]:.2%}" if key == "unk_rate" else f"{stats[key]:,}")
+
+    def show_corpus_counts(self, config: dict) -> None:
+        """A pre-training run on this page's corpus has started: its counts, pieces and the
+        unknown-piece rate now included (its tokenizer has cut the text)."""
+        stats = config.get("corpus") or {}
+        if self.project.state.task == "pretrain" and "tokens" in stats:
+            if config.get("train_file") == self.project.state.train_file:
+                self._show_stats(stats)
 
     def _build_split_box(self) -> QWidget:
         box = QGroupBox("Validation")
@@ -299,9 +320,7 @@ class DataPage(QWidget):
         self.label_chart.set_counts(preview.label_counts)
         self.labels_box.setTitle(preview.chart_title or "Labels")
         self.labels_box.setVisible(bool(preview.chart_title))
-        stats = preview.info.get("stats", {})
-        for key, lab in self.stat_labels.items():
-            lab.setText(f"{stats[key]:,}" if key in stats else "–")
+        self._show_stats(preview.info.get("stats", {}))
         name = Path(preview.path.split(os.pathsep)[0]).name + (" …" if os.pathsep in preview.path else "")
         task = self.project.state.task
         if preview.fatal:

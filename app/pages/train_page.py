@@ -90,6 +90,7 @@ class TrainPage(QWidget):
     run_started = Signal(str)  # run dir
     run_ended = Signal(str, str)  # run dir, status: finished | stopped | failed
     status_changed = Signal(str)
+    corpus_counted = Signal(dict)  # a pre-training run's config, with its corpus counts (pieces, unknown rate)
     finetune_requested = Signal(str)  # a finished pre-training run to start a labelled task from
 
     def __init__(self, project: Project, parent: QWidget | None = None):
@@ -569,6 +570,13 @@ class TrainPage(QWidget):
                 f"{ev.get('train_examples', 0):,} training and {ev.get('eval_examples', 0):,} validation examples, "
                 f"{self._total:,} steps" + (f", resuming at step {self._start_step}" if self._start_step else "")
             )
+            config = ev.get("config") or {}
+            if config.get("corpus"):
+                from albert_core.data.corpus import describe_stats
+
+                cached = "; tokenized text from the cache" if config.get("cache") == "hit" else ""
+                self._append_log(f"Corpus: {describe_stats(config['corpus'])}{cached}")
+                self.corpus_counted.emit(config)
         elif kind == "eval":
             self.evals.append(ev)
             metrics = ", ".join(

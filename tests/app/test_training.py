@@ -124,3 +124,12 @@ def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot
     assert ended.args == [str(run_dir), "finished"], page.log.toPlainText()[-2000:]
     steps = [e for e in page.events if e["event"] == "step"]
     assert steps[-1]["step"] == 4 and "mlm_loss" in steps[-1]["extra"]
+    # once the tokenizer has cut the text, the pieces and the unknown-piece rate are shown too:
+    # in the run's log and in the Data page's corpus box
+    stats = page.started_event["config"]["corpus"]
+    assert stats["tokens"] > 0 and 0 <= stats["unk_rate"] < 1
+    assert f"Corpus: {stats['documents']:,} documents" in page.log.toPlainText()
+    assert f"{stats['tokens']:,} pieces ({stats['unk_rate']:.2%} unknown)" in page.log.toPlainText()
+    labels = window.data_page.stat_labels
+    assert labels["tokens"].text() == f"{stats['tokens']:,}" and labels["unk_rate"].text() == f"{stats['unk_rate']:.2%}"
+    assert labels["documents"].text() == f"{stats['documents']:,}"

@@ -215,6 +215,21 @@ def test_second_run_reuses_the_cached_corpus(pretrain_run, tmp_path):
     assert started["event"] == "started" and started["config"]["cache"] == "hit"
 
 
+def test_the_command_line_reports_the_corpus_with_its_pieces_and_unknown_rate(pretrain_run, tmp_path, capsys):
+    from albert_core.cli import main
+
+    tmp, _, events = pretrain_run
+    stats = events[0]["config"]["corpus"]
+    run = create_run(config(tmp, max_steps=1), tmp_path / "cli")
+    assert main(["train", str(run)]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("corpus: "))
+    assert line == (
+        f"corpus: {stats['documents']:,} documents, {stats['sentences']:,} sentences, {stats['characters']:,} "
+        f"characters, {stats['tokens']:,} pieces ({stats['unk_rate']:.2%} unknown); tokenized text from the cache"
+    )
+
+
 def test_finetuning_from_a_pretraining_run_starts_from_the_same_encoder(pretrain_run, tmp_path):
     from safetensors.torch import load_file
 
