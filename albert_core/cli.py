@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--warmup-ratio", type=float, help="share of steps for the linear warm-up (default 0.1)")
     tp.add_argument("--max-length", type=int, help="longest input in pieces; longer inputs are cut (default 128)")
     tp.add_argument("--vocab-size", type=int, help="vocabulary of the tokenizer trained for a new model")
+    tp.add_argument(
+        "--tokenizer-from",
+        metavar="MODEL",
+        help="new weights with the tokenizer of this model folder, run or hub id, instead of one trained on the data",
+    )
     tp.add_argument("--eval-every", type=int, help="steps between evaluations (default: each epoch)")
     tp.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
     tp.add_argument(
@@ -241,6 +246,7 @@ def _config_from_args(args) -> RunConfig:
         "data_workers": "data_workers",
         "name": "name",
         "vocab_size": "tokenizer_vocab_size",
+        "tokenizer_from": "tokenizer_from",
     }
     for arg, field in simple.items():
         v = getattr(args, arg)
@@ -283,7 +289,12 @@ def cmd_train(args) -> int:
             raise ConfigError("give --out RUN_DIR for the new run (or a prepared run folder to resume)")
         if not args.train:
             raise ConfigError("give --train FILE with the training data")
-        run_dir = _create_once(_config_from_args(args), Path(args.out))
+        from .model_setup import check_sources
+
+        config = _config_from_args(args)
+        config.validate()
+        check_sources(config)  # a model or tokenizer that cannot be used leaves no run folder behind
+        run_dir = _create_once(config, Path(args.out))
     if args.json:
         result = train(run_dir, echo=sys.stdout)
     else:

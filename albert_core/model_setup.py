@@ -11,7 +11,7 @@ from pathlib import Path
 from .events import Log
 from .runs import ConfigError, RunConfig, run_model
 from .spec import ModelSpec, lr_suggestion, preset, suggested_lr
-from .tokenizer import TokenizerError, load_tokenizer, train_tokenizer
+from .tokenizer import TokenizerError, load_tokenizer, save_tokenizer, train_tokenizer
 
 
 def resolve_init(init: str) -> str:
@@ -51,6 +51,49 @@ def resolve_init(init: str) -> str:
 
 
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
+
+
+def resolve_tokenizer(source: str) -> str:
+    """Where to read the tokenizer of `source` from: a run folder (its model, else its tokenizer/),
+    a folder holding a tokenizer (a model folder, or one `python -m albert_core tokenizer` saved),
+    or a hub id."""
+    p = Path(source).expanduser()
+    if (p / "run.json").exists():
+        model = run_model(p)
+        p = model if model is not None else p / "tokenizer"
+    if p.is_dir():
+        if not any((p / name).exists() for name in TOKENIZER_FILES):
+            raise ConfigError(
+                f"{p} holds no tokenizer ({' or '.join(TOKENIZER_FILES)}); choose a model folder or a run"
+            )
+        return str(p)
+    if source.count("/") <= 1 and not source.startswith((".", "/", "~")) and not p.exists():
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise ConfigError(
+                f"{source!r} is not a local folder, and the machine is offline (HF_HUB_OFFLINE=1), so its tokenizer "
+                "cannot be downloaded"
+            )
+        return source  # a hub id: transformers downloads its tokenizer
+    raise ConfigError(f"{source}: no such folder to take a tokenizer from")
+
+
+def check_sources(config: RunConfig) -> None:
+    """Raise ConfigError now, before a run folder is made, when the model to start from or the
+    model to take a tokenizer from cannot be used (a hub id is only looked up when the run starts)."""
+    if config.init:
+        resolve_init(config.init)
+    if config.tokenizer_from:
+        resolve_tokenizer(config.tokenizer_from)
+
+
+def copy_tokenizer(source: str, out_dir: Path):
+    """The tokenizer of `source` (see resolve_tokenizer), saved into the run's own folder so the
+    run and its model stand alone."""
+    where = resolve_tokenizer(source)
+    tok = load_tokenizer(where)
+    spm = Path(where) / "spiece.model"
+    save_tokenizer(tok, out_dir, spm if spm.exists() else None)
+    return tok
 
 
 def check_model_folder(p: Path, weights: list[Path]) -> None:
@@ -157,8 +200,13 @@ def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit
     spec = spec_for(config)
     tok_dir = run_dir / "tokenizer"
     if dist.rank == 0 and not (tok_dir / "tokenizer.json").exists():
-        vocab = config.tokenizer_vocab_size or spec.vocab_size
-        tok = train_tokenizer(task.tokenizer_texts(), tok_dir, vocab_size=vocab, seed=config.seed)
+        if config.tokenizer_from:
+            tok = copy_tokenizer(config.tokenizer_from, tok_dir)
+            if emit is not None:
+                emit(Log(f"the tokenizer of {config.tokenizer_from} ({len(tok):,} pieces), with new weights"))
+        else:
+            vocab = config.tokenizer_vocab_size or spec.vocab_size
+            tok = train_tokenizer(task.tokenizer_texts(), tok_dir, vocab_size=vocab, seed=config.seed)
     dist.barrier()
     try:
         tok = load_tokenizer(tok_dir)

@@ -57,6 +57,7 @@ class RunConfig:
     val_fraction: float = 0.1
     max_length: int = 128
     tokenizer_vocab_size: int = 0  # 0: the spec's vocabulary size
+    tokenizer_from: str = ""  # new weights, with the tokenizer of this model (a folder, a run, a hub id)
     # optimisation
     epochs: float = 3.0
     max_steps: int = 0  # > 0 overrides epochs
@@ -124,6 +125,16 @@ class RunConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 errs.append(f"{name.replace('_', ' ')} must be 0 or more (got {v!r})")
+        if self.tokenizer_from and self.init:
+            errs.append(
+                "a model to start from (init) brings its own tokenizer: leave the tokenizer source empty, "
+                "or start from new weights"
+            )
+        if self.tokenizer_from and self.tokenizer_vocab_size:
+            errs.append(
+                "a tokenizer taken from a model keeps its own vocabulary: leave the vocabulary size at 0 "
+                "(or train a tokenizer of that size on the data instead)"
+            )
         if self.data_workers < -1:
             errs.append(f"data workers must be -1 (automatic), 0 or more (got {self.data_workers})")
         if not 0 <= self.warmup_ratio < 1:

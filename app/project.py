@@ -125,6 +125,8 @@ class Project(QObject):
         fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed"}
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
+        if s.init or s.task != "pretrain":  # a start from a model brings its tokenizer; the choice is pre-training's
+            training.pop("tokenizer_from", None)
         return RunConfig(
             task=s.task,
             train_file=s.train_file,

@@ -102,6 +102,7 @@ def parse_args(argv=None):
         default=1,
         help="fine-tuning runs at a time, side by side (a GPU with many cores: e.g. 4 with --threads 3)",
     )
+    p.add_argument("--data-workers", type=int, default=-1, help="pre-training's batch worker processes (-1: automatic)")
     p.add_argument("--device", default="auto")
     p.add_argument("--precision", default="auto")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for torch (0: torch's choice)")
@@ -268,7 +269,7 @@ def main(argv=None) -> int:
             + ["--batch-size", str(a.pretrain_batch_size or a.batch_size)]
             + (["--cuda-graphs"] if a.cuda_graphs else [])
             + ["--eval-every", str(max(1, steps // evals)), "--option", f"cache_dir={a.work / 'cache'}"]
-            + ["--option", f"dupe_factor={a.dupe_factor}", *common]
+            + ["--option", f"dupe_factor={a.dupe_factor}", "--data-workers", str(a.data_workers), *common]
         )
 
     ckpt_steps = [int(x) for x in a.ft_checkpoints.split(",") if x.strip()]

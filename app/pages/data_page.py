@@ -162,6 +162,22 @@ class DataPage(QWidget):
             "Pieces in the SentencePiece vocabulary trained on this corpus (0: the model's vocabulary size)"
         )
         self.vocab_spin.valueChanged.connect(self._on_vocab_edited)
+        # or the tokenizer of a model the user has (new weights all the same)
+        self.tokenizer_edit = QLineEdit()
+        self.tokenizer_edit.setPlaceholderText("trained on this corpus")
+        self.tokenizer_edit.setClearButtonEnabled(True)
+        self.tokenizer_edit.setToolTip(
+            "Empty: a SentencePiece tokenizer is trained on the corpus. Or the tokenizer of a model: its folder, "
+            "a run folder, or a Hugging Face hub id (e.g. albert/albert-base-v2); the weights are new either way"
+        )
+        self.tokenizer_edit.editingFinished.connect(self._on_tokenizer_edited)
+        self.tokenizer_button = QPushButton("From a model…")
+        self.tokenizer_button.setToolTip("Take the tokenizer of a model folder or run folder")
+        self.tokenizer_button.clicked.connect(self._on_tokenizer_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.tokenizer_edit, 1)
+        row.addWidget(self.tokenizer_button)
+        form.addRow("Tokenizer", row)
         form.addRow("Tokenizer vocabulary", self.vocab_spin)
         return self.corpus_box
 
@@ -227,6 +243,8 @@ class DataPage(QWidget):
         self.eval_edit.setText(s.eval_file)
         (self.file_radio if s.eval_file else self.fraction_radio).setChecked(True)
         self.vocab_spin.setValue(int(s.training.get("tokenizer_vocab_size", 0) or 0))
+        self.tokenizer_edit.setText(s.training.get("tokenizer_from", "") or "")
+        self.vocab_spin.setEnabled(not self.tokenizer_edit.text())
         self._updating = False
         self._sync_split_enabled()
         if s.train_file:
@@ -401,6 +419,28 @@ class DataPage(QWidget):
     def _on_vocab_edited(self, value: int) -> None:
         if not self._updating:
             self.project.update_training(tokenizer_vocab_size=value)
+
+    def _on_tokenizer_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a model or run folder to take the tokenizer from")
+        if folder:
+            self.tokenizer_edit.setText(folder)
+            self._on_tokenizer_edited()
+
+    def _on_tokenizer_edited(self) -> None:
+        """A tokenizer taken from a model keeps its vocabulary: the size to train is then moot."""
+        if self._updating:
+            return
+        source = self.tokenizer_edit.text().strip()
+        if source == (self.project.state.training.get("tokenizer_from") or ""):
+            return
+        self.vocab_spin.setEnabled(not source)
+        changes = {"tokenizer_from": source}
+        if source:
+            changes["tokenizer_vocab_size"] = 0
+            self._updating = True
+            self.vocab_spin.setValue(0)
+            self._updating = False
+        self.project.update_training(**changes)
 
     def _on_path_entered(self) -> None:
         if self.path_edit.text().strip():

@@ -359,6 +359,9 @@ class TrainPage(QWidget):
         data = Path(first).name if s.train_file else "no data file yet (see the Data page)"
         if os.pathsep in s.train_file:
             data += f" and {s.train_file.count(os.pathsep)} more"
+        source = s.training.get("tokenizer_from") if s.task == "pretrain" and not s.init else ""
+        if source:
+            model += f" and the tokenizer of {init_name(source)}"
         note = f"<br>{self._lr_note}" if self._lr_note else ""
         self.summary.setText(f"<b>{TITLES.get(s.task, s.task)}</b> with {model}, on {data}.{note}")
         if hasattr(self, "task_options"):
@@ -404,6 +407,10 @@ class TrainPage(QWidget):
                 missing = missing_training_data(part, folders=config.task == "pretrain")
                 if missing:
                     raise ConfigError(missing)
+            if config.tokenizer_from:  # a quick look (no torch): a wrong folder leaves no failed run behind
+                from albert_core.model_setup import resolve_tokenizer
+
+                resolve_tokenizer(config.tokenizer_from)
             run_dir = create_run(config, new_run_dir(config, default_runs_dir()))
         except ConfigError as e:
             self._show_banner(f"Cannot start: {e}", error=True)

@@ -102,6 +102,54 @@ def test_bad_settings_are_reported_before_anything_starts(window, qtbot, tmp_pat
     assert not window.train_page.is_running()
 
 
+def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_path):
+    from task_data import write_corpus
+    from transformers import AutoTokenizer
+
+    from albert_core.runs import default_runs_dir
+    from albert_core.tokenizer import train_tokenizer
+    from tests.core.helpers import TINY
+
+    folder = write_corpus(tmp_path / "corpus")
+    window.project.set_spec(TINY)
+    window.data_page.choose_task("pretrain", clear_file=True)
+    window.project.update_data(train_file=str(folder))
+    window.project.update_training(log_every=1, max_length=32, batch_size=8, max_steps=2, eval_every=0)
+    data, train = window.data_page, window.train_page
+
+    def choose(source):
+        data.tokenizer_edit.setText(str(source))
+        data.tokenizer_edit.editingFinished.emit()
+
+    runs_before = sorted(default_runs_dir().glob("*")) if default_runs_dir().exists() else []
+    choose(tmp_path)  # a folder without a tokenizer: said at Start, and no failed run is left behind
+    assert window.project.state.training["tokenizer_from"] == str(tmp_path) and not data.vocab_spin.isEnabled()
+    assert f"the tokenizer of {tmp_path.name}" in train.summary.text()
+    assert train.start() is None and "holds no tokenizer" in train.banner.text()
+    assert (sorted(default_runs_dir().glob("*")) if default_runs_dir().exists() else []) == runs_before
+
+    source = tmp_path / "tok"
+    train_tokenizer(texts=[f"a zebra and a {w} yak" for w in ("red", "blue", "green")] * 40, out_dir=source,
+                    vocab_size=40, shrink_if_needed=True)  # fmt: skip
+    choose(source)
+    assert window.project.run_config().tokenizer_from == str(source)
+    with qtbot.waitSignal(train.run_ended, timeout=RUN_TIMEOUT) as ended:
+        run_dir = train.start()
+        assert run_dir is not None, train.banner.text()
+    assert ended.args == [str(run_dir), "finished"], train.log.toPlainText()[-2000:]
+    assert (
+        AutoTokenizer.from_pretrained(run_dir / "model").get_vocab()
+        == AutoTokenizer.from_pretrained(source).get_vocab()
+    )
+    assert "with new weights" in train.log.toPlainText()
+
+    choose("")  # empty again: trained on the corpus, at the size chosen
+    assert data.vocab_spin.isEnabled() and window.project.run_config().tokenizer_from == ""
+    choose(source)
+    window.data_page.choose_task("classification")  # the choice belongs to pre-training
+    assert window.project.run_config().tokenizer_from == ""
+
+
 def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot, tmp_path):
     from task_data import write_corpus
 

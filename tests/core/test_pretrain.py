@@ -3,6 +3,7 @@ engine, the cache across runs, resuming, and fine-tuning from a pre-training run
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
@@ -228,6 +229,45 @@ def test_the_command_line_reports_the_corpus_with_its_pieces_and_unknown_rate(pr
         f"corpus: {stats['documents']:,} documents, {stats['sentences']:,} sentences, {stats['characters']:,} "
         f"characters, {stats['tokens']:,} pieces ({stats['unk_rate']:.2%} unknown); tokenized text from the cache"
     )
+
+
+def test_new_weights_can_take_the_tokenizer_of_another_model(pretrain_run, tmp_path, capsys):
+    from transformers import AlbertForPreTraining, AutoTokenizer
+
+    from albert_core.cli import main
+    from albert_core.tokenizer import train_tokenizer
+
+    tmp, _, _ = pretrain_run
+    # a tokenizer of other text (other letters too), saved as `python -m albert_core tokenizer` saves one
+    other = [f"zebra quokka {w} jumps over the lazy yak" for w in ("alpha", "beta", "gamma", "delta")] * 50
+    source = tmp_path / "other-tokenizer"
+    train_tokenizer(texts=other, out_dir=source, vocab_size=40, shrink_if_needed=True)
+    cfg = config(tmp, max_steps=2, tokenizer_from=str(source))
+    events: list = []
+    assert train(create_run(cfg, tmp_path / "run"), sink=events.append, stop=lambda: False)["event"] == "finished"
+    theirs, ours = AutoTokenizer.from_pretrained(source), AutoTokenizer.from_pretrained(tmp_path / "run" / "model")
+    assert ours.get_vocab() == theirs.get_vocab() and len(ours) < SPEC["vocab_size"]
+    model = AlbertForPreTraining.from_pretrained(tmp_path / "run" / "model")
+    assert model.config.vocab_size == len(ours)  # the embedding has a row per piece of that tokenizer
+    logs = [e.message for e in events if e.kind == "log"]
+    assert any(f"the tokenizer of {source} ({len(ours):,} pieces), with new weights" in m for m in logs), logs
+    stats = next(e for e in events if e.kind == "started").config["corpus"]
+    assert stats["unk_rate"] > 0  # the corpus's letters it never saw are unknown pieces, and counted
+
+    # what cannot work is refused before a run folder is made
+    bad = [
+        (["--tokenizer-from", str(tmp_path)], "holds no tokenizer"),
+        (["--tokenizer-from", str(tmp_path / "nothing")], "no such folder to take a tokenizer from"),
+        (["--tokenizer-from", str(source), "--vocab-size", "100"], "keeps its own vocabulary"),
+    ]
+    for extra, message in bad:
+        out = tmp_path / "refused"
+        args = ["train", "--task", "pretrain", "--train", cfg.train_file, "--spec", str(tmp / "spec.json")]
+        (tmp / "spec.json").write_text(json.dumps(SPEC), encoding="utf-8")
+        assert main([*args, "--max-steps", "1", *extra, "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err and not out.exists()
+    with pytest.raises(ConfigError, match="brings its own tokenizer"):
+        config(tmp, init=str(tmp_path / "run"), tokenizer_from=str(source), spec=None).validate()
 
 
 def test_finetuning_from_a_pretraining_run_starts_from_the_same_encoder(pretrain_run, tmp_path):
