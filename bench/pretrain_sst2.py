@@ -3,7 +3,9 @@
 1. Unlabelled corpus: WikiText-2 valid+test, three Gutenberg books, and the SST-2 training
    sentences without their labels.
    Its rows are parse-tree phrases, most of them pieces of longer rows: only the rows that are
-   not part of a longer one are kept, ten to a document.
+   not part of a longer one are kept, ten to a document. With `--more-text`, also the shared
+   data's other plain text: Shakespeare, the SQuAD dev paragraphs, the CoNLL-2003 training
+   sentences and the Wikipedia sample (about 0.8M more pieces; none of it is SST-2's).
 2. Pre-train an ALBERT (MLM + SOP) on it for a fixed number of steps. With `--adapt-steps N`,
    go on pre-training from that run for N steps on the SST-2 sentences alone (task-adaptive
    pre-training: the same unlabelled text, now on its own); arm (b) starts from there.
@@ -75,6 +77,12 @@ def parse_args(argv=None):
         help="then pre-train this many more steps on the SST-2 sentences alone (arm b starts from there)",
     )
     p.add_argument("--adapt-lr", type=float, default=1e-3, help="learning rate of that second stage")
+    p.add_argument(
+        "--more-text",
+        action="store_true",
+        help="add the shared data's other unlabelled text to the corpus: Shakespeare, the SQuAD dev paragraphs, "
+        "the CoNLL-2003 training sentences (without tags), the Wikipedia sample (about 0.8M more pieces)",
+    )
     p.add_argument("--dupe-factor", type=int, default=1, help="pre-training: cut the text this many times")
     p.add_argument(
         "--dropout", type=float, help="hidden and attention dropout of both arms' model (default: the preset's)"
@@ -111,9 +119,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def build_corpus(data: Path, folder: Path) -> dict:
+def build_corpus(data: Path, folder: Path, more_text: bool = False) -> dict:
     """The unlabelled corpus as a folder of text files (blank lines between documents)."""
     folder.mkdir(parents=True, exist_ok=True)
+    extra = {p.name for p in folder.glob("more_*.txt")}
+    if more_text:
+        for name, text in more_text_files(data).items():
+            _write(folder / name, text.encode("utf-8"))
+            extra.discard(name)
+    for name in extra:  # a corpus folder reused without --more-text: the same corpus as a first run's
+        (folder / name).unlink()
     sources = {
         "wikitext2_valid.txt": data / "lm" / "wikitext-2" / "valid.txt",
         "wikitext2_test.txt": data / "lm" / "wikitext-2" / "test.txt",
@@ -131,6 +146,41 @@ def build_corpus(data: Path, folder: Path) -> dict:
         "sst2_phrases": len(phrases),
         "sst2_sentences": len(sentences),
     }
+
+
+def more_text_files(data: Path) -> dict[str, str]:
+    """The shared data's other plain text, one file per source, blank lines between documents:
+    Shakespeare, the SQuAD dev paragraphs (each once), the CoNLL-2003 training sentences (words
+    joined, tags dropped; a document per -DOCSTART-), and the Wikipedia sample. Missing ones are
+    left out."""
+    out: dict[str, str] = {}
+    shakespeare = data / "lm" / "tinyshakespeare" / "input.txt"
+    if shakespeare.exists():
+        out["more_shakespeare.txt"] = shakespeare.read_text(encoding="utf-8")
+    squad = data / "squad" / "dev-v1.1.json"
+    if squad.exists():
+        paragraphs = dict.fromkeys(
+            p["context"].strip() for a in json.loads(squad.read_text(encoding="utf-8"))["data"] for p in a["paragraphs"]
+        )
+        out["more_squad_paragraphs.txt"] = "\n\n".join(paragraphs) + "\n"
+    conll = data / "conll2003" / "train.txt"
+    if conll.exists():
+        docs: list[list[str]] = [[]]
+        words: list[str] = []
+        for line in conll.read_text(encoding="utf-8").splitlines() + [""]:
+            if line.startswith("-DOCSTART-"):
+                docs.append([])
+            elif line.strip():
+                words.append(line.split()[0])
+            elif words:
+                docs[-1].append(" ".join(words))
+                words = []
+        out["more_conll_sentences.txt"] = "\n\n".join("\n".join(d) for d in docs if d) + "\n"
+    wiki = data / "samples" / "wiki_00.txt"
+    if wiki.exists():
+        lines = wiki.read_text(encoding="utf-8").splitlines()  # without its <doc ...> markup
+        out["more_wiki_sample.txt"] = "\n".join(x for x in lines if not x.startswith(("<doc", "</doc"))) + "\n"
+    return out
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -239,7 +289,7 @@ def main(argv=None) -> int:
         raise SystemExit("--ft-seeds must be at least 1")
     t0 = time.time()
     a.work.mkdir(parents=True, exist_ok=True)
-    corpus_info = build_corpus(a.data, a.work / "corpus")
+    corpus_info = build_corpus(a.data, a.work / "corpus", a.more_text)
     ft_train = sst2_subset(a.data, a.ft_subset, a.seed, a.work / "sst2_train.tsv")
     dev = a.data / "sst2" / "dev.tsv"
     common = [

@@ -221,6 +221,7 @@ def task_shots(app, win, shot, pretrained: str | None = None) -> None:
     win.train_page.attach(runs["pretrain"])
     wait(app, lambda: win.train_page.status == "finished", 10)
     shot("Train", "train_pretrain")
+    shot("Data", "data_pretrain")  # again: the run's tokenizer has counted the pieces and unknown ones
     win.runs_page.refresh_now()
     win.runs_page.select_runs([str(runs["qa"]), str(runs["ner"])])
     win.runs_page.compare()
