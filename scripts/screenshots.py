@@ -148,6 +148,10 @@ def main() -> int:
         for _ in range(5):
             app.processEvents()
             time.sleep(0.05)
+        if win.height() > 800:  # a page wants more than a 1280 x 800 screen gives: say which
+            tall = {win.stack.widget(i).objectName() or str(i): win.stack.widget(i).minimumSizeHint().height()
+                    for i in range(win.stack.count())}  # fmt: skip
+            print(f"warning: the window grew to {win.width()} x {win.height()} for {name}: {tall}", file=sys.stderr)
         path = out / f"{name}.png"
         win.grab().save(str(path), "PNG")
         print(f"{path} ({path.stat().st_size // 1024} KB)")

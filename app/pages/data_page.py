@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -145,15 +146,18 @@ class DataPage(QWidget):
         self.corpus_box = QGroupBox("Corpus")
         form = QFormLayout(self.corpus_box)
         self.stat_labels: dict[str, QLabel] = {}
+        form.setVerticalSpacing(3)  # a compact box: the page fits a 800-pixel-high screen
         for key, title in (("files", "Files"), ("documents", "Documents"), ("sentences", "Sentences"),
-                           ("characters", "Characters"), ("tokens", "Pieces"),
-                           ("unk_rate", "Unknown pieces")):  # fmt: skip
+                           ("characters", "Characters"), ("tokens", "Pieces")):  # fmt: skip
             lab = QLabel("–")
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.stat_labels[key] = lab
             row_title = QLabel(title)
-            if key in ("tokens", "unk_rate"):
-                why = "Counted when the tokenizer has cut the text: at the start of a pre-training run on this corpus"
+            if key == "tokens":
+                why = (
+                    "Pieces, and the share of them unknown to the tokenizer: counted when the tokenizer has cut "
+                    "the text, at the start of a pre-training run on this corpus"
+                )
                 lab.setToolTip(why)
                 row_title.setToolTip(why)
             form.addRow(row_title, lab)
@@ -171,22 +175,24 @@ class DataPage(QWidget):
             "a run folder, or a Hugging Face hub id (e.g. albert/albert-base-v2); the weights are new either way"
         )
         self.tokenizer_edit.editingFinished.connect(self._on_tokenizer_edited)
-        self.tokenizer_button = QPushButton("From a model…")
-        self.tokenizer_button.setToolTip("Take the tokenizer of a model folder or run folder")
+        self.tokenizer_button = QToolButton(text="…")
+        self.tokenizer_button.setToolTip("Take the tokenizer of a model folder or a run folder")
         self.tokenizer_button.clicked.connect(self._on_tokenizer_clicked)
         row = QHBoxLayout()
         row.addWidget(self.tokenizer_edit, 1)
         row.addWidget(self.tokenizer_button)
         form.addRow("Tokenizer", row)
-        form.addRow("Tokenizer vocabulary", self.vocab_spin)
+        form.addRow("Vocabulary", self.vocab_spin)
         return self.corpus_box
 
     def _show_stats(self, stats: dict) -> None:
         for key, lab in self.stat_labels.items():
             if key not in stats:
                 lab.setText("–")
+            elif key == "tokens" and "unk_rate" in stats:
+                lab.setText(f"{stats['tokens']:,} ({stats['unk_rate']:.2%} unknown)")
             else:
-                lab.setText(f"{stats[key]:.2%}" if key == "unk_rate" else f"{stats[key]:,}")
+                lab.setText(f"{stats[key]:,}")
 
     def show_corpus_counts(self, config: dict) -> None:
         """A pre-training run on this page's corpus has started: its counts, pieces and the
@@ -266,6 +272,8 @@ class DataPage(QWidget):
         self.map_box.setVisible(bool(reader.roles))
         pretrain = reader.task == "pretrain"
         self.corpus_box.setVisible(pretrain)
+        if pretrain:  # plain text has no labels to chart
+            self.labels_box.hide()
         self.folder_button.setVisible(pretrain)
         self.open_button.setText("Files…" if pretrain else "Open…")
         self.path_edit.setPlaceholderText(
