@@ -41,13 +41,22 @@ def resolve_init(init: str) -> str:
             raise ConfigError(f"{p} has no model.safetensors weights.{hint} Convert the model to safetensors first.")
         check_model_folder(p, weights)
         return str(p)
-    if init.count("/") <= 1 and not init.startswith((".", "/", "~")) and not p.exists():
-        if os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise ConfigError(
-                f"{init!r} is not a local folder, and the machine is offline (HF_HUB_OFFLINE=1), so it cannot be downloaded"
-            )
+    if _hub_id(init, "it"):
         return init  # a hub id: transformers downloads it
     raise ConfigError(f"{init}: no such model folder")
+
+
+def _hub_id(name: str, what: str) -> bool:
+    """Whether `name`, not a local path, reads as a hub id ("owner/model" or "model"); offline,
+    a ConfigError says that `what` cannot be downloaded."""
+    if name.count("/") > 1 or name.startswith((".", "/", "~")) or Path(name).expanduser().exists():
+        return False
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise ConfigError(
+            f"{name!r} is not a local folder, and the machine is offline (HF_HUB_OFFLINE=1), so {what} cannot be "
+            "downloaded"
+        )
+    return True
 
 
 TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
@@ -67,12 +76,7 @@ def resolve_tokenizer(source: str) -> str:
                 f"{p} holds no tokenizer ({' or '.join(TOKENIZER_FILES)}); choose a model folder or a run"
             )
         return str(p)
-    if source.count("/") <= 1 and not source.startswith((".", "/", "~")) and not p.exists():
-        if os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise ConfigError(
-                f"{source!r} is not a local folder, and the machine is offline (HF_HUB_OFFLINE=1), so its tokenizer "
-                "cannot be downloaded"
-            )
+    if _hub_id(source, "its tokenizer"):
         return source  # a hub id: transformers downloads its tokenizer
     raise ConfigError(f"{source}: no such folder to take a tokenizer from")
 
