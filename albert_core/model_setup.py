@@ -81,6 +81,25 @@ def resolve_tokenizer(source: str) -> str:
     raise ConfigError(f"{source}: no such folder to take a tokenizer from")
 
 
+def tokenizer_size(source: str) -> int | None:
+    """How many pieces the tokenizer of `source` (see resolve_tokenizer) has, read from its files
+    without loading transformers; None for a hub id or a folder that cannot be read."""
+    try:
+        where = Path(resolve_tokenizer(source))
+    except ConfigError:
+        return None
+    try:
+        if (where / "tokenizer.json").exists():
+            return len(json.loads((where / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"])
+        if (where / "spiece.model").exists():
+            import sentencepiece as spm
+
+            return spm.SentencePieceProcessor(model_file=str(where / "spiece.model")).get_piece_size()
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+        return None
+    return None
+
+
 def check_sources(config: RunConfig) -> None:
     """Raise ConfigError now, before a run folder is made, when the model to start from or the
     model to take a tokenizer from cannot be used (a hub id is only looked up when the run starts)."""

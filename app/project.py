@@ -63,6 +63,22 @@ class Project(QObject):
     def spec(self) -> ModelSpec:
         return ModelSpec(**self.state.spec)
 
+    def planned_vocab(self) -> tuple[int, str]:
+        """The vocabulary the next run's tokenizer will have when the Data page sets it (pre-training
+        with new weights), and where it comes from; (0, "") when the spec's vocabulary holds."""
+        from albert_core.model_setup import tokenizer_size
+        from albert_core.runs import init_name
+
+        s = self.state
+        if s.init or s.task != "pretrain":
+            return 0, ""
+        source = s.training.get("tokenizer_from") or ""
+        if source:
+            n = tokenizer_size(source)
+            return (n, f"the tokenizer of {init_name(source)}") if n else (0, "")
+        n = int(s.training.get("tokenizer_vocab_size") or 0)
+        return (n, "the vocabulary size chosen on the Data page") if n else (0, "")
+
     def set_spec(self, spec: ModelSpec, preset_name: str = "", init: str = "") -> None:
         self.state.spec = spec.to_dict()
         self.state.preset = preset_name
@@ -125,8 +141,9 @@ class Project(QObject):
         fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed"}
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
-        if s.init or s.task != "pretrain":  # a start from a model brings its tokenizer; the choice is pre-training's
-            training.pop("tokenizer_from", None)
+        if s.init or s.task != "pretrain":  # the tokenizer choices are the Data page's, for pre-training
+            training.pop("tokenizer_from", None)  # (a start from a model brings its own tokenizer)
+            training.pop("tokenizer_vocab_size", None)
         return RunConfig(
             task=s.task,
             train_file=s.train_file,

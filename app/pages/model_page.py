@@ -173,6 +173,7 @@ class ModelPage(QWidget):
         project.spec_changed.connect(self._on_project_spec_changed)
         project.loaded.connect(self._on_project_spec_changed)
         project.data_changed.connect(self.refresh)
+        project.training_changed.connect(self.refresh)  # the Data page's tokenizer sets the vocabulary
         self._on_project_spec_changed()
 
     # -- building -----------------------------------------------------------------------------
@@ -327,6 +328,11 @@ class ModelPage(QWidget):
             return
         task = self.project.state.task
         labels = max(2, self.project.state.num_labels)
+        vocab, source = self.project.planned_vocab()
+        vocab_note = ""
+        if vocab and vocab != spec.vocab_size:  # the model gets a row per piece of the tokenizer it is trained with
+            spec = dataclasses.replace(spec, vocab_size=vocab)
+            vocab_note = f"<br>V is {vocab:,}, from {source}, not the {self.project.spec.vocab_size:,} above."
         a, b = count(spec, task, labels), count_bert(spec, task, labels)
         s = savings(spec, task, labels)
         self.chart.set_counts(a, b)
@@ -343,7 +349,7 @@ class ModelPage(QWidget):
             f"A BERT of the same shape would have {human(b.total)} ({s.ratio:.1f}× as many).<br>"
             f"The factorized embedding (V·E + E·H = {spec.vocab_size:,}·{spec.embedding_size} + "
             f"{spec.embedding_size}·{spec.hidden_size} instead of V·H) saves <b>{human(s.factorized_embedding)}</b>; "
-            f"{share}."
+            f"{share}.{vocab_note}"
         )
         self.summary.setToolTip(tip("factorized") + "\n" + tip("sharing"))
         m = memory_estimate(

@@ -103,6 +103,15 @@ def test_corpus_folder_shows_statistics_and_sets_the_vocabulary(window, qtbot, t
     assert window.project.state.train_file == str(folder)
     page.vocab_spin.setValue(3000)
     assert window.project.run_config().tokenizer_vocab_size == 3000
+    # the Model page counts the embedding the run will have: a row per piece of that vocabulary
+    import dataclasses
+
+    from albert_core.param_count import count
+
+    model_page = window.model_page
+    planned = dataclasses.replace(window.project.spec, vocab_size=3000)
+    assert f"{count(planned, 'pretrain', 2).total:,}" in model_page.summary.text()
+    assert "V is 3,000, from the vocabulary size chosen on the Data page" in model_page.summary.text()
     cuts = window.train_page.task_options.widgets["pretrain"]["dupe_factor"]
     cuts.setValue(4)
     assert window.project.run_config().options["dupe_factor"] == 4

@@ -133,6 +133,8 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
                     vocab_size=40, shrink_if_needed=True)  # fmt: skip
     choose(source)
     assert window.project.run_config().tokenizer_from == str(source)
+    pieces = len(AutoTokenizer.from_pretrained(source))
+    assert f"V is {pieces:,}, from the tokenizer of tok" in window.model_page.summary.text()
     with qtbot.waitSignal(train.run_ended, timeout=RUN_TIMEOUT) as ended:
         run_dir = train.start()
         assert run_dir is not None, train.banner.text()
@@ -146,8 +148,12 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     choose("")  # empty again: trained on the corpus, at the size chosen
     assert data.vocab_spin.isEnabled() and window.project.run_config().tokenizer_from == ""
     choose(source)
-    window.data_page.choose_task("classification")  # the choice belongs to pre-training
-    assert window.project.run_config().tokenizer_from == ""
+    data.vocab_spin.setEnabled(True)
+    window.project.update_training(tokenizer_vocab_size=500)
+    window.data_page.choose_task("classification")  # the choices belong to pre-training
+    config = window.project.run_config()
+    assert config.tokenizer_from == "" and config.tokenizer_vocab_size == 0
+    assert "V is" not in window.model_page.summary.text()
 
 
 def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot, tmp_path):
