@@ -5,7 +5,9 @@
    Its rows are parse-tree phrases, most of them pieces of longer rows: only the rows that are
    not part of a longer one are kept, ten to a document. With `--more-text`, also the shared
    data's other plain text: Shakespeare, the SQuAD dev paragraphs, the CoNLL-2003 training
-   sentences and the Wikipedia sample (about 0.8M more pieces; none of it is SST-2's).
+   sentences and the Wikipedia sample (about 0.8M more pieces; none of it is SST-2's). With
+   `--sst2-weight K`, the SST-2 sentences are there K times, grouped into other documents each
+   time.
 2. Pre-train an ALBERT (MLM + SOP) on it for a fixed number of steps. With `--adapt-steps N`,
    go on pre-training from that run for N steps on the SST-2 sentences alone (task-adaptive
    pre-training: the same unlabelled text, now on its own); arm (b) starts from there.
@@ -83,6 +85,13 @@ def parse_args(argv=None):
         help="add the shared data's other unlabelled text to the corpus: Shakespeare, the SQuAD dev paragraphs, "
         "the CoNLL-2003 training sentences (without tags), the Wikipedia sample (about 0.8M more pieces)",
     )
+    p.add_argument(
+        "--sst2-weight",
+        type=int,
+        default=1,
+        help="the SST-2 sentences this many times in the corpus, each copy in other documents (in-domain text "
+        "weighs more)",
+    )
     p.add_argument("--dupe-factor", type=int, default=1, help="pre-training: cut the text this many times")
     p.add_argument(
         "--dropout", type=float, help="hidden and attention dropout of both arms' model (default: the preset's)"
@@ -119,16 +128,16 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def build_corpus(data: Path, folder: Path, more_text: bool = False) -> dict:
-    """The unlabelled corpus as a folder of text files (blank lines between documents)."""
+def build_corpus(data: Path, folder: Path, more_text: bool = False, sst2_weight: int = 1) -> dict:
+    """The unlabelled corpus as a folder of text files (blank lines between documents). With
+    sst2_weight K > 1, the SST-2 sentences are there K times, each copy grouped into documents
+    in another order (the task's own text weighs K times as much)."""
     folder.mkdir(parents=True, exist_ok=True)
-    extra = {p.name for p in folder.glob("more_*.txt")}
+    extra = {p.name for p in folder.glob("more_*.txt")} | {p.name for p in folder.glob("sst2_train_sentences_*.txt")}
     if more_text:
         for name, text in more_text_files(data).items():
             _write(folder / name, text.encode("utf-8"))
             extra.discard(name)
-    for name in extra:  # a corpus folder reused without --more-text: the same corpus as a first run's
-        (folder / name).unlink()
     sources = {
         "wikitext2_valid.txt": data / "lm" / "wikitext-2" / "valid.txt",
         "wikitext2_test.txt": data / "lm" / "wikitext-2" / "test.txt",
@@ -141,6 +150,12 @@ def build_corpus(data: Path, folder: Path, more_text: bool = False) -> dict:
     # ten sentences to a document (blank lines between), so examples carry context
     docs = ["\n".join(sentences[i : i + 10]) for i in range(0, len(sentences), 10)]
     _write(folder / "sst2_train_sentences.txt", ("\n\n".join(docs) + "\n").encode("utf-8"))
+    for k in range(2, sst2_weight + 1):
+        order = random.Random(k).sample(sentences, len(sentences))
+        docs = ["\n".join(order[i : i + 10]) for i in range(0, len(order), 10)]
+        _write(folder / f"sst2_train_sentences_{k}.txt", ("\n\n".join(docs) + "\n").encode("utf-8"))
+    for name in extra - {f"sst2_train_sentences_{k}.txt" for k in range(2, sst2_weight + 1)}:
+        (folder / name).unlink()  # a corpus folder reused with other settings: only what they ask for
     return {
         "files": sorted(p.name for p in folder.iterdir()),
         "sst2_phrases": len(phrases),
@@ -289,7 +304,7 @@ def main(argv=None) -> int:
         raise SystemExit("--ft-seeds must be at least 1")
     t0 = time.time()
     a.work.mkdir(parents=True, exist_ok=True)
-    corpus_info = build_corpus(a.data, a.work / "corpus", a.more_text)
+    corpus_info = build_corpus(a.data, a.work / "corpus", a.more_text, a.sst2_weight)
     ft_train = sst2_subset(a.data, a.ft_subset, a.seed, a.work / "sst2_train.tsv")
     dev = a.data / "sst2" / "dev.tsv"
     common = [
