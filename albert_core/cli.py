@@ -254,9 +254,10 @@ def _config_from_args(args) -> RunConfig:
             setattr(c, field, v)
     if args.max_steps:
         c.epochs = 0
-    if args.lr is None and "lr" not in (base or {}):  # the rate that suits this model and start
-        from .model_setup import lr_for
+    from .model_setup import check_sources, lr_for
 
+    check_sources(c)  # first: a model or tokenizer that cannot be used is named before anything is made of it
+    if args.lr is None and "lr" not in (base or {}):  # the rate that suits this model and start
         c.lr, why = lr_for(c)
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
@@ -289,11 +290,8 @@ def cmd_train(args) -> int:
             raise ConfigError("give --out RUN_DIR for the new run (or a prepared run folder to resume)")
         if not args.train:
             raise ConfigError("give --train FILE with the training data")
-        from .model_setup import check_sources
-
-        config = _config_from_args(args)
+        config = _config_from_args(args)  # a model or tokenizer that cannot be used leaves no run folder
         config.validate()
-        check_sources(config)  # a model or tokenizer that cannot be used leaves no run folder behind
         run_dir = _create_once(config, Path(args.out))
     if args.json:
         result = train(run_dir, echo=sys.stdout)

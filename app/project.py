@@ -63,20 +63,25 @@ class Project(QObject):
     def spec(self) -> ModelSpec:
         return ModelSpec(**self.state.spec)
 
+    def tokenizer_choices_apply(self) -> bool:
+        """Whether the Data page's tokenizer choices (a vocabulary size, or a model's tokenizer)
+        hold for the next run: pre-training with new weights, where that page shows them (a start
+        from a model brings its own tokenizer)."""
+        return self.state.task == "pretrain" and not self.state.init
+
     def planned_vocab(self) -> tuple[int, str]:
         """The vocabulary the next run's tokenizer will have when the Data page sets it (pre-training
         with new weights), and where it comes from; (0, "") when the spec's vocabulary holds."""
         from albert_core.model_setup import tokenizer_size
         from albert_core.runs import init_name
 
-        s = self.state
-        if s.init or s.task != "pretrain":
+        if not self.tokenizer_choices_apply():
             return 0, ""
-        source = s.training.get("tokenizer_from") or ""
+        source = self.state.training.get("tokenizer_from") or ""
         if source:
             n = tokenizer_size(source)
             return (n, f"the tokenizer of {init_name(source)}") if n else (0, "")
-        n = int(s.training.get("tokenizer_vocab_size") or 0)
+        n = int(self.state.training.get("tokenizer_vocab_size") or 0)
         return (n, "the vocabulary size chosen on the Data page") if n else (0, "")
 
     def set_spec(self, spec: ModelSpec, preset_name: str = "", init: str = "") -> None:
@@ -141,8 +146,8 @@ class Project(QObject):
         fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed"}
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
-        if s.init or s.task != "pretrain":  # the tokenizer choices are the Data page's, for pre-training
-            training.pop("tokenizer_from", None)  # (a start from a model brings its own tokenizer)
+        if not self.tokenizer_choices_apply():
+            training.pop("tokenizer_from", None)
             training.pop("tokenizer_vocab_size", None)
         return RunConfig(
             task=s.task,

@@ -147,13 +147,14 @@ def build_corpus(data: Path, folder: Path, more_text: bool = False, sst2_weight:
         _write(folder / name, src.read_bytes())
     phrases = [line.split("\t")[0].strip() for line in _rows(data / "sst2" / "train.tsv")]
     sentences = maximal_phrases(phrases)
-    # ten sentences to a document (blank lines between), so examples carry context
-    docs = ["\n".join(sentences[i : i + 10]) for i in range(0, len(sentences), 10)]
-    _write(folder / "sst2_train_sentences.txt", ("\n\n".join(docs) + "\n").encode("utf-8"))
+
+    def ten_to_a_document(rows: list[str]) -> bytes:  # blank lines between, so examples carry context
+        return ("\n\n".join("\n".join(rows[i : i + 10]) for i in range(0, len(rows), 10)) + "\n").encode("utf-8")
+
+    _write(folder / "sst2_train_sentences.txt", ten_to_a_document(sentences))
     for k in range(2, sst2_weight + 1):
-        order = random.Random(k).sample(sentences, len(sentences))
-        docs = ["\n".join(order[i : i + 10]) for i in range(0, len(order), 10)]
-        _write(folder / f"sst2_train_sentences_{k}.txt", ("\n\n".join(docs) + "\n").encode("utf-8"))
+        shuffled = random.Random(k).sample(sentences, len(sentences))
+        _write(folder / f"sst2_train_sentences_{k}.txt", ten_to_a_document(shuffled))
     for name in extra - {f"sst2_train_sentences_{k}.txt" for k in range(2, sst2_weight + 1)}:
         (folder / name).unlink()  # a corpus folder reused with other settings: only what they ask for
     return {

@@ -359,7 +359,7 @@ class TrainPage(QWidget):
         data = Path(first).name if s.train_file else "no data file yet (see the Data page)"
         if os.pathsep in s.train_file:
             data += f" and {s.train_file.count(os.pathsep)} more"
-        source = s.training.get("tokenizer_from") if s.task == "pretrain" and not s.init else ""
+        source = s.training.get("tokenizer_from") if self.project.tokenizer_choices_apply() else ""
         if source:
             model += f" and the tokenizer of {init_name(source)}"
         note = f"<br>{self._lr_note}" if self._lr_note else ""
