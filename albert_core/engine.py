@@ -256,6 +256,7 @@ class Trainer:
         if c.num_threads > 0:
             torch.set_num_threads(c.num_threads)
         torch.manual_seed(c.seed)
+        self.task.report = lambda message: self.emit(Log(message))
         self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist, self.emit)
         self.task.tokenizer = self.tokenizer
         max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)

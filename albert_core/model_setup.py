@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 
 from .events import Log
@@ -229,7 +230,13 @@ def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit
                 emit(Log(f"the tokenizer of {config.tokenizer_from} ({len(tok):,} pieces), with new weights"))
         else:
             vocab = config.tokenizer_vocab_size or spec.vocab_size
+            say = emit or (lambda event: None)
+            say(Log(f"training a tokenizer of {vocab:,} pieces on the training text"))
+            t0 = time.perf_counter()
             tok = train_tokenizer(task.tokenizer_texts(), tok_dir, vocab_size=vocab, seed=config.seed)
+            took = time.perf_counter() - t0
+            too_small = f" (the text is too small for {vocab:,})" if len(tok) < vocab else ""
+            say(Log(f"tokenizer trained in {took:.1f} s: {len(tok):,} pieces{too_small}"))
     dist.barrier()
     try:
         tok = load_tokenizer(tok_dir)

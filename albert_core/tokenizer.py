@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
+import string
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SPECIALS = ["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"]  # ids 0..4, as in ALBERT's own vocabularies
+# what a lower-cased tokenizer may meet of ASCII (letters, digits, punctuation, no spaces)
+PRINTABLE_ASCII = {c for c in string.printable if not c.isspace() and not c.isupper()}
 
 
 class TokenizerError(ValueError):
@@ -38,26 +42,56 @@ def train_tokenizer(
 ):
     """Train a lower-cased unigram SentencePiece model on `texts` and/or `files` and return it
     as a transformers AlbertTokenizer, saved to `out_dir` when one is given. With
-    `shrink_if_needed`, a text too small for `vocab_size` gets the largest vocabulary it allows."""
-    sentences = []
-    for t in _chain(texts or (), _lines(files)):
-        if t.strip():
-            sentences.append(t.lower())
-            if len(sentences) >= max_sentences:
-                break
+    `shrink_if_needed`, a text too small for `vocab_size` gets the largest vocabulary it allows.
+
+    A text of more than `max_sentences` sentences is sampled evenly from end to end (a seeded
+    reservoir sample), so a large corpus's later files count as much as its first ones while
+    memory stays bounded. Every printable ASCII character that occurs in the text gets a piece
+    of its own when the vocabulary has room, however rare: `%`, `$` or `/` should never become
+    `<unk>`."""
+    sentences = sample_sentences(_chain(texts or (), _lines(files)), max_sentences, seed)
     if not sentences:
         raise TokenizerError("there is no text to train a tokenizer on; check the data file")
+    required = ascii_to_keep(sentences, vocab_size)
     try:
-        return _train(sentences, out_dir, vocab_size, max_sentences, seed)
+        return _train(sentences, out_dir, vocab_size, max_sentences, seed, required)
     except TokenizerError as e:
         m = re.search(r"value <= (\d+)", str(e))
         if not (shrink_if_needed and m):
             raise
         # A small data set cannot fill a large vocabulary: take the largest it can.
-        return _train(sentences, out_dir, int(m.group(1)), max_sentences, seed)
+        return _train(sentences, out_dir, int(m.group(1)), max_sentences, seed, required)
 
 
-def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, seed: int):
+def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:
+    """The non-empty texts, lower-cased: all of them in order when there are at most `k`, else
+    `k` drawn uniformly from the whole stream (reservoir sampling, reproducible for a seed)."""
+    rng = random.Random(seed)
+    kept: list[str] = []
+    n = 0
+    for t in texts:
+        if not t.strip():
+            continue
+        n += 1
+        if len(kept) < k:
+            kept.append(t.lower())
+        else:
+            j = rng.randrange(n)
+            if j < k:
+                kept[j] = t.lower()
+    return kept
+
+
+def ascii_to_keep(sentences: list[str], vocab_size: int) -> str:
+    """The printable ASCII characters that occur in the text, when the vocabulary can hold them
+    all with room to spare (a vocabulary of a few dozen pieces keeps its usual character set)."""
+    seen = set().union(*map(set, sentences)) & PRINTABLE_ASCII
+    if vocab_size < 2 * (len(seen) + len(SPECIALS)):
+        return ""
+    return "".join(sorted(seen))
+
+
+def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, seed: int, required: str = ""):
     import sentencepiece as spm
 
     if hasattr(spm, "set_random_generator_seed"):
@@ -84,6 +118,7 @@ def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, s
                 num_threads=2,
                 minloglevel=2,
                 hard_vocab_limit=True,
+                **({"required_chars": required} if required else {}),
             )
         except RuntimeError as e:
             msg = str(e)

@@ -59,6 +59,8 @@ class Task:
     def __init__(self, config: RunConfig):
         self.config = config
         self.tokenizer = None  # set by the engine before prepare()
+        # a line for the user while a long preparation runs (the engine makes it a log event)
+        self.report: Callable[[str], None] = lambda message: None
 
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:

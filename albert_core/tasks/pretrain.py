@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..data.corpus import CorpusOptions, corpus_files, iter_documents
-from ..data.corpus_cache import TokenizedCorpus, default_cache_dir, tokenize_corpus
+from ..data.corpus_cache import TokenizedCorpus, cached_corpus, default_cache_dir, tokenize_corpus
 from ..data.problems import DataError
 from ..masking import MaskingOptions, build_segments, mask_batch
 from ..runs import ConfigError
 from .base import Prepared, Task, pad_to
 
 IGNORE = -100
+PROGRESS_EVERY_S = 5.0  # how often a long tokenization says how far it is
 SOP_CHANCE_LOSS = math.log(2)  # cross-entropy of a 50/50 guess between the two orders
 
 
@@ -58,6 +60,10 @@ class PretrainExamples(Sequence):
         ids = [self.cls, *first, self.sep, *second, self.sep]
         types = [0] * (len(first) + 2) + [1] * (len(second) + 1)
         return {"input_ids": ids, "token_type_ids": types, "sentence_order_label": swapped}
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 def _option(options: dict, key: str, default, kind):
@@ -116,7 +122,25 @@ class PretrainTask(Task):
             yield from doc.sentences
 
     def _corpus(self, paths: str) -> TokenizedCorpus:
-        return tokenize_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options)
+        """The corpus tokenized, from the cache or now, telling the user which and how far."""
+        found = cached_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options)
+        if found is not None:
+            self.report(f"{paths}: tokenized text from the cache, {found.path}")
+            return found
+        size = _megabytes(sum(f.stat().st_size for f in corpus_files(paths)))
+        self.report(f"tokenizing {paths} ({size}) into the cache, {self.cache_dir}")
+        start = last = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if total and done < total and now - last >= PROGRESS_EVERY_S:
+                last = now
+                self.report(f"tokenizing: {done / total:.0%} of {size}, {now - start:.0f} s so far")
+
+        corpus = tokenize_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options, progress)
+        self.report(f"tokenized in {time.perf_counter() - start:.1f} s; a later run on this text starts at once")
+        return corpus
 
     def _vocab_tables(self) -> None:
         tok = self.tokenizer

@@ -51,6 +51,7 @@ from ..workers import DeviceInfo
 
 DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
+PREPARING_CHARS = 70  # the longest preparation line shown beside the progress bar
 
 
 def missing_training_data(path: str, folders: bool) -> str:
@@ -570,6 +571,7 @@ class TrainPage(QWidget):
             self._start_step = int(ev.get("start_step") or 0)
             self.progress.setRange(0, max(self._total, 1))
             self.progress.setValue(self._start_step)
+            self.eta_label.setText("")  # the preparation is over; steps/s come with the first steps
             if self._total:
                 self.plots.set_step_range(0, self._total)
             self._append_log(
@@ -593,7 +595,10 @@ class TrainPage(QWidget):
         elif kind == "checkpoint":
             self._append_log(f"step {ev.get('step')}: checkpoint saved")
         elif kind == "log":
-            self._append_log(ev.get("message", ""))
+            message = ev.get("message", "")
+            self._append_log(message)
+            if self.started_event is None and self.status == "running":  # preparing: say what
+                self.eta_label.setText(_elide(message[:1].upper() + message[1:], PREPARING_CHARS))
         elif kind == "finished":
             self.progress.setValue(self.progress.maximum())
         if kind in ("finished", "stopped", "failed"):
@@ -728,3 +733,7 @@ def _duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds} s"
+
+
+def _elide(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"

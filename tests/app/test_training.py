@@ -187,3 +187,12 @@ def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot
     labels = window.data_page.stat_labels
     assert labels["tokens"].text() == f"{stats['tokens']:,} ({stats['unk_rate']:.2%} unknown)"
     assert labels["documents"].text() == f"{stats['documents']:,}"
+    # before the first step the log says what the preparation does: the tokenizer, then the text
+    log = page.log.toPlainText()
+    assert log.index("training a tokenizer of") < log.index(f"tokenizing {folder}") < log.index("Training on")
+    # and while it does, so does the line beside the (busy) progress bar
+    page.started_event, page.status = None, "running"
+    page._on_events_received([{"event": "log", "message": "tokenizing: 35% of 4.8 MB, 12 s so far", "time": 0}])
+    assert page.eta_label.text() == "Tokenizing: 35% of 4.8 MB, 12 s so far"
+    page._on_events_received([{"event": "log", "message": "x" * 200, "time": 0}])
+    assert len(page.eta_label.text()) == 70 and page.eta_label.text().endswith("…")

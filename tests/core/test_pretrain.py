@@ -202,7 +202,7 @@ def test_mlm_loss_falls_on_a_tiny_corpus(pretrain_run):
     assert steps[-1]["extra"]["mlm_accuracy"] > steps[0]["extra"]["mlm_accuracy"] + 0.05
     final = events[-1]["metrics"]
     assert final["mlm_loss"] < math.log(SPEC["vocab_size"]) - 1.5  # well below guessing
-    started = events[0]
+    started = next(e for e in events if e["event"] == "started")
     assert started["config"]["cache"] == "miss" and started["config"]["corpus"]["documents"] == 120
     assert (run / "model" / "model.safetensors").exists()
 
@@ -212,15 +212,15 @@ def test_second_run_reuses_the_cached_corpus(pretrain_run, tmp_path):
     cfg = config(tmp, max_steps=1)  # same corpus, same seed: the same tokenizer, so the same cache entry
     events: list = []
     train(create_run(cfg, tmp_path / "again"), sink=events.append, stop=lambda: False)
-    started = events[0].to_dict()
-    assert started["event"] == "started" and started["config"]["cache"] == "hit"
+    started = next(e for e in events if e.kind == "started").to_dict()
+    assert started["config"]["cache"] == "hit"
 
 
 def test_the_command_line_reports_the_corpus_with_its_pieces_and_unknown_rate(pretrain_run, tmp_path, capsys):
     from albert_core.cli import main
 
     tmp, _, events = pretrain_run
-    stats = events[0]["config"]["corpus"]
+    stats = next(e for e in events if e["event"] == "started")["config"]["corpus"]
     run = create_run(config(tmp, max_steps=1), tmp_path / "cli")
     assert main(["train", str(run)]) == 0
     out = capsys.readouterr().out
@@ -229,6 +229,40 @@ def test_the_command_line_reports_the_corpus_with_its_pieces_and_unknown_rate(pr
         f"corpus: {stats['documents']:,} documents, {stats['sentences']:,} sentences, {stats['characters']:,} "
         f"characters, {stats['tokens']:,} pieces ({stats['unk_rate']:.2%} unknown); tokenized text from the cache"
     )
+
+
+def test_the_preparation_says_what_it_is_doing(pretrain_run, tmp_path, monkeypatch):
+    """Before the first step, a new run trains its tokenizer and tokenizes the corpus: on a large
+    corpus that takes minutes, and the log says what is happening and how far it is."""
+    import albert_core.tasks.pretrain as pretrain
+    from albert_core.tokenizer import load_tokenizer
+
+    tmp, run, events = pretrain_run
+    logs = [e["message"] for e in events if e["event"] == "log"]
+    corpus = str(tmp / "corpus.txt")
+    assert logs[0] == "training a tokenizer of 150 pieces on the training text"
+    pieces = len(load_tokenizer(run / "model"))  # this small text cannot fill 150
+    assert logs[1].startswith("tokenizer trained in ")
+    assert logs[1].endswith(f" s: {pieces} pieces (the text is too small for 150)")
+    assert logs[2].startswith(f"tokenizing {corpus} (") and logs[2].endswith(f"into the cache, {tmp / 'cache'}")
+    assert logs[3].startswith("tokenized in ")
+
+    # a corpus that takes more than one batch of sentences reports how far it is
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for k in range(6):
+        make_corpus(folder / f"part{k}.txt", n_docs=400, seed=k)
+    monkeypatch.setattr(pretrain, "PROGRESS_EVERY_S", 0.0)
+    said: list[str] = []
+    task = PretrainTask(config(tmp, train_file=str(folder), options={"cache_dir": str(tmp_path / "cache")}))
+    task.tokenizer, task.report = load_tokenizer(run / "model"), said.append
+    task.load_data()
+    task._corpus(str(folder))
+    shares = [int(m.split("%")[0].rsplit(" ", 1)[1]) for m in said if m.startswith("tokenizing: ")]
+    assert shares and shares == sorted(shares) and 0 < shares[-1] < 100, said
+    said.clear()
+    again = task._corpus(str(folder))  # the second time, from the cache at once
+    assert again.hit and said == [f"{folder}: tokenized text from the cache, {again.path}"]
 
 
 def test_new_weights_can_take_the_tokenizer_of_another_model(pretrain_run, tmp_path, capsys):

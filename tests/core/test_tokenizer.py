@@ -40,3 +40,42 @@ def test_a_hub_tokenizer_offline_is_named_as_such(monkeypatch, tmp_path):
     assert resolve_tokenizer("albert/albert-base-v2") == "albert/albert-base-v2"  # online: transformers fetches it
     with pytest.raises(ConfigError, match="no such folder"):
         resolve_tokenizer("./albert-base-v2/x/y")
+
+
+def test_rare_ascii_characters_are_never_unknown(tmp_path):
+    """SentencePiece drops the rarest characters (coverage 99.95%) to <unk>; a percent sign or a
+    dollar met once in a large text must still be a piece, or the model cannot tell them apart."""
+    import random
+
+    rng = random.Random(0)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(3, 8))) for _ in range(400)]
+    texts = [" ".join(rng.choices(words, k=12)) for _ in range(3000)] + ["it costs $ 5 , or 50 % less / more"]
+    tok = train_tokenizer(texts, tmp_path / "tok", vocab_size=300)
+    ids = tok("prices in $ , % or /", add_special_tokens=False)["input_ids"]
+    assert tok.unk_token_id not in ids
+    for c in "$%/":
+        assert tok.convert_tokens_to_ids(c) != tok.unk_token_id
+    # a vocabulary too small to hold every character keeps SentencePiece's own choice
+    assert len(train_tokenizer(texts, vocab_size=40)) == 40
+
+
+def test_a_large_text_is_sampled_from_end_to_end():
+    """Over max_sentences, the sentences are drawn from the whole text, not its first part: a
+    word only the later half uses still gets a piece of its own."""
+    import random
+
+    from albert_core.tokenizer import sample_sentences
+
+    rng = random.Random(0)
+    a, b = (
+        ["".join(rng.choices(letters, k=rng.randint(4, 7))) for _ in range(40)]
+        for letters in ("abcdefghijklm", "nopqrstuvwxyz")
+    )
+    first = [" ".join(rng.choices(a, k=10)) for _ in range(600)]
+    later = [" ".join(rng.choices(b, k=10)) for _ in range(600)]
+    tok = train_tokenizer(first + later, vocab_size=150, max_sentences=500)
+    assert all(len(tok.tokenize(w)) == 1 for w in a + b)  # the first 500 sentences alone hold no word of b
+    picked = sample_sentences(first + later, 300, seed=1)
+    assert len(picked) == 300 and 100 < sum(s in later for s in picked) < 200
+    assert picked == sample_sentences(first + later, 300, seed=1)  # the same for a seed
+    assert sample_sentences(["B", " ", "a"], 5) == ["b", "a"]  # all of a small text, in order
