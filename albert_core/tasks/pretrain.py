@@ -125,10 +125,10 @@ class PretrainTask(Task):
         """The corpus tokenized, from the cache or now, telling the user which and how far."""
         found = cached_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options)
         if found is not None:
-            self.report(f"{paths}: tokenized text from the cache, {found.path}")
+            self.report(f"read {paths} from the cache of tokenized text, {found.path}")
             return found
         size = _megabytes(sum(f.stat().st_size for f in corpus_files(paths)))
-        self.report(f"tokenizing {paths} ({size}) into the cache, {self.cache_dir}")
+        self.report(f"tokenizing {size} of text in {paths} into the cache, {self.cache_dir}")
         start = last = time.perf_counter()
 
         def progress(done: int, total: int) -> None:

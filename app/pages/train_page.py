@@ -51,7 +51,7 @@ from ..workers import DeviceInfo
 
 DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
-PREPARING_CHARS = 70  # the longest preparation line shown beside the progress bar
+PREPARING_WIDTH = 330  # pixels for the line beside the progress bar (preparation, then steps/s)
 
 
 def missing_training_data(path: str, folders: bool) -> str:
@@ -149,6 +149,7 @@ class TrainPage(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
         self.eta_label = QLabel("")
+        self.eta_label.setMaximumWidth(PREPARING_WIDTH)
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.eta_label)
 
@@ -572,6 +573,7 @@ class TrainPage(QWidget):
             self.progress.setRange(0, max(self._total, 1))
             self.progress.setValue(self._start_step)
             self.eta_label.setText("")  # the preparation is over; steps/s come with the first steps
+            self.eta_label.setToolTip("")
             if self._total:
                 self.plots.set_step_range(0, self._total)
             self._append_log(
@@ -598,11 +600,19 @@ class TrainPage(QWidget):
             message = ev.get("message", "")
             self._append_log(message)
             if self.started_event is None and self.status == "running":  # preparing: say what
-                self.eta_label.setText(_elide(message[:1].upper() + message[1:], PREPARING_CHARS))
+                self._show_preparing(message[:1].upper() + message[1:])
         elif kind == "finished":
             self.progress.setValue(self.progress.maximum())
         if kind in ("finished", "stopped", "failed"):
             self.terminal = ev
+
+    def _show_preparing(self, message: str) -> None:
+        """A preparation line beside the progress bar, cut to the label's width (a long path must
+        not widen the window; the lines say what happens before naming a path), whole in its
+        tooltip."""
+        width = self.eta_label.maximumWidth()
+        self.eta_label.setText(self.eta_label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, width))
+        self.eta_label.setToolTip(message)
 
     def _on_output_received(self, line: str) -> None:
         self._append_log(line)
@@ -733,7 +743,3 @@ def _duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds} s"
-
-
-def _elide(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -189,10 +189,14 @@ def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot
     assert labels["documents"].text() == f"{stats['documents']:,}"
     # before the first step the log says what the preparation does: the tokenizer, then the text
     log = page.log.toPlainText()
-    assert log.index("training a tokenizer of") < log.index(f"tokenizing {folder}") < log.index("Training on")
+    assert log.index("training a tokenizer of") < log.index(f"of text in {folder} into") < log.index("Training on")
     # and while it does, so does the line beside the (busy) progress bar
     page.started_event, page.status = None, "running"
     page._on_events_received([{"event": "log", "message": "tokenizing: 35% of 4.8 MB, 12 s so far", "time": 0}])
     assert page.eta_label.text() == "Tokenizing: 35% of 4.8 MB, 12 s so far"
-    page._on_events_received([{"event": "log", "message": "x" * 200, "time": 0}])
-    assert len(page.eta_label.text()) == 70 and page.eta_label.text().endswith("…")
+    long = f"tokenizing 4.8 MB of text in {'/a-long-folder' * 20} into the cache"
+    page._on_events_received([{"event": "log", "message": long, "time": 0}])
+    shown = page.eta_label.text()  # cut to the label's width, not widening the window
+    assert shown.startswith("Tokenizing 4.8 MB of text in /a-long-folder") and shown.endswith("…")
+    assert page.eta_label.toolTip() == "T" + long[1:]
+    assert page.eta_label.fontMetrics().horizontalAdvance(shown) <= page.eta_label.maximumWidth()

@@ -244,7 +244,9 @@ def test_the_preparation_says_what_it_is_doing(pretrain_run, tmp_path, monkeypat
     pieces = len(load_tokenizer(run / "model"))  # this small text cannot fill 150
     assert logs[1].startswith("tokenizer trained in ")
     assert logs[1].endswith(f" s: {pieces} pieces (the text is too small for 150)")
-    assert logs[2].startswith(f"tokenizing {corpus} (") and logs[2].endswith(f"into the cache, {tmp / 'cache'}")
+    assert logs[2].startswith("tokenizing ") and logs[2].endswith(
+        f" of text in {corpus} into the cache, {tmp / 'cache'}"
+    )
     assert logs[3].startswith("tokenized in ")
 
     # a corpus that takes more than one batch of sentences reports how far it is
@@ -262,7 +264,7 @@ def test_the_preparation_says_what_it_is_doing(pretrain_run, tmp_path, monkeypat
     assert shares and shares == sorted(shares) and 0 < shares[-1] < 100, said
     said.clear()
     again = task._corpus(str(folder))  # the second time, from the cache at once
-    assert again.hit and said == [f"{folder}: tokenized text from the cache, {again.path}"]
+    assert again.hit and said == [f"read {folder} from the cache of tokenized text, {again.path}"]
 
 
 def test_new_weights_can_take_the_tokenizer_of_another_model(pretrain_run, tmp_path, capsys):
