@@ -26,7 +26,7 @@ from .devices import autocast_dtype, pick_device, pick_precision
 from .events import CheckpointSaved, Eval, Event, EventWriter, Failed, Finished, Log, Started, Step, Stopped
 from .runs import ConfigError, RunConfig, is_disk_full, load_config, training_pid
 from .spec import SpecError
-from .tasks.base import Task, get_task
+from .tasks.base import StopRequested, Task, get_task
 from .tokenizer import TokenizerError
 
 USER_ERRORS = (ConfigError, DataError, SpecError, TokenizerError)
@@ -257,8 +257,11 @@ class Trainer:
             torch.set_num_threads(c.num_threads)
         torch.manual_seed(c.seed)
         self.task.report = lambda message: self.emit(Log(message))
+        # one process can end its preparation at a stop request; ranks must meet at each barrier
+        self.task.should_stop = self.stop if self.dist.world == 1 else (lambda: False)
         self.model, self.tokenizer = build_model_and_tokenizer(self.task, c, self.run_dir, self.dist, self.emit)
         self.task.tokenizer = self.tokenizer
+        self.task.check_stop()
         max_pos = getattr(self.model.config, "max_position_embeddings", c.max_length)
         if c.max_length > max_pos:
             self.emit(
@@ -270,6 +273,7 @@ class Trainer:
             c.max_length = max_pos
         self.tokenizer.model_max_length = min(max_pos, 512)
         self.prepared = self.task.prepare()
+        self.task.check_stop()
         if not self.prepared.train:
             raise DataError("no training examples remain after reading the data; see the problems listed")
         for w in self.prepared.warnings[:50]:
@@ -384,7 +388,11 @@ class Trainer:
     def run(self) -> Event:
         import torch
 
-        self._setup()
+        try:
+            self._setup()
+        except StopRequested:  # asked to stop while preparing: nothing to save, Resume starts over
+            self.emit(Log("stopped before the first step; Resume starts the run again (a trained tokenizer is kept)"))
+            return self._emit(Stopped(step=self.step, checkpoint=""))
         c = self.config
         is_main = self.dist.rank == 0
         self.emit(

@@ -14,6 +14,10 @@ from typing import Any
 from ..runs import RunConfig
 
 
+class StopRequested(Exception):
+    """The user asked to stop while the run was still preparing (before its first step)."""
+
+
 @dataclass
 class Prepared:
     """A task's data, tokenized once. Each feature is a dict of plain lists/ints; every
@@ -59,8 +63,15 @@ class Task:
     def __init__(self, config: RunConfig):
         self.config = config
         self.tokenizer = None  # set by the engine before prepare()
-        # a line for the user while a long preparation runs (the engine makes it a log event)
+        # a line for the user while a long preparation runs (the engine makes it a log event),
+        # and whether the user asked to stop (a long preparation checks it now and then)
         self.report: Callable[[str], None] = lambda message: None
+        self.should_stop: Callable[[], bool] = lambda: False
+
+    def check_stop(self) -> None:
+        """End a long preparation at once when the user asked to stop."""
+        if self.should_stop():
+            raise StopRequested
 
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:

@@ -118,7 +118,9 @@ class PretrainTask(Task):
             corpus_files(self.config.eval_file)
 
     def tokenizer_texts(self) -> Iterator[str]:
-        for doc in iter_documents(self.config.train_file, self.corpus_options):
+        for i, doc in enumerate(iter_documents(self.config.train_file, self.corpus_options)):
+            if i % 1000 == 0:
+                self.check_stop()
             yield from doc.sentences
 
     def _corpus(self, paths: str) -> TokenizedCorpus:
@@ -133,6 +135,7 @@ class PretrainTask(Task):
 
         def progress(done: int, total: int) -> None:
             nonlocal last
+            self.check_stop()  # the half-made cache entry is removed as the error passes
             now = time.perf_counter()
             if total and done < total and now - last >= PROGRESS_EVERY_S:
                 last = now

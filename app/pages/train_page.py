@@ -648,6 +648,11 @@ class TrainPage(QWidget):
             # the task's own warnings about the final metrics, as the run judged them
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
             self._show_banner(text + "".join(notes))
+        elif self.started_event is None and not terminal.get("checkpoint"):  # stopped while preparing
+            if self.progress.maximum() == 0:
+                self.progress.setRange(0, 1)
+            self.eta_label.setText("")
+            self._show_banner("Stopped before the first step. Press Resume to start the run again.")
         else:
             also = ", or fine-tune from it now" if usable and self.run_task == "pretrain" else ""
             self._show_banner(

@@ -200,3 +200,30 @@ def test_pretraining_on_a_corpus_folder_starts_from_the_train_page(window, qtbot
     assert shown.startswith("Tokenizing 4.8 MB of text in /a-long-folder") and shown.endswith("…")
     assert page.eta_label.toolTip() == "T" + long[1:]
     assert page.eta_label.fontMetrics().horizontalAdvance(shown) <= page.eta_label.maximumWidth()
+
+
+def test_a_run_stopped_while_preparing_offers_to_start_again(window, qtbot, tmp_path):
+    """Stop pressed before the first step (a large corpus still being tokenized) ends the run at
+    once; the page says it stopped before training and Resume starts it again."""
+    from task_data import write_corpus
+
+    from albert_core.engine import train
+    from albert_core.runs import RunConfig, create_run
+    from tests.core.helpers import TINY
+
+    corpus = write_corpus(tmp_path / "corpus")
+    config = RunConfig(task="pretrain", train_file=str(corpus), spec=TINY.to_dict(), preset="", max_steps=2,
+                       batch_size=8, max_length=32, device="cpu", num_threads=1,
+                       options={"cache_dir": str(tmp_path / "cache")})  # fmt: skip
+    run = create_run(config, tmp_path / "run")
+    assert train(run, sink=lambda e: None, stop=lambda: True)["event"] == "stopped"
+    page = window.train_page
+    with qtbot.waitSignal(page.run_ended, timeout=20_000) as ended:
+        assert page.attach(run)
+    assert ended.args == [str(run), "stopped"]
+    assert page.banner.text() == "Stopped before the first step. Press Resume to start the run again."
+    assert page.progress.maximum() == 1 and page.eta_label.text() == ""  # no longer busy
+    assert page.resume_button.isEnabled() and page.finetune_button.isHidden()
+    with qtbot.waitSignal(page.run_ended, timeout=RUN_TIMEOUT) as ended:
+        page.resume_button.click()
+    assert ended.args == [str(run), "finished"], page.log.toPlainText()[-2000:]

@@ -267,6 +267,35 @@ def test_the_preparation_says_what_it_is_doing(pretrain_run, tmp_path, monkeypat
     assert again.hit and said == [f"read {folder} from the cache of tokenized text, {again.path}"]
 
 
+def test_a_stop_while_preparing_ends_the_run_at_once_and_loses_nothing(pretrain_run, tmp_path):
+    """Stop pressed while a large corpus is tokenized must not wait minutes for the first step:
+    the run ends at once, stopped at step 0, with no half-made cache entry; Resume starts it
+    again and keeps the tokenizer already trained."""
+    tmp, _, _ = pretrain_run
+    cache = tmp_path / "cache"
+    run = create_run(config(tmp, max_steps=2, options={"cache_dir": str(cache)}), tmp_path / "run")
+    events: list = []
+    asked = lambda: any(e.kind == "log" and e.message.startswith("tokenizing ") for e in events)  # noqa: E731
+    last = train(run, sink=events.append, stop=asked)
+    assert last["event"] == "stopped" and last["step"] == 0 and last["checkpoint"] == ""
+    assert not [e for e in events if e.kind in ("started", "step")]
+    assert events[-2].message.startswith("stopped before the first step; Resume starts the run again")
+    assert list(cache.iterdir()) == []  # the entry being written was removed, not left half-made
+    assert (run / "tokenizer" / "tokenizer.json").exists()
+
+    events.clear()
+    assert train(run, sink=events.append, stop=lambda: False)["event"] == "finished"
+    logs = [e.message for e in events if e.kind == "log"]
+    assert not any(m.startswith("training a tokenizer") for m in logs)  # the one trained before serves
+    assert any(m.startswith("tokenizing ") for m in logs)
+
+    # a stop during the tokenizer's training leaves no tokenizer behind
+    run = create_run(config(tmp, max_steps=2, options={"cache_dir": str(cache)}), tmp_path / "early")
+    last = train(run, sink=lambda e: None, stop=lambda: True)
+    assert last["event"] == "stopped" and last["step"] == 0
+    assert not (run / "tokenizer").exists()
+
+
 def test_new_weights_can_take_the_tokenizer_of_another_model(pretrain_run, tmp_path, capsys):
     from transformers import AlbertForPreTraining, AutoTokenizer
 
