@@ -57,17 +57,14 @@ def test_learns_and_saves_a_folder_plain_transformers_loads(tmp_path):
 
 
 def test_resume_after_stop_matches_an_uninterrupted_run(tmp_path):
-    full = make_run(tmp_path, "full", n=200, epochs=0, max_steps=24, checkpoint_every=8)
+    full = make_run(tmp_path, "full", n=200, epochs=0, max_steps=24, checkpoint_every=8, log_every=1)
     assert train(full)["event"] == "finished"
 
-    part = make_run(tmp_path, "part", n=200, epochs=0, max_steps=24, checkpoint_every=8)
-    calls = {"n": 0}
+    part = make_run(tmp_path, "part", n=200, epochs=0, max_steps=24, checkpoint_every=8, log_every=1)
+    seen: list = []
+    stop_after_10_steps = lambda: any(e.kind == "step" and e.step >= 10 for e in seen)  # noqa: E731
 
-    def stop_after_10_steps():
-        calls["n"] += 1
-        return calls["n"] >= 10
-
-    first = train(part, stop=stop_after_10_steps)
+    first = train(part, sink=seen.append, stop=stop_after_10_steps)
     assert first["event"] == "stopped" and first["step"] == 10
     assert summarize(part).status == "stopped"
     second = train(part)
