@@ -2,7 +2,9 @@
 
 A task turns data files into tokenized features, builds the model, pads features into
 batches, and evaluates. The engine owns the optimisation loop, devices, events, checkpoints
-and run folders; a task never sees them.
+and run folders; a task never sees them. During a long preparation a task may say what it is
+doing (`report`, which the engine makes a log event) and end early when the user asks to stop
+(`check_stop`).
 """
 
 from __future__ import annotations
