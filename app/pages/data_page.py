@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.data.problems import Problem
+from albert_core.data.problems import DataError, Problem
 
 from .. import theme
 from ..data_readers import READERS, DataPreview, reader_for
@@ -51,6 +51,25 @@ def _tagged_read(request: int, read, path: str, columns: dict | None) -> tuple[i
         return request, e
 
 
+def _count_with_tokenizer(request: int, source: str, path: str) -> tuple[int, dict | Exception]:
+    """The corpus's counts with the tokenizer of `source` (errors become values, as in
+    _tagged_read)."""
+    from albert_core.data.corpus import corpus_stats
+    from albert_core.model_setup import resolve_tokenizer
+    from albert_core.runs import ConfigError
+    from albert_core.tokenizer import TokenizerError, load_tokenizer
+
+    try:
+        return request, corpus_stats(path, load_tokenizer(resolve_tokenizer(source)))
+    except (ConfigError, TokenizerError, DataError, OSError) as e:
+        return request, e
+
+
+PIECES_NOW_MAX_BYTES = 100_000_000  # larger corpora are counted when a run starts, not on preview
+PIECES_TIP = (
+    "Pieces, and the share of them unknown to the tokenizer: with a model's tokenizer chosen, counted "
+    "now; with one trained on this corpus, counted when a pre-training run starts"
+)
 ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
 NONE = "(none)"
 
@@ -67,6 +86,7 @@ class DataPage(QWidget):
         self.preview: DataPreview | None = None
         self._request = 0
         self._worker = None
+        self._pieces_request = 0  # the newest count of pieces with a chosen tokenizer
         self._updating = False
         self.setAcceptDrops(True)
 
@@ -154,12 +174,8 @@ class DataPage(QWidget):
             self.stat_labels[key] = lab
             row_title = QLabel(title)
             if key == "tokens":
-                why = (
-                    "Pieces, and the share of them unknown to the tokenizer: counted when the tokenizer has cut "
-                    "the text, at the start of a pre-training run on this corpus"
-                )
-                lab.setToolTip(why)
-                row_title.setToolTip(why)
+                lab.setToolTip(PIECES_TIP)
+                row_title.setToolTip(PIECES_TIP)
             form.addRow(row_title, lab)
         self.vocab_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000, specialValueText="model's size")
         self.vocab_spin.setToolTip(
@@ -201,6 +217,48 @@ class DataPage(QWidget):
         if self.project.state.task == "pretrain" and "tokens" in stats:
             if config.get("train_file") == self.project.state.train_file:
                 self._show_stats(stats)
+
+    def _count_pieces(self) -> None:
+        """With a model's tokenizer chosen, count the corpus's pieces and the unknown share now, in
+        the background: before any run, how well that vocabulary fits this text. (A tokenizer
+        trained on the corpus exists only once a run starts; its counts come then.)"""
+        self._pieces_request += 1
+        label = self.stat_labels["tokens"]
+        source = (self.project.state.training.get("tokenizer_from") or "").strip()
+        stats = self.preview.info.get("stats") if self.preview is not None else None
+        label.setToolTip(PIECES_TIP)
+        if self.project.state.task != "pretrain" or not stats:
+            return
+        if not source:
+            label.setText("–")
+            return
+        if stats.get("bytes", 0) > PIECES_NOW_MAX_BYTES:
+            label.setText("–")
+            label.setToolTip(f"Counted when a run starts: the corpus is over {PIECES_NOW_MAX_BYTES // 10**6} MB")
+            return
+        label.setText("counting…")
+        request = self._pieces_request
+        run_in_thread(
+            _count_with_tokenizer,
+            request,
+            source,
+            self.preview.path,
+            on_returned=self._on_pieces_counted,
+            on_errored=lambda err: self._on_pieces_counted((request, err)),
+        )
+
+    def _on_pieces_counted(self, result: tuple[int, dict | Exception]) -> None:
+        request, outcome = result
+        if request != self._pieces_request:  # the corpus or the tokenizer changed since
+            return
+        label = self.stat_labels["tokens"]
+        source = self.project.state.training.get("tokenizer_from") or ""
+        if isinstance(outcome, BaseException):
+            label.setText("–")
+            label.setToolTip(f"Not counted: {outcome}")
+            return
+        label.setText(f"{outcome['tokens']:,} ({outcome['unk_rate']:.2%} unknown)")
+        label.setToolTip(f"Counted with the tokenizer of {source}")
 
     def _build_split_box(self) -> QWidget:
         box = QGroupBox("Validation")
@@ -347,6 +405,7 @@ class DataPage(QWidget):
         self.labels_box.setTitle(preview.chart_title or "Labels")
         self.labels_box.setVisible(bool(preview.chart_title))
         self._show_stats(preview.info.get("stats", {}))
+        self._count_pieces()
         name = Path(preview.path.split(os.pathsep)[0]).name + (" …" if os.pathsep in preview.path else "")
         task = self.project.state.task
         if preview.fatal:
@@ -449,6 +508,7 @@ class DataPage(QWidget):
             self.vocab_spin.setValue(0)
             self._updating = False
         self.project.update_training(**changes)
+        self._count_pieces()
 
     def _on_path_entered(self) -> None:
         if self.path_edit.text().strip():

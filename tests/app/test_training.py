@@ -106,6 +106,7 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     from task_data import write_corpus
     from transformers import AutoTokenizer
 
+    from albert_core.data.corpus import corpus_stats
     from albert_core.runs import default_runs_dir
     from albert_core.tokenizer import train_tokenizer
     from tests.core.helpers import TINY
@@ -113,7 +114,7 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     folder = write_corpus(tmp_path / "corpus")
     window.project.set_spec(TINY)
     window.data_page.choose_task("pretrain", clear_file=True)
-    window.project.update_data(train_file=str(folder))
+    window.data_page.open_file(str(folder))
     window.project.update_training(log_every=1, max_length=32, batch_size=8, max_steps=2, eval_every=0)
     data, train = window.data_page, window.train_page
 
@@ -122,7 +123,10 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
         data.tokenizer_edit.editingFinished.emit()
 
     runs_before = sorted(default_runs_dir().glob("*")) if default_runs_dir().exists() else []
+    qtbot.waitUntil(lambda: data.preview is not None and not data.is_busy(), timeout=20_000)
     choose(tmp_path)  # a folder without a tokenizer: said at Start, and no failed run is left behind
+    qtbot.waitUntil(lambda: "Not counted: " in data.stat_labels["tokens"].toolTip(), timeout=20_000)
+    assert "holds no tokenizer" in data.stat_labels["tokens"].toolTip()
     assert window.project.state.training["tokenizer_from"] == str(tmp_path) and not data.vocab_spin.isEnabled()
     assert f"the tokenizer of {tmp_path.name}" in train.summary.text()
     assert train.start() is None and "holds no tokenizer" in train.banner.text()
@@ -134,6 +138,14 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     choose(source)
     assert window.project.run_config().tokenizer_from == str(source)
     pieces = len(AutoTokenizer.from_pretrained(source))
+    # before any run, the Data page counts the corpus with that tokenizer: how well it fits the text
+    counted = corpus_stats(str(folder), AutoTokenizer.from_pretrained(source))
+    assert counted["unk_rate"] > 0  # the corpus has letters that tokenizer never saw
+    shown = data.stat_labels["tokens"]
+    qtbot.waitUntil(
+        lambda: shown.text() == f"{counted['tokens']:,} ({counted['unk_rate']:.2%} unknown)", timeout=20_000
+    )
+    assert shown.toolTip() == f"Counted with the tokenizer of {source}"
     assert f"V is {pieces:,}, from the tokenizer of tok" in window.model_page.summary.text()
     with qtbot.waitSignal(train.run_ended, timeout=RUN_TIMEOUT) as ended:
         run_dir = train.start()
@@ -147,6 +159,7 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
 
     choose("")  # empty again: trained on the corpus, at the size chosen
     assert data.vocab_spin.isEnabled() and window.project.run_config().tokenizer_from == ""
+    assert shown.text() == "–"  # counted once a run's tokenizer is trained
     choose(source)
     data.vocab_spin.setEnabled(True)
     window.project.update_training(tokenizer_vocab_size=500)
