@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
 from .data.problems import DataError
 from .runs import ConfigError, RunConfig
 from .spec import PRESETS, SpecError
@@ -134,6 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
     kp.add_argument("--vocab-size", type=int, default=8000)
     kp.add_argument("--out", required=True)
     kp.add_argument("--json", action="store_true")
+
+    cp = sub.add_parser(
+        "corpus",
+        help="count a pre-training corpus: documents, sentences, characters, and pieces with a tokenizer",
+    )
+    cp.add_argument("paths", nargs="+", help="text files or folders of them")
+    cp.add_argument(
+        "--tokenizer",
+        metavar="MODEL",
+        help="also count pieces and the unknown share with the tokenizer of this model folder, run, hub id, "
+        "or folder saved by `tokenizer`: how well its vocabulary fits the text",
+    )
+    cp.add_argument("--documents", default="blank_lines", choices=DOCUMENT_MODES, help="what ends a document")
+    cp.add_argument("--sentences", default="punctuation", choices=SENTENCE_MODES, help="what ends a sentence")
+    cp.add_argument("--json", action="store_true")
 
     xp = sub.add_parser("export", help="export a model as a Hugging Face folder, ONNX or int8 ONNX")
     xp.add_argument("--model", required=True, help="a model folder or run folder")
@@ -400,6 +416,29 @@ def cmd_tokenizer(args) -> int:
     return 0
 
 
+def cmd_corpus(args) -> int:
+    from .data.corpus import CorpusOptions, corpus_stats, describe_stats
+
+    tokenizer = None
+    if args.tokenizer:
+        from .model_setup import resolve_tokenizer
+        from .tokenizer import load_tokenizer
+
+        tokenizer = load_tokenizer(resolve_tokenizer(args.tokenizer))
+    stats = corpus_stats(args.paths, tokenizer, CorpusOptions(args.documents, args.sentences))
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    print(f"{stats['files']:,} file{'s' if stats['files'] != 1 else ''}: {describe_stats(stats)}")
+    if tokenizer is not None:
+        print(f"pieces as the tokenizer of {args.tokenizer} ({len(tokenizer):,} pieces) cuts them")
+    for problem in stats["problems"][:20]:
+        print(f"problem: {problem}")
+    if len(stats["problems"]) > 20:
+        print(f"… {len(stats['problems']) - 20} more problems")
+    return 0
+
+
 def cmd_runs(args) -> int:
     from .runs import list_runs
 
@@ -441,6 +480,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "predict": cmd_predict,
     "tokenizer": cmd_tokenizer,
+    "corpus": cmd_corpus,
     "runs": cmd_runs,
     "export": cmd_export,
 }

@@ -231,6 +231,33 @@ def test_the_command_line_reports_the_corpus_with_its_pieces_and_unknown_rate(pr
     )
 
 
+def test_the_command_line_counts_a_corpus_before_training(pretrain_run, tmp_path, capsys):
+    """`corpus` gives the Data page's counts headless, and with a model's tokenizer its pieces and
+    unknown share: whether that vocabulary fits the text, before choosing it for a run."""
+    import json
+
+    from albert_core.cli import main
+    from albert_core.data.corpus import corpus_stats
+    from albert_core.tokenizer import load_tokenizer
+
+    tmp, run, _ = pretrain_run
+    corpus = tmp / "corpus.txt"
+    assert main(["corpus", str(corpus)]) == 0
+    plain = corpus_stats(corpus)
+    assert capsys.readouterr().out.splitlines() == [
+        f"1 file: {plain['documents']:,} documents, {plain['sentences']:,} sentences, {plain['characters']:,} characters"
+    ]
+    assert main(["corpus", str(corpus), "--tokenizer", str(run), "--json"]) == 0
+    counted = json.loads(capsys.readouterr().out)
+    assert counted == corpus_stats(corpus, load_tokenizer(run / "model"))
+    assert counted["tokens"] > plain["documents"] and counted["unk_rate"] == 0  # its own tokenizer knows it all
+    (tmp_path / "empty").mkdir()
+    assert main(["corpus", str(tmp_path / "missing")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert main(["corpus", str(corpus), "--tokenizer", str(tmp_path / "empty")]) == 2
+    assert "holds no tokenizer" in capsys.readouterr().err
+
+
 def test_the_preparation_says_what_it_is_doing(pretrain_run, tmp_path, monkeypatch):
     """Before the first step, a new run trains its tokenizer and tokenizes the corpus: on a large
     corpus that takes minutes, and the log says what is happening and how far it is."""
