@@ -65,7 +65,7 @@ def _count_with_tokenizer(request: int, source: str, path: str) -> tuple[int, di
         return request, e
 
 
-PIECES_NOW_MAX_BYTES = 100_000_000  # larger corpora are counted when a run starts, not on preview
+PIECES_NOW_MAX_BYTES = 20_000_000  # about 20 s to count; larger corpora are counted when a run starts
 PIECES_TIP = (
     "Pieces, and the share of them unknown to the tokenizer: with a model's tokenizer chosen, counted "
     "now; with one trained on this corpus, counted when a pre-training run starts"
