@@ -649,8 +649,8 @@ class TrainPage(QWidget):
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
             self._show_banner(text + "".join(notes))
         elif self.started_event is None and not terminal.get("checkpoint"):  # stopped while preparing
-            if self.progress.maximum() == 0:
-                self.progress.setRange(0, 1)
+            self.progress.setRange(0, 1)
+            self.progress.setTextVisible(False)  # no steps were counted: not "0 / 1 steps"
             self.eta_label.setText("")
             self._show_banner("Stopped before the first step. Press Resume to start the run again.")
         else:

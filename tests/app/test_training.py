@@ -235,7 +235,8 @@ def test_a_run_stopped_while_preparing_offers_to_start_again(window, qtbot, tmp_
         assert page.attach(run)
     assert ended.args == [str(run), "stopped"]
     assert page.banner.text() == "Stopped before the first step. Press Resume to start the run again."
-    assert page.progress.maximum() == 1 and page.eta_label.text() == ""  # no longer busy
+    assert page.progress.maximum() == 1 and not page.progress.isTextVisible()  # no longer busy, no "0 / 1"
+    assert page.eta_label.text() == ""
     assert page.resume_button.isEnabled() and page.finetune_button.isHidden()
     with qtbot.waitSignal(page.run_ended, timeout=RUN_TIMEOUT) as ended:
         page.resume_button.click()
