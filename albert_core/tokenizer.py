@@ -7,12 +7,14 @@ import re
 import shutil
 import string
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 SPECIALS = ["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"]  # ids 0..4, as in ALBERT's own vocabularies
 # what a lower-cased tokenizer may meet of ASCII (letters, digits, punctuation, no spaces)
 PRINTABLE_ASCII = {c for c in string.printable if not c.isspace() and not c.isupper()}
+CHARACTER_COVERAGE = 0.9995  # SentencePiece's share of the text's characters that get pieces
 
 
 class TokenizerError(ValueError):
@@ -52,7 +54,7 @@ def train_tokenizer(
     sentences = sample_sentences(_chain(texts or (), _lines(files)), max_sentences, seed)
     if not sentences:
         raise TokenizerError("there is no text to train a tokenizer on; check the data file")
-    required = ascii_to_keep(sentences, vocab_size)
+    required = chars_to_keep(sentences, vocab_size)
     try:
         return _train(sentences, out_dir, vocab_size, max_sentences, seed, required)
     except TokenizerError as e:
@@ -82,13 +84,27 @@ def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:
     return kept
 
 
-def ascii_to_keep(sentences: list[str], vocab_size: int) -> str:
-    """The printable ASCII characters that occur in the text, when the vocabulary can hold them
-    all with room to spare (a vocabulary of a few dozen pieces keeps its usual character set)."""
-    seen = set().union(*map(set, sentences)) & PRINTABLE_ASCII
-    if vocab_size < 2 * (len(seen) + len(SPECIALS)):
+def chars_to_keep(sentences: list[str], vocab_size: int, coverage: float = CHARACTER_COVERAGE) -> str:
+    """The characters the vocabulary must have: those SentencePiece keeps by itself (the most
+    frequent, covering `coverage` of the text) and every printable ASCII character that occurs,
+    however rare. All of them, since SentencePiece counts the characters it is told to keep
+    into its coverage first, and would then drop as many others (`é` in "cliché", on SST-2).
+    Empty (SentencePiece's own choice) when the vocabulary cannot hold them with room to spare."""
+    counts: Counter[str] = Counter()
+    for s in sentences:
+        counts.update(s)
+    for c in [c for c in counts if c.isspace()]:
+        del counts[c]
+    total, covered, kept = sum(counts.values()), 0, set()
+    for c, n in counts.most_common():
+        if covered >= coverage * total:
+            break
+        kept.add(c)
+        covered += n
+    kept |= counts.keys() & PRINTABLE_ASCII
+    if vocab_size < 2 * (len(kept) + len(SPECIALS)):
         return ""
-    return "".join(sorted(seen))
+    return "".join(sorted(kept))
 
 
 def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, seed: int, required: str = ""):
@@ -112,7 +128,7 @@ def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, s
                 pad_piece="<pad>",
                 unk_piece="<unk>",
                 control_symbols=["[CLS]", "[SEP]", "[MASK]"],
-                character_coverage=0.9995,
+                character_coverage=CHARACTER_COVERAGE,
                 input_sentence_size=max_sentences,
                 shuffle_input_sentence=True,
                 num_threads=2,

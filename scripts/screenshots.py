@@ -226,6 +226,14 @@ def task_shots(app, win, shot, pretrained: str | None = None) -> None:
     wait(app, lambda: win.train_page.status == "finished", 10)
     shot("Train", "train_pretrain")
     shot("Data", "data_pretrain")  # again: the run's tokenizer has counted the pieces and unknown ones
+    # the tokenizer of a model chosen instead: the page counts the corpus with it at once
+    page = win.data_page
+    page.tokenizer_edit.setText(str(runs["pretrain"]))
+    page.tokenizer_edit.editingFinished.emit()
+    wait(app, lambda: page.stat_labels["tokens"].text() not in ("counting…", "–"), 60)
+    shot("Data", "data_pretrain_tokenizer")
+    page.tokenizer_edit.setText("")
+    page.tokenizer_edit.editingFinished.emit()
     win.runs_page.refresh_now()
     win.runs_page.select_runs([str(runs["qa"]), str(runs["ner"])])
     win.runs_page.compare()

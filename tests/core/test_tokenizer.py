@@ -50,11 +50,12 @@ def test_rare_ascii_characters_are_never_unknown(tmp_path):
     rng = random.Random(0)
     words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(3, 8))) for _ in range(400)]
     texts = [" ".join(rng.choices(words, k=12)) for _ in range(3000)] + ["it costs $ 5 , or 50 % less / more"]
+    texts += [f"{rng.choice(words)} — {rng.choice(words)}" for _ in range(100)]  # rare, but not too rare to keep
     tok = train_tokenizer(texts, tmp_path / "tok", vocab_size=300)
     ids = tok("prices in $ , % or /", add_special_tokens=False)["input_ids"]
     assert tok.unk_token_id not in ids
-    for c in "$%/":
-        assert tok.convert_tokens_to_ids(c) != tok.unk_token_id
+    for c in "$%/—":  # the ASCII ones kept, and not at the cost of a character kept without them
+        assert tok.convert_tokens_to_ids(c) != tok.unk_token_id, c
     # a vocabulary too small to hold every character keeps SentencePiece's own choice
     assert len(train_tokenizer(texts, vocab_size=40)) == 40
 
