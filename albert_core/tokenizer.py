@@ -88,7 +88,7 @@ def chars_to_keep(sentences: list[str], vocab_size: int, coverage: float = CHARA
     """The characters the vocabulary must have: those SentencePiece keeps by itself (the most
     frequent, covering `coverage` of the text) and every printable ASCII character that occurs,
     however rare. All of them, since SentencePiece counts the characters it is told to keep
-    into its coverage first, and would then drop as many others (`é` in "cliché", on SST-2).
+    into its coverage first, and would then drop others (the em dash of the Gutenberg books).
     Empty (SentencePiece's own choice) when the vocabulary cannot hold them with room to spare."""
     counts: Counter[str] = Counter()
     for s in sentences:
