@@ -421,10 +421,9 @@ def cmd_corpus(args) -> int:
 
     tokenizer = None
     if args.tokenizer:
-        from .model_setup import resolve_tokenizer
-        from .tokenizer import load_tokenizer
+        from .model_setup import tokenizer_of
 
-        tokenizer = load_tokenizer(resolve_tokenizer(args.tokenizer))
+        tokenizer = tokenizer_of(args.tokenizer)
     stats = corpus_stats(args.paths, tokenizer, CorpusOptions(args.documents, args.sentences))
     if args.json:
         print(json.dumps(stats))

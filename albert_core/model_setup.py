@@ -82,6 +82,11 @@ def resolve_tokenizer(source: str) -> str:
     raise ConfigError(f"{source}: no such folder to take a tokenizer from")
 
 
+def tokenizer_of(source: str):
+    """The tokenizer of `source` (see resolve_tokenizer), loaded."""
+    return load_tokenizer(resolve_tokenizer(source))
+
+
 def tokenizer_size(source: str) -> int | None:
     """How many pieces the tokenizer of `source` (see resolve_tokenizer) has, read from its files
     without loading transformers; None for a hub id or a folder that cannot be read."""

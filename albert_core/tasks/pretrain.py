@@ -33,6 +33,7 @@ from ..data.corpus import CorpusOptions, corpus_files, iter_documents
 from ..data.corpus_cache import TokenizedCorpus, cached_corpus, default_cache_dir, tokenize_corpus
 from ..data.problems import DataError
 from ..masking import MaskingOptions, build_segments, mask_batch
+from ..param_count import human
 from ..runs import ConfigError
 from .base import Prepared, Task, pad_to
 
@@ -60,10 +61,6 @@ class PretrainExamples(Sequence):
         ids = [self.cls, *first, self.sep, *second, self.sep]
         types = [0] * (len(first) + 2) + [1] * (len(second) + 1)
         return {"input_ids": ids, "token_type_ids": types, "sentence_order_label": swapped}
-
-
-def _megabytes(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
 def _option(options: dict, key: str, default, kind):
@@ -129,7 +126,7 @@ class PretrainTask(Task):
         if found is not None:
             self.report(f"read {paths} from the cache of tokenized text, {found.path}")
             return found
-        size = _megabytes(sum(f.stat().st_size for f in corpus_files(paths)))
+        size = human(sum(f.stat().st_size for f in corpus_files(paths)), "B")
         self.report(f"tokenizing {size} of text in {paths} into the cache, {self.cache_dir}")
         start = last = time.perf_counter()
 

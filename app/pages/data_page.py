@@ -55,12 +55,12 @@ def _count_with_tokenizer(request: int, source: str, path: str) -> tuple[int, di
     """The corpus's counts with the tokenizer of `source` (errors become values, as in
     _tagged_read)."""
     from albert_core.data.corpus import corpus_stats
-    from albert_core.model_setup import resolve_tokenizer
+    from albert_core.model_setup import tokenizer_of
     from albert_core.runs import ConfigError
-    from albert_core.tokenizer import TokenizerError, load_tokenizer
+    from albert_core.tokenizer import TokenizerError
 
     try:
-        return request, corpus_stats(path, load_tokenizer(resolve_tokenizer(source)))
+        return request, corpus_stats(path, tokenizer_of(source))
     except (ConfigError, TokenizerError, DataError, OSError) as e:
         return request, e
 
