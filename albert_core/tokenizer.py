@@ -7,6 +7,7 @@ import re
 import shutil
 import string
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -43,7 +44,9 @@ def train_tokenizer(
     shrink_if_needed: bool = True,
 ):
     """Train a lower-cased unigram SentencePiece model on `texts` and/or `files` and return it
-    as a transformers AlbertTokenizer, saved to `out_dir` when one is given. With
+    as a transformers AlbertTokenizer, saved to `out_dir` when one is given. The text is first
+    put in the form the tokenizer will see it in (`normal_form`), so no piece is spent on what
+    the tokenizer can never meet (an accented letter, a capital, the quotes ``like this''). With
     `shrink_if_needed`, a text too small for `vocab_size` gets the largest vocabulary it allows.
 
     A text of more than `max_sentences` sentences is sampled evenly from end to end (a seeded
@@ -65,9 +68,19 @@ def train_tokenizer(
         return _train(sentences, out_dir, int(m.group(1)), max_sentences, seed, required)
 
 
+def normal_form(text: str) -> str:
+    """`text` as an ALBERT tokenizer reads it before cutting it into pieces: `` and '' become ",
+    accents are stripped (NFKD, then the non-spacing marks dropped) and letters lower-cased.
+    SentencePiece's own NFKC normalization comes after, in training and in use alike."""
+    text = text.replace("``", '"').replace("''", '"')
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn")
+    return text.lower()
+
+
 def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:
-    """The non-empty texts, lower-cased: all of them in order when there are at most `k`, else
-    `k` drawn uniformly from the whole stream (reservoir sampling, reproducible for a seed)."""
+    """The non-empty texts in their `normal_form`: all of them in order when there are at most
+    `k`, else `k` drawn uniformly from the whole stream (reservoir sampling, reproducible)."""
     rng = random.Random(seed)
     kept: list[str] = []
     n = 0
@@ -76,11 +89,11 @@ def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:
             continue
         n += 1
         if len(kept) < k:
-            kept.append(t.lower())
+            kept.append(normal_form(t))
         else:
             j = rng.randrange(n)
             if j < k:
-                kept[j] = t.lower()
+                kept[j] = normal_form(t)
     return kept
 
 

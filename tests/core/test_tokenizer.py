@@ -80,3 +80,22 @@ def test_a_large_text_is_sampled_from_end_to_end():
     assert len(picked) == 300 and 100 < sum(s in later for s in picked) < 200
     assert picked == sample_sentences(first + later, 300, seed=1)  # the same for a seed
     assert sample_sentences(["B", " ", "a"], 5) == ["b", "a"]  # all of a small text, in order
+
+
+def test_no_piece_is_spent_on_what_the_tokenizer_never_meets(tmp_path):
+    """The tokenizer strips accents and reads `` and '' as " before it cuts a text. Trained on
+    the raw text, the vocabulary got pieces such as "é" and "``" that no input ever reaches."""
+    from albert_core.tokenizer import normal_form
+
+    rows = [t for t, _ in sentiment_rows(300)]
+    quoted = [f"the café critic called it ``{w}'' in the naïve review" for w in ("grand", "fine", "bold")]
+    tok = train_tokenizer(rows + quoted * 40, tmp_path / "tok", vocab_size=300)
+    pieces = [p for p in tok.get_vocab() if p not in SPECIALS]
+    unreachable = [p for p in pieces if p.replace("▁", "") != normal_form(p.replace("▁", ""))]
+    assert unreachable == [], unreachable
+    ids = tok('The Café critic said "fine"')["input_ids"]
+    assert tok.unk_token_id not in ids
+    assert tok.decode(ids, skip_special_tokens=True) == 'the cafe critic said "fine"'
+    # the form the tokenizer itself gives a text before cutting it
+    assert normal_form("Naïve ``Café'' ÉTÉ") == 'naive "cafe" ete'
+    assert tok.backend_tokenizer.normalizer.normalize_str("Naïve ``Café'' ÉTÉ") == 'naive "cafe" ete'
