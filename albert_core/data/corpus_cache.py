@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import CorpusOptions, CorpusReport, corpus_files, encode, iter_documents
+from .corpus import CorpusOptions, CorpusReport, corpus_files, count_unk_marks, encode, iter_documents
 from .problems import DataError
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -38,7 +38,7 @@ class TokenizedCorpus:
     tokens: np.ndarray  # memory-mapped piece ids
     sentences: np.ndarray  # offsets into tokens, n_sentences + 1
     documents: np.ndarray  # offsets into sentences, n_documents + 1
-    stats: dict  # files, documents, sentences, characters, tokens, unknown_tokens, unk_rate
+    stats: dict  # files, documents, sentences, characters, tokens, unknown_tokens, unk_marks, unk_rate
     problems: list[str]
     hit: bool  # True when read from the cache, False when tokenized now
     key: str
@@ -138,7 +138,7 @@ def _write(paths, tokenizer, options, out: Path, progress, batch_sentences: int)
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
     unk = tokenizer.unk_token_id
     report = CorpusReport()
-    n_tokens = n_sents = n_docs = chars = unknown = 0
+    n_tokens = n_sents = n_docs = chars = unknown = marks = 0
     pending: list[str] = []  # sentences waiting to be tokenized
     doc_ends: list[int] = []  # for each pending document, how many pending sentences end it
 
@@ -151,9 +151,10 @@ def _write(paths, tokenizer, options, out: Path, progress, batch_sentences: int)
         fd.write(np.zeros(1, np.int64).tobytes())
 
         def flush() -> None:
-            nonlocal n_tokens, n_sents, n_docs, unknown
+            nonlocal n_tokens, n_sents, n_docs, unknown, marks
             if not pending:
                 return
+            marks += count_unk_marks(tokenizer, pending)
             ids = encode(tokenizer, pending)
             ends, doc_sent_ends, k, kept = [], [], 0, 0
             for d_end in doc_ends:
@@ -196,6 +197,7 @@ def _write(paths, tokenizer, options, out: Path, progress, batch_sentences: int)
         "characters": chars,
         "tokens": n_tokens,
         "unknown_tokens": unknown,
+        "unk_marks": min(marks, unknown),
         "unk_rate": unknown / max(1, n_tokens),
     }
     return {

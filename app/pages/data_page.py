@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.data.corpus import describe_pieces
 from albert_core.data.problems import DataError, Problem
 
 from .. import theme
@@ -206,7 +207,7 @@ class DataPage(QWidget):
             if key not in stats:
                 lab.setText("–")
             elif key == "tokens" and "unk_rate" in stats:
-                lab.setText(f"{stats['tokens']:,} ({stats['unk_rate']:.2%} unknown)")
+                lab.setText(describe_pieces(stats, noun=""))
             else:
                 lab.setText(f"{stats[key]:,}")
 
@@ -257,7 +258,7 @@ class DataPage(QWidget):
             label.setText("–")
             label.setToolTip(f"Not counted: {outcome}")
             return
-        label.setText(f"{outcome['tokens']:,} ({outcome['unk_rate']:.2%} unknown)")
+        label.setText(describe_pieces(outcome, noun=""))
         label.setToolTip(f"Counted with the tokenizer of {source}")
 
     def _build_split_box(self) -> QWidget:

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from albert_core.data.corpus import CorpusOptions, corpus_stats, iter_documents, split_sentences
+from albert_core.data.corpus import CorpusOptions, corpus_stats, describe_stats, iter_documents, split_sentences
 from albert_core.data.corpus_cache import cached_stats, tokenize_corpus
 from albert_core.data.problems import DataError
 from albert_core.tokenizer import train_tokenizer
@@ -78,6 +78,22 @@ def test_stats_count_documents_sentences_characters_and_tokens(tmp_path, tokeniz
     u = corpus_stats_with(tmp_path, "Zebra ünïcödé ñ.", tokenizer)
     assert u["unknown_tokens"] > 0 and 0 < u["unk_rate"] < 1
 
+
+
+def test_the_texts_own_unk_marks_are_told_apart_from_pieces_the_vocabulary_lacks(tmp_path, tokenizer):
+    """WikiText writes <unk> for the words it dropped. The tokenizer reads each as its unknown
+    token, so they count as unknown pieces; the statistics say how many came from the text
+    itself, so the share left is what the vocabulary really lacks (here the z of "Zürich")."""
+    (tmp_path / "w.txt").write_text("The <unk> sat. The dog ran.\n\nA <UNK> tree in Zürich.\n", encoding="utf-8")
+    counted = corpus_stats(tmp_path / "w.txt", tokenizer=tokenizer)
+    cached = tokenize_corpus(tmp_path / "w.txt", tokenizer, tmp_path / "cache").stats
+    for s in (counted, cached):
+        assert s["unk_marks"] == 2
+        assert s["unknown_tokens"] > 2  # the marks, and z (unseen by the tokenizer)
+        missing = (s["unknown_tokens"] - 2) / s["tokens"]
+        assert f"({missing:.2%} unknown, besides the text's 2 <unk> marks)" in describe_stats(s)
+    plain = corpus_stats_with(tmp_path, "The dog sat.", tokenizer)
+    assert plain["unk_marks"] == 0 and describe_stats(plain).endswith(f"pieces ({plain['unk_rate']:.2%} unknown)")
 
 def corpus_stats_with(folder, text, tokenizer):
     p = folder / "u.txt"
