@@ -206,7 +206,7 @@ def describe_stats(stats: dict) -> str:
 
 
 def describe_pieces(stats: dict, noun: str = " pieces") -> str:
-    """"1,003,566 pieces (2.85% unknown)"; when the text itself marks unknown words with the
+    """The pieces counted, as "1,003,566 pieces (2.85% unknown)". When the text itself marks unknown words with the
     tokenizer's `<unk>` (WikiText does), those marks are told apart from the characters the
     vocabulary lacks: "(0.12% unknown, besides the text's 27,134 <unk> marks)"."""
     marks = stats.get("unk_marks", 0)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ from .corpus import CorpusOptions, CorpusReport, corpus_files, count_unk_marks, 
 from .problems import DataError
 
 CACHE_VERSION = 2
+CACHE_LIMIT_GB = 20.0  # the cache's size, beyond which the entries used longest ago go
+STALE_TMP_S = 24 * 3600  # a half-written entry this old was left by a process that died
 
 
 @dataclass
@@ -92,10 +95,63 @@ def cached_corpus(paths, tokenizer, cache_dir=None, options: CorpusOptions | Non
     folder = Path(cache_dir or default_cache_dir()) / key
     if (folder / "meta.json").exists():
         try:
-            return _open(folder, key, True)
+            found = _open(folder, key, True)
         except (OSError, ValueError, KeyError):
             return None
+        _mark_used(folder)
+        return found
     return None
+
+
+def cache_limit_bytes() -> int:
+    """The most the corpus cache may hold: $ALBERT_STUDIO_CACHE_GB, else CACHE_LIMIT_GB."""
+    try:
+        gb = float(os.environ.get("ALBERT_STUDIO_CACHE_GB", CACHE_LIMIT_GB))
+    except ValueError:
+        gb = CACHE_LIMIT_GB
+    return int(gb * 2**30)
+
+
+def _mark_used(folder: Path) -> None:
+    try:
+        os.utime(folder / "meta.json")
+    except OSError:  # a read-only cache is still usable
+        pass
+
+
+def _entry_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+def prune_cache(root: str | Path, keep: Path, limit: int | None = None) -> list[tuple[Path, int]]:
+    """Remove the entries used longest ago until the cache holds at most `limit` bytes (never
+    `keep`, the entry just made), and half-written entries of processes that died a day ago or
+    more. Each entry's last use is its meta.json's time, renewed on every read. Returns the
+    removed entries and their sizes."""
+    limit = cache_limit_bytes() if limit is None else limit
+    entries, removed, now = [], [], time.time()
+    for d in Path(root).iterdir():
+        try:
+            if not d.is_dir():
+                continue
+            if d.name.startswith("."):
+                if d.name.endswith(".tmp") and now - d.stat().st_mtime > STALE_TMP_S:
+                    shutil.rmtree(d, ignore_errors=True)
+                continue
+            entries.append(((d / "meta.json").stat().st_mtime, d, _entry_bytes(d)))
+        except OSError:  # removed meanwhile by another process, or not an entry
+            continue
+    total = sum(size for _, _, size in entries)
+    for _, d, size in sorted(entries, key=lambda e: e[0]):
+        if total <= limit:
+            break
+        if d.resolve() == Path(keep).resolve():
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        if not d.exists():
+            removed.append((d, size))
+            total -= size
+    return removed
 
 
 def tokenize_corpus(
@@ -105,8 +161,11 @@ def tokenize_corpus(
     options: CorpusOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_sentences: int = 4096,
+    report: Callable[[str], None] | None = None,
 ) -> TokenizedCorpus:
-    """Tokenize a corpus into the cache (or reuse the cached copy) and return it memory-mapped."""
+    """Tokenize a corpus into the cache (or reuse the cached copy) and return it memory-mapped.
+    A new entry makes room for itself: the cache keeps within `cache_limit_bytes`, and `report`
+    hears of the entries removed for it."""
     options = options or CorpusOptions()
     found = cached_corpus(paths, tokenizer, cache_dir, options)
     if found is not None:
@@ -131,6 +190,13 @@ def tokenize_corpus(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    removed = prune_cache(root, keep=final)
+    if removed and report:
+        freed = sum(size for _, size in removed) / 2**30
+        report(
+            f"removed {len(removed)} tokenized text(s) used longest ago from the cache ({freed:.1f} GiB) "
+            f"to keep it under {cache_limit_bytes() / 2**30:g} GiB (ALBERT_STUDIO_CACHE_GB sets the limit)"
+        )
     return _open(final, key, False)
 
 

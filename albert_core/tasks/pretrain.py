@@ -138,7 +138,9 @@ class PretrainTask(Task):
                 last = now
                 self.report(f"tokenizing: {done / total:.0%} of {size}, {now - start:.0f} s so far")
 
-        corpus = tokenize_corpus(paths, self.tokenizer, self.cache_dir, self.corpus_options, progress)
+        corpus = tokenize_corpus(
+            paths, self.tokenizer, self.cache_dir, self.corpus_options, progress, report=self.report
+        )
         self.report(f"tokenized in {time.perf_counter() - start:.1f} s; a later run on this text starts at once")
         return corpus
 

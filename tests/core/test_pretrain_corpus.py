@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from albert_core.data.corpus import CorpusOptions, corpus_stats, describe_stats, iter_documents, split_sentences
-from albert_core.data.corpus_cache import cached_stats, tokenize_corpus
+from albert_core.data.corpus_cache import cached_corpus, cached_stats, tokenize_corpus
 from albert_core.data.problems import DataError
 from albert_core.tokenizer import train_tokenizer
 
@@ -79,7 +79,6 @@ def test_stats_count_documents_sentences_characters_and_tokens(tmp_path, tokeniz
     assert u["unknown_tokens"] > 0 and 0 < u["unk_rate"] < 1
 
 
-
 def test_the_texts_own_unk_marks_are_told_apart_from_pieces_the_vocabulary_lacks(tmp_path, tokenizer):
     """WikiText writes <unk> for the words it dropped. The tokenizer reads each as its unknown
     token, so they count as unknown pieces; the statistics say how many came from the text
@@ -94,6 +93,7 @@ def test_the_texts_own_unk_marks_are_told_apart_from_pieces_the_vocabulary_lacks
         assert f"({missing:.2%} unknown, besides the text's 2 <unk> marks)" in describe_stats(s)
     plain = corpus_stats_with(tmp_path, "The dog sat.", tokenizer)
     assert plain["unk_marks"] == 0 and describe_stats(plain).endswith(f"pieces ({plain['unk_rate']:.2%} unknown)")
+
 
 def corpus_stats_with(folder, text, tokenizer):
     p = folder / "u.txt"
@@ -145,3 +145,30 @@ def test_a_corpus_without_text_is_refused(tmp_path, tokenizer):
     (tmp_path / "blank.txt").write_text("\n   \n", encoding="utf-8")
     with pytest.raises(DataError, match="holds no text"):
         tokenize_corpus(tmp_path / "blank.txt", tokenizer, tmp_path / "cache")
+
+
+def test_the_cache_keeps_within_its_limit_dropping_what_was_used_longest_ago(tmp_path, tokenizer, monkeypatch):
+    """Every corpus and every tokenizer makes a cache entry; edited files make new ones. Without
+    a limit the cache grows for ever: a new entry removes the entries read longest ago (and
+    half-written ones a dead process left) until the cache is within its limit again."""
+    cache, text = tmp_path / "cache", make_text(30, seed=3)
+    files = [tmp_path / f"c{i}.txt" for i in range(3)]
+    for f in files:
+        f.write_text(text, encoding="utf-8")  # the same size, each its own entry
+    first, second = (tokenize_corpus(f, tokenizer, cache) for f in files[:2])
+    os.utime(first.path / "meta.json", (1, 1))  # both made long ago, the first before the second
+    os.utime(second.path / "meta.json", (2, 2))
+    assert cached_corpus(files[0], tokenizer, cache).hit  # a read is a use: now the second is the oldest
+    stale = cache / ".0123.999999.tmp"
+    stale.mkdir()
+    os.utime(stale, (1, 1))
+    size = sum(f.stat().st_size for f in first.path.iterdir())
+    monkeypatch.setenv("ALBERT_STUDIO_CACHE_GB", str(2.5 * size / 2**30))  # room for two entries
+    said = []
+    third = tokenize_corpus(files[2], tokenizer, cache, report=said.append)
+    assert first.path.exists() and third.path.exists()
+    assert not second.path.exists() and not stale.exists()
+    assert cached_corpus(files[1], tokenizer, cache) is None
+    assert len(said) == 1 and said[0].startswith("removed 1 tokenized text(s) used longest ago from the cache")
+    monkeypatch.setenv("ALBERT_STUDIO_CACHE_GB", "0")  # smaller than any entry: the new one stays all the same
+    assert tokenize_corpus(files[1], tokenizer, cache).path.exists()
