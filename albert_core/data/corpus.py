@@ -206,14 +206,18 @@ def describe_stats(stats: dict) -> str:
 
 
 def describe_pieces(stats: dict, noun: str = " pieces") -> str:
-    """The pieces counted, as "1,003,566 pieces (2.85% unknown)". When the text itself marks unknown words with the
-    tokenizer's `<unk>` (WikiText does), those marks are told apart from the characters the
-    vocabulary lacks: "(0.12% unknown, besides the text's 27,134 <unk> marks)"."""
+    """The pieces counted, as "1,003,566 pieces (2.85% unknown)". When the text itself marks
+    unknown words with the tokenizer's `<unk>` (WikiText does), those marks are told apart from
+    what the vocabulary lacks: "(0.12% unknown, besides the text's 27,134 <unk> marks)"."""
     marks = stats.get("unk_marks", 0)
-    if not marks:
-        return f"{stats['tokens']:,}{noun} ({stats['unk_rate']:.2%} unknown)"
-    missing = (stats["unknown_tokens"] - marks) / max(1, stats["tokens"])
-    return f"{stats['tokens']:,}{noun} ({missing:.2%} unknown, besides the text's {marks:,} <unk> marks)"
+    text = f"{stats['tokens']:,}{noun} ({vocabulary_miss_rate(stats):.2%} unknown"
+    return text + (f", besides the text's {marks:,} <unk> marks)" if marks else ")")
+
+
+def vocabulary_miss_rate(stats: dict) -> float:
+    """The share of pieces unknown because the vocabulary lacks them: the unknown rate less the
+    text's own `<unk>` marks."""
+    return (stats["unknown_tokens"] - stats.get("unk_marks", 0)) / max(1, stats["tokens"])
 
 
 def count_unk_marks(tokenizer, sentences: list[str]) -> int:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.data.corpus import describe_pieces
+from albert_core.data.corpus import vocabulary_miss_rate
 from albert_core.data.problems import DataError, Problem
 
 from .. import theme
@@ -66,6 +66,11 @@ def _count_with_tokenizer(request: int, source: str, path: str) -> tuple[int, di
         return request, e
 
 
+MARKS_TIP = (
+    "Places where the text itself writes <unk> (WikiText marks the words it dropped so). The tokenizer "
+    "reads each as its unknown piece; the unknown share of the pieces above leaves them out, so it "
+    "counts only what the vocabulary lacks"
+)
 PIECES_NOW_MAX_BYTES = 20_000_000  # about 20 s to count; larger corpora are counted when a run starts
 PIECES_TIP = (
     "Pieces, and the share of them unknown to the tokenizer: with a model's tokenizer chosen, counted "
@@ -169,15 +174,20 @@ class DataPage(QWidget):
         self.stat_labels: dict[str, QLabel] = {}
         form.setVerticalSpacing(3)  # a compact box: the page fits a 800-pixel-high screen
         for key, title in (("files", "Files"), ("documents", "Documents"), ("sentences", "Sentences"),
-                           ("characters", "Characters"), ("tokens", "Pieces")):  # fmt: skip
+                           ("characters", "Characters"), ("tokens", "Pieces"),
+                           ("unk_marks", "<unk> in the text")):  # fmt: skip
             lab = QLabel("–")
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.stat_labels[key] = lab
             row_title = QLabel(title)
-            if key == "tokens":
-                lab.setToolTip(PIECES_TIP)
-                row_title.setToolTip(PIECES_TIP)
+            row_title.setTextFormat(Qt.TextFormat.PlainText)
+            if key in ("tokens", "unk_marks"):
+                tip_text = PIECES_TIP if key == "tokens" else MARKS_TIP
+                lab.setToolTip(tip_text)
+                row_title.setToolTip(tip_text)
             form.addRow(row_title, lab)
+        self.corpus_form = form
+        form.setRowVisible(self.stat_labels["unk_marks"], False)  # shown for a text that has such marks
         self.vocab_spin = QSpinBox(minimum=0, maximum=1_000_000, singleStep=1000, specialValueText="model's size")
         self.vocab_spin.setToolTip(
             "Pieces in the SentencePiece vocabulary trained on this corpus (0: the model's vocabulary size)"
@@ -207,9 +217,20 @@ class DataPage(QWidget):
             if key not in stats:
                 lab.setText("–")
             elif key == "tokens" and "unk_rate" in stats:
-                lab.setText(describe_pieces(stats, noun=""))
-            else:
+                self._show_pieces(stats)
+            elif key != "unk_marks":
                 lab.setText(f"{stats[key]:,}")
+        if "tokens" not in stats:
+            self._show_pieces(None)
+
+    def _show_pieces(self, stats: dict | None) -> None:
+        """The pieces and the share the vocabulary lacks; the text's own <unk> marks on a row of
+        their own, shown only when there are some."""
+        marks = (stats or {}).get("unk_marks", 0)
+        if stats is not None:
+            self.stat_labels["tokens"].setText(f"{stats['tokens']:,} ({vocabulary_miss_rate(stats):.2%} unknown)")
+        self.stat_labels["unk_marks"].setText(f"{marks:,}")
+        self.corpus_form.setRowVisible(self.stat_labels["unk_marks"], bool(marks))
 
     def show_corpus_counts(self, config: dict) -> None:
         """A pre-training run on this page's corpus has started: its counts, pieces and the
@@ -228,6 +249,7 @@ class DataPage(QWidget):
         source = (self.project.state.training.get("tokenizer_from") or "").strip()
         stats = self.preview.info.get("stats") if self.preview is not None else None
         label.setToolTip(PIECES_TIP)
+        self._show_pieces(None)  # no marks shown until this count says there are some
         if self.project.state.task != "pretrain" or not stats:
             return
         if not source:
@@ -258,7 +280,7 @@ class DataPage(QWidget):
             label.setText("–")
             label.setToolTip(f"Not counted: {outcome}")
             return
-        label.setText(describe_pieces(outcome, noun=""))
+        self._show_pieces(outcome)
         label.setToolTip(f"Counted with the tokenizer of {source}")
 
     def _build_split_box(self) -> QWidget:

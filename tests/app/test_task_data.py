@@ -126,6 +126,31 @@ def test_corpus_folder_shows_statistics_and_sets_the_vocabulary(window, qtbot, t
     assert preview.info["stats"]["files"] == 2 and window.project.state.train_file == files
 
 
+
+def test_the_texts_own_unk_marks_get_a_row_of_their_own(window, qtbot, tmp_path):
+    """A text that writes <unk> itself (WikiText) has those marks counted on a row of their own,
+    shown only then, and the Pieces row's unknown share is what the vocabulary lacks."""
+    from albert_core.tokenizer import train_tokenizer
+
+    source = tmp_path / "tok"
+    train_tokenizer([f"the {w} cat sat on a mat." for w in ("red", "big", "sad")] * 30, source, vocab_size=40)
+    marked, plain = tmp_path / "marked", tmp_path / "plain"
+    for folder, text in ((marked, "The <unk> cat sat. The big <unk> sat on a mat.\n"), (plain, "The cat sat.\n")):
+        folder.mkdir()
+        (folder / "a.txt").write_text(text, encoding="utf-8")
+    page = window.data_page
+    page.choose_task("pretrain", clear_file=True)
+    page.tokenizer_edit.setText(str(source))
+    page.tokenizer_edit.editingFinished.emit()
+    pieces, marks = page.stat_labels["tokens"], page.stat_labels["unk_marks"]
+    _open(page, qtbot, str(marked))
+    qtbot.waitUntil(lambda: page.corpus_form.isRowVisible(marks), timeout=20_000)
+    assert marks.text() == "2"
+    # every unknown piece here is one of the two marks: the vocabulary lacks nothing
+    assert pieces.text().endswith("(0.00% unknown)"), pieces.text()
+    _open(page, qtbot, str(plain))
+    qtbot.waitUntil(lambda: pieces.text().endswith("(0.00% unknown)") and not page.corpus_form.isRowVisible(marks))
+
 def test_missing_corpus_is_a_problem_not_a_crash(window, qtbot, tmp_path):
     page = window.data_page
     page.choose_task("pretrain", clear_file=True)
