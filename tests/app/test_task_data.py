@@ -126,7 +126,6 @@ def test_corpus_folder_shows_statistics_and_sets_the_vocabulary(window, qtbot, t
     assert preview.info["stats"]["files"] == 2 and window.project.state.train_file == files
 
 
-
 def test_the_texts_own_unk_marks_get_a_row_of_their_own(window, qtbot, tmp_path):
     """A text that writes <unk> itself (WikiText) has those marks counted on a row of their own,
     shown only then, and the Pieces row's unknown share is what the vocabulary lacks."""
@@ -150,6 +149,7 @@ def test_the_texts_own_unk_marks_get_a_row_of_their_own(window, qtbot, tmp_path)
     assert pieces.text().endswith("(0.00% unknown)"), pieces.text()
     _open(page, qtbot, str(plain))
     qtbot.waitUntil(lambda: pieces.text().endswith("(0.00% unknown)") and not page.corpus_form.isRowVisible(marks))
+
 
 def test_missing_corpus_is_a_problem_not_a_crash(window, qtbot, tmp_path):
     page = window.data_page
