@@ -212,7 +212,8 @@ def suggested_lr(hidden_size: int, pretrained: bool) -> float:
     fine-tuning it); never below 1e-5, the rate the ALBERT paper fine-tunes its widest models
     with. Measured on SST-2 (bench/pretrain_sst2.py, H200): `medium` from new weights
     fell apart at 3e-4 on two seeds of three (75.2% and 50.9%) and held at 1e-4 (80.4%); `small`
-    trains well at 3e-4 from new weights and pre-trained."""
+    trains well at 3e-4 from new weights and pre-trained. `tiny` pre-trained on a CPU (4,000
+    steps) and fine-tuned at 5e-4 gave 80.9% (three seeds), against 80.1% at 1e-3."""
     raw = max(1e-5, 1e-3 * min(1.0, 128 / max(1, hidden_size)) ** 1.75 / (2 if pretrained else 1))
     nice = [m * 10.0**e for e in range(-5, 0) for m in (1, 2, 3, 5)]
     return float(f"{min(nice, key=lambda v: abs(math.log(v / raw))):.0e}")
