@@ -440,6 +440,7 @@ class Trainer:
                     # .item() is a device sync: only here, once per log interval
                     now = time.perf_counter()
                     loss_val = self.dist.mean(loss_sum / max(1, loss_count)).item()  # every rank's batches
+                    self.task.logged_losses.append(loss_val)
                     dt = max(now - window_t, 1e-9)
                     extra = {k: float(sum(float(x) for x in v) / len(v)) for k, v in extras.items()}
                     self.emit(

@@ -9,11 +9,13 @@ doing (`report`, which the engine makes a log event) and end early when the user
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..runs import RunConfig
+
+LOSS_LOGS_TO_JUDGE = 10  # logged losses needed to say a run's loss never fell
 
 
 class StopRequested(Exception):
@@ -64,6 +66,7 @@ class Task:
 
     def __init__(self, config: RunConfig):
         self.config = config
+        self.logged_losses: list[float] = []  # the training losses the engine logged, for final_advice
         self.tokenizer = None  # set by the engine before prepare()
         # a line for the user while a long preparation runs (the engine makes it a log event),
         # and whether the user asked to stop (a long preparation checks it now and then)
@@ -163,12 +166,17 @@ class Task:
         return []
 
 
-def nothing_learnt_hint(config: RunConfig) -> str:
+def nothing_learnt_hint(config: RunConfig, losses: Sequence[float] = ()) -> str:
     """What to change when a finished model has learnt nothing usable: train longer; and when
     its learning rate is above the one suggested for the model (`model_setup.lr_for`), that
     rate is the other suspect. Either can end so (a tiny NER model at 3e-3 tags every word O
     after 10 steps and learns at 1e-2; `medium` on SST-2 collapsed at 3e-4 after a whole
-    epoch), so the advice names both and how to tell them apart: the training loss."""
+    epoch), so the advice names both and how to tell them apart: the training loss.
+
+    `losses` are the training losses the run logged. When there are many and the loss never
+    fell, the model never started to learn, which more of the same rarely mends: `tiny` on
+    SST-2 at the suggested 1e-3 sat at 0.69 (a coin's loss) for a whole epoch on one seed of
+    three (bench/pretrain_sst2.py). Another seed is the first thing to try then."""
     from ..model_setup import lr_for
 
     suggested, why = lr_for(config)
@@ -177,7 +185,25 @@ def nothing_learnt_hint(config: RunConfig) -> str:
             "Train it longer (more epochs or more data); if its training loss rose or swung widely instead, "
             f"its learning rate, {config.lr:g}, is likely too high: {suggested:g} is suggested for {why}"
         )
+    if loss_never_fell(losses):
+        return (
+            f"Its training loss never fell ({losses[0]:.3f} at the first log, {_tail_mean(losses):.3f} at the end): it has not "
+            f"started to learn. Train it again with another seed (or a learning rate below {config.lr:g}); "
+            "training longer may get it going too, but more slowly"
+        )
     return "Train it longer: more epochs or more data"
+
+
+def loss_never_fell(losses: Sequence[float], min_logs: int = LOSS_LOGS_TO_JUDGE) -> bool:
+    """Whether a run's logged training losses (at least `min_logs` of them) end, averaged over
+    their last quarter, within 5% of the first: the model never got past its starting guess."""
+    return len(losses) >= min_logs and _tail_mean(losses) >= 0.95 * losses[0]
+
+
+def _tail_mean(losses: Sequence[float]) -> float:
+    """The mean of the last quarter of the losses."""
+    tail = losses[-max(1, len(losses) // 4) :]
+    return sum(tail) / len(tail)
 
 
 _REGISTRY: dict[str, str] = {

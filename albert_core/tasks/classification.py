@@ -101,20 +101,20 @@ class ClassificationTask(Task):
         return {"loss": total / max(1, n), **metrics}
 
     def final_advice(self, metrics: dict) -> list[str]:
-        advice = one_answer_advice(metrics.get("confusion"), self.labels, self.config)
+        advice = one_answer_advice(metrics.get("confusion"), self.labels, self.config, self.logged_losses)
         return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
         return [f"Labels: {', '.join(self.labels)}", f"Validation: {self.split}"]
 
 
-def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], config) -> str:
+def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], config, losses=()) -> str:
     """A warning when the finished model gives one label to every validation example although
     they hold several: it learnt nothing usable, and its accuracy is only that label's share.
     Either it trained too little, or its learning rate is too high for its width (on SST-2,
     `medium` from new weights at 3e-4 ended so on one seed of three: 50.9%,
     bench/pretrain_sst2.py); the advice names the rate suggested for the model when the run's is
-    above it."""
+    above it, and another seed when the run's logged `losses` never fell."""
     if not confusion:
         return ""
     predicted = [sum(row[j] for row in confusion) for j in range(len(confusion))]
@@ -126,4 +126,4 @@ def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], conf
     return (
         f"the model answers '{labels[only]}' for all {total} validation examples, so its accuracy "
         f"({confusion[only][only] / total:.1%}) is only that label's share: it has learnt nothing usable yet. "
-    ) + nothing_learnt_hint(config)
+    ) + nothing_learnt_hint(config, losses)

@@ -155,7 +155,8 @@ class NERTask(Task):
             return []
         return [
             f"the model finds no entity in the {len(self.eval_data.sentences)} validation sentences, which hold "
-            f"{gold}: it tags every word O and has learnt nothing usable yet. " + nothing_learnt_hint(self.config)
+            f"{gold}: it tags every word O and has learnt nothing usable yet. "
+            + nothing_learnt_hint(self.config, self.logged_losses)
         ]
 
     def card_lines(self) -> list[str]:

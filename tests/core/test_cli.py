@@ -107,3 +107,12 @@ def test_a_model_that_gives_one_answer_to_everything_is_flagged(tmp_path):
     assert "Train it longer" in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny)
     assert one_answer_advice([[10, 2], [3, 6]], ["neg", "pos"], tiny) == ""  # both answers given
     assert one_answer_advice([[0, 12], [0, 0]], ["neg", "pos"], tiny) == ""  # one label in the data: no sign
+    # a loss that never left a coin's 0.69 in a whole epoch (SST-2, one seed of three): another seed,
+    # not more of the same; a loss that fell, or too few logs to tell, still says train longer
+    stuck = [0.691, 0.689, 0.687, 0.685, 0.682, 0.686, 0.688, 0.687, 0.688, 0.684, 0.682]
+    advice = one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny, stuck)
+    assert "Its training loss never fell (0.691 at the first log, 0.683 at the end)" in advice
+    assert "another seed (or a learning rate below 0.001)" in advice
+    falling = [0.69, 0.6, 0.52, 0.45, 0.41, 0.38, 0.35, 0.33, 0.31, 0.3, 0.29]
+    assert "never fell" not in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny, falling)
+    assert "never fell" not in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny, stuck[:5])
