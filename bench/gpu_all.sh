@@ -25,6 +25,8 @@
 # 16-core machine, against 8; the recipe pre-trains with the faster).
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
+# A visit for pre-training alone (the other parts measured before): PARTS=pretrain PRE_SECONDS=380
+# PRE_HALF=0 PRE_TIMEOUT=570 PRE_EXTRA='--ft-variants 2e-4:1' (about 56,000 steps of `small`, 540 s in all).
 set -u
 OUT="${OUT:-$PWD/bench-out}"
 PY="${PYTHON:-python3}"
