@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import shutil
 import string
 import tempfile
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -68,14 +68,27 @@ def train_tokenizer(
         return _train(sentences, out_dir, int(m.group(1)), max_sentences, seed, required)
 
 
+@functools.cache
+def _albert_normalizer():
+    """The steps transformers' AlbertTokenizer puts before SentencePiece's own normalization."""
+    from tokenizers import normalizers
+
+    return normalizers.Sequence(
+        [
+            normalizers.Replace("``", '"'),
+            normalizers.Replace("''", '"'),
+            normalizers.NFKD(),
+            normalizers.StripAccents(),
+            normalizers.Lowercase(),
+        ]
+    )
+
+
 def normal_form(text: str) -> str:
     """`text` as an ALBERT tokenizer reads it before cutting it into pieces: `` and '' become ",
-    accents are stripped (NFKD, then the non-spacing marks dropped) and letters lower-cased.
+    accents are stripped and letters lower-cased (the tokenizers library's own steps).
     SentencePiece's own NFKC normalization comes after, in training and in use alike."""
-    text = text.replace("``", '"').replace("''", '"')
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn")
-    return text.lower()
+    return _albert_normalizer().normalize_str(text)
 
 
 def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:

@@ -214,14 +214,9 @@ class DataPage(QWidget):
 
     def _show_stats(self, stats: dict) -> None:
         for key, lab in self.stat_labels.items():
-            if key not in stats:
-                lab.setText("–")
-            elif key == "tokens" and "unk_rate" in stats:
-                self._show_pieces(stats)
-            elif key != "unk_marks":
-                lab.setText(f"{stats[key]:,}")
-        if "tokens" not in stats:
-            self._show_pieces(None)
+            if key != "unk_marks":
+                lab.setText(f"{stats[key]:,}" if key in stats else "–")
+        self._show_pieces(stats if "unk_rate" in stats else None)
 
     def _show_pieces(self, stats: dict | None) -> None:
         """The pieces and the share the vocabulary lacks; the text's own <unk> marks on a row of
