@@ -11,7 +11,8 @@ cut inside it.
 Masking (`choose_spans`, `mask_batch`): 15% of the real pieces are predicted, chosen as
 n-grams of up to 3 whole words with p(n) ∝ 1/n (ALBERT's n-gram masking); of the chosen
 pieces 80% become [MASK], 10% a random piece and 10% stay as they are. Special pieces and
-padding are never chosen.
+padding are never chosen. A "word" of more than 8 pieces (text written without spaces, such as
+Chinese) is masked piece by piece.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+
+
+LONGEST_WORD = 8  # pieces; a longer "word" is masked piece by piece (see _units_batch)
 
 
 @dataclass
@@ -45,10 +49,16 @@ def ngram_probabilities(max_ngram: int) -> list[float]:
     return [x / sum(w) for x in w]
 
 
-def _units_batch(maskable: np.ndarray, word_start: np.ndarray | None) -> list[tuple[list[int], list[int]]]:
+def _units_batch(
+    maskable: np.ndarray, word_start: np.ndarray | None, budget: np.ndarray | None = None
+) -> list[tuple[list[int], list[int]]]:
     """For each row, the start and end (exclusive) positions of its maskable units: whole words,
     or single pieces. A unit starts at a maskable piece that follows an unmaskable one (or the
-    row's start) or begins a word, and ends at the next unit's start or unmaskable piece."""
+    row's start) or begins a word, and ends at the next unit's start or unmaskable piece.
+
+    A "word" longer than `LONGEST_WORD` pieces, or than its row's `budget` (the pieces to
+    predict), is taken piece by piece: text written without spaces (Chinese, Japanese, Thai; a
+    long number or address) is one word to SentencePiece, and whole, it could never be chosen."""
     m = np.asarray(maskable, dtype=bool)
     n_rows, width = m.shape
     prev = np.zeros_like(m)
@@ -59,12 +69,26 @@ def _units_batch(maskable: np.ndarray, word_start: np.ndarray | None) -> list[tu
     stops = np.union1d(np.flatnonzero(~m), np.arange(1, n_rows + 1) * width)
     first_stop = stops[np.searchsorted(stops, starts, side="right")]
     ends = np.minimum(first_stop, np.append(starts[1:], n_rows * width))
+    if word_start is not None:
+        longest = np.full(n_rows, LONGEST_WORD) if budget is None else np.minimum(budget, LONGEST_WORD)
+        long = ends - starts > longest[starts // width]
+        if long.any():
+            pieces = np.concatenate([np.arange(a, b) for a, b in zip(starts[long], ends[long])])
+            starts = np.concatenate([starts[~long], pieces])
+            ends = np.concatenate([ends[~long], pieces + 1])
+            order = np.argsort(starts, kind="stable")
+            starts, ends = starts[order], ends[order]
     bounds = np.searchsorted(starts, np.arange(n_rows + 1) * width)
     out = []
     for b in range(n_rows):
         lo, hi = bounds[b], bounds[b + 1]
         out.append(((starts[lo:hi] - b * width).tolist(), (ends[lo:hi] - b * width).tolist()))
     return out
+
+
+def _budgets(n_real, probability: float) -> np.ndarray:
+    """The pieces to predict in each row: `probability` of its real pieces, at least one."""
+    return np.maximum(1, np.rint(np.asarray(n_real) * probability)).astype(np.int64)
 
 
 def _spans(
@@ -80,7 +104,7 @@ def _spans(
     n_units = len(starts)
     if n_units == 0:
         return []
-    budget = max(1, round(n_real * opts.probability))
+    budget = int(_budgets(n_real, opts.probability))
     if cum is None:
         cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
     max_ngram = opts.max_ngram
@@ -126,7 +150,7 @@ def choose_spans(
     exceed the budget, and skip spans that overlap ones already chosen."""
     m = np.asarray(maskable, dtype=bool)[None]
     ws = np.asarray(word_start, dtype=bool)[None] if (word_start is not None and opts.whole_word) else None
-    starts, ends = _units_batch(m, ws)[0]
+    starts, ends = _units_batch(m, ws, _budgets([m.sum()], opts.probability))[0]
     return [list(range(a, b)) for a, b in _spans(starts, ends, int(m.sum()), rng, opts)]
 
 
@@ -144,8 +168,9 @@ def mask_batch(
     pieces a random replacement is drawn from."""
     opts = opts or MaskingOptions()
     rows, cols = [], []
-    units = _units_batch(maskable, word_start if opts.whole_word else None)
-    n_real = np.count_nonzero(maskable, axis=1).tolist()
+    n_real = np.count_nonzero(maskable, axis=1)
+    units = _units_batch(maskable, word_start if opts.whole_word else None, _budgets(n_real, opts.probability))
+    n_real = n_real.tolist()
     cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
     for row, (starts, ends) in enumerate(units):
         for a, b in _spans(starts, ends, n_real[row], rng, opts, cum):

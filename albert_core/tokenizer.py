@@ -16,6 +16,8 @@ SPECIALS = ["<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"]  # ids 0..4, as in ALB
 # what a lower-cased tokenizer may meet of ASCII (letters, digits, punctuation, no spaces)
 PRINTABLE_ASCII = {c for c in string.printable if not c.isspace() and not c.isupper()}
 CHARACTER_COVERAGE = 0.9995  # SentencePiece's share of the text's characters that get pieces
+# longest text SentencePiece is given to train on: at most 4 bytes a character, within its 4,192-byte limit
+MAX_TRAIN_CHARS = 1000
 
 
 class TokenizerError(ValueError):
@@ -92,22 +94,39 @@ def normal_form(text: str) -> str:
 
 
 def sample_sentences(texts: Iterable[str], k: int, seed: int = 42) -> list[str]:
-    """The non-empty texts in their `normal_form`: all of them in order when there are at most
-    `k`, else `k` drawn uniformly from the whole stream (reservoir sampling, reproducible)."""
+    """The non-empty texts in their `normal_form`, a text longer than `MAX_TRAIN_CHARS` cut into
+    parts at spaces: all of them in order when there are at most `k`, else `k` drawn uniformly
+    from the whole stream (reservoir sampling, reproducible)."""
     rng = random.Random(seed)
     kept: list[str] = []
     n = 0
     for t in texts:
         if not t.strip():
             continue
-        n += 1
-        if len(kept) < k:
-            kept.append(normal_form(t))
-        else:
-            j = rng.randrange(n)
-            if j < k:
-                kept[j] = normal_form(t)
+        for part in short_parts(normal_form(t)):
+            n += 1
+            if len(kept) < k:
+                kept.append(part)
+            else:
+                j = rng.randrange(n)
+                if j < k:
+                    kept[j] = part
     return kept
+
+
+def short_parts(text: str, limit: int = MAX_TRAIN_CHARS) -> Iterator[str]:
+    """`text` in parts of at most `limit` characters, cut at the last space before the limit
+    (or at the limit, in a run without spaces). SentencePiece leaves out of its training every
+    sentence over 4,192 bytes, without a word: a corpus of long lines with no full stops (a list,
+    a language written without them, a document on one line) would train on nothing of them."""
+    text = text.strip()
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit + 1)
+        cut = cut if cut > 0 else limit
+        yield text[:cut]
+        text = text[cut:].lstrip()
+    if text:
+        yield text
 
 
 def chars_to_keep(sentences: list[str], vocab_size: int, coverage: float = CHARACTER_COVERAGE) -> str:

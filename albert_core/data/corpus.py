@@ -195,6 +195,19 @@ def iter_documents(
             report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
 
 
+NO_TEXT = "the corpus holds no text; give files with some text in them"
+
+
+def require_text(paths: str | Path | Iterable[str | Path], options: CorpusOptions | None = None) -> None:
+    """Nothing when the corpus has a document; else a DataError with why each file gave none
+    (a binary file, an empty one, one that cannot be read), before any time goes into a tokenizer.
+    Reads only up to the first document."""
+    report = CorpusReport()
+    for _ in iter_documents(paths, options, report):
+        return
+    raise DataError(report.problems or NO_TEXT, str(paths))
+
+
 def describe_stats(stats: dict) -> str:
     """The corpus counts in words, with the pieces and the unknown-piece rate once a tokenizer
     has counted them: "7,292 documents, 37,408 sentences, 4,326,840 characters, 1,003,566

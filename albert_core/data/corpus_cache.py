@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import CorpusOptions, CorpusReport, corpus_files, count_unk_marks, encode, iter_documents
+from .corpus import NO_TEXT, CorpusOptions, CorpusReport, corpus_files, count_unk_marks, encode, iter_documents
 from .problems import DataError
 
 CACHE_VERSION = 2
@@ -255,7 +255,7 @@ def _write(paths, tokenizer, options, out: Path, progress, batch_sentences: int)
     if progress:
         progress(report.bytes_read, report.bytes_total)
     if n_tokens == 0:
-        raise DataError(report.problems or "the corpus holds no text; give files with some text in them")
+        raise DataError(report.problems or NO_TEXT)
     stats = {
         "files": len(report.files),
         "documents": n_docs,

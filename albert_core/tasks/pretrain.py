@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data.corpus import CorpusOptions, corpus_files, iter_documents
+from ..data.corpus import CorpusOptions, corpus_files, iter_documents, require_text
 from ..data.corpus_cache import TokenizedCorpus, cached_corpus, default_cache_dir, tokenize_corpus
 from ..data.problems import DataError
 from ..masking import MaskingOptions, build_segments, mask_batch
@@ -110,9 +110,10 @@ class PretrainTask(Task):
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:
         self.corpus_options.validate()
-        corpus_files(self.config.train_file)  # a clear error now for a missing file or folder
+        # a clear error now for a missing file or folder, or one with no text in it
+        require_text(self.config.train_file, self.corpus_options)
         if self.config.eval_file:
-            corpus_files(self.config.eval_file)
+            require_text(self.config.eval_file, self.corpus_options)
 
     def tokenizer_texts(self) -> Iterator[str]:
         for i, doc in enumerate(iter_documents(self.config.train_file, self.corpus_options)):

@@ -8,7 +8,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from albert_core.masking import MaskingOptions, build_segments, choose_spans, mask_batch, ngram_probabilities
+from albert_core.masking import (
+    LONGEST_WORD,
+    MaskingOptions,
+    build_segments,
+    choose_spans,
+    mask_batch,
+    ngram_probabilities,
+)
 
 MASK, PAD, CLS, SEP = 4, 0, 2, 3
 
@@ -88,11 +95,35 @@ def test_whole_word_spans_cover_whole_words():
         maskable = [True] * n
         maskable[0] = maskable[-1] = False
         word_start = [rng.random() < 0.5 for _ in range(n)]
+        # a word longer than the row's budget (or LONGEST_WORD) is masked piece by piece
+        longest = min(LONGEST_WORD, max(1, round((n - 2) * 0.15)))
+        starts = [i for i in range(1, n - 1) if word_start[i] or i == 1]
+        in_long_word = set()
+        for a, b in zip(starts, [*starts[1:], n - 1]):
+            if b - a > longest:
+                in_long_word |= set(range(a, b + 1))
         for s in choose_spans(maskable, word_start, rng, MaskingOptions()):
             # starts a word (or follows a special piece) and does not end mid-word
-            assert word_start[s[0]] or not maskable[s[0] - 1]
+            assert word_start[s[0]] or not maskable[s[0] - 1] or s[0] in in_long_word
             end = s[-1] + 1
-            assert end >= n or word_start[end] or not maskable[end]
+            assert end >= n or word_start[end] or not maskable[end] or end in in_long_word
+
+
+def test_text_without_spaces_is_masked_piece_by_piece():
+    """Chinese or Japanese, a long number or an address: SentencePiece sees one word of many
+    pieces. Whole, it would exceed every row's budget and nothing would be predicted (a loss of
+    NaN); it is masked piece by piece at the same 15%."""
+    rng = random.Random(5)
+    n_seq, width = 200, 64
+    ids = np.asarray([[CLS] + [rng.randint(5, 999) for _ in range(width - 2)] + [SEP] for _ in range(n_seq)])
+    maskable = np.ones_like(ids, dtype=bool)
+    maskable[:, 0] = maskable[:, -1] = False
+    word_start = np.zeros_like(maskable)
+    word_start[:, 1] = True  # one "word" from end to end of every row
+    _, labels = mask_batch(ids, maskable, word_start, rng, MASK, np.arange(5, 1000))
+    per_row = (labels != -100).sum(axis=1)
+    assert per_row.min() >= 1
+    assert per_row.mean() == pytest.approx(0.15 * (width - 2), abs=0.5)
 
 
 def test_replacements_split_80_10_10():

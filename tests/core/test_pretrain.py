@@ -490,6 +490,33 @@ def test_bad_input_ends_in_a_readable_failure(tmp_path):
     cfg = config(tmp_path, options={"documents": "chapters", "cache_dir": str(tmp_path / "cache")})
     last = train(create_run(cfg, tmp_path / "run2"), stop=lambda: False)
     assert last["event"] == "failed" and "documents must be one of blank_lines, file" in last["message"]
+    # a folder with no text in it: each file's reason, before any time goes into a tokenizer
+    folder = tmp_path / "no-text"
+    folder.mkdir()
+    (folder / "scan.txt").write_bytes(b"\x00\x01\x02binary")
+    (folder / "notes.txt").write_text("\n\n", encoding="utf-8")
+    events: list = []
+    last = train(create_run(config(tmp_path, train_file=str(folder)), tmp_path / "run3"), sink=events.append)
+    assert last["event"] == "failed"
+    assert "scan.txt: looks like a binary file" in last["message"] and "notes.txt: holds no text" in last["message"]
+    assert not any("tokenizer" in getattr(e, "message", "") for e in events)
+
+
+def test_text_written_without_spaces_is_masked_and_learnt(tmp_path):
+    """Chinese, Japanese or Thai text is one "word" per sentence to SentencePiece; masked whole
+    words, such a corpus had nothing to predict and its loss was NaN from the first step."""
+    rng = random.Random(0)
+    chars = [chr(0x4E00 + i) for i in range(60)]
+    words = ["".join(rng.choices(chars, k=rng.randint(1, 3))) for _ in range(40)]
+    docs = ["。".join("".join(rng.choices(words, k=rng.randint(5, 12))) for _ in range(4)) + "。" for _ in range(80)]
+    corpus = tmp_path / "zh.txt"
+    corpus.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    events: list = []
+    last = train(create_run(config(tmp_path, train_file=str(corpus), max_steps=40), tmp_path / "run"), events.append)
+    assert last["event"] == "finished", last
+    steps = [e.to_dict() for e in events if e.to_dict()["event"] == "step"]
+    losses = [s["extra"]["mlm_loss"] for s in steps]
+    assert all(math.isfinite(x) for x in losses) and losses[-1] < losses[0]
 
 
 def test_masked_positions_have_one_width_per_length_bucket(prepared_task):

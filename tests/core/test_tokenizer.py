@@ -99,3 +99,22 @@ def test_no_piece_is_spent_on_what_the_tokenizer_never_meets(tmp_path):
     # the form the tokenizer itself gives a text before cutting it
     assert normal_form("Naïve ``Café'' ÉTÉ") == 'naive "cafe" ete'
     assert tok.backend_tokenizer.normalizer.normalize_str("Naïve ``Café'' ÉTÉ") == 'naive "cafe" ete'
+
+
+def test_long_lines_without_full_stops_are_trained_on(tmp_path):
+    """SentencePiece silently leaves out every training sentence over 4,192 bytes. A text of such
+    lines (a list, a language written without full stops, a document on one line) trained a
+    tokenizer on nothing of them, or failed with SentencePiece's own internal error. They are
+    cut at spaces into parts it takes."""
+    import random
+
+    from albert_core.tokenizer import MAX_TRAIN_CHARS, short_parts
+
+    rng = random.Random(0)
+    words = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(4, 8))) for _ in range(150)]
+    lines = [" ".join(rng.choices(words, k=1200)) for _ in range(20)]  # about 7,000 characters each
+    tok = train_tokenizer(lines, tmp_path / "tok", vocab_size=300)
+    assert sum(len(tok.tokenize(w)) == 1 for w in words) > 100  # most words became pieces of their own
+    parts = list(short_parts(lines[0]))
+    assert " ".join(parts) == lines[0] and max(map(len, parts)) <= MAX_TRAIN_CHARS
+    assert list(short_parts("x" * 2500)) == ["x" * 1000, "x" * 1000, "x" * 500]  # no space: cut at the limit
