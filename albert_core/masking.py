@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 LONGEST_WORD = 8  # pieces; a longer "word" is masked piece by piece (see _units_batch)
 
 

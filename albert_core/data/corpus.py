@@ -26,7 +26,7 @@ class CorpusOptions:
     """How text becomes documents and sentences."""
 
     documents: str = "blank_lines"  # blank_lines: a blank line ends a document | file: one per file
-    sentences: str = "punctuation"  # punctuation: split after . ! ? | line: one sentence per line
+    sentences: str = "punctuation"  # punctuation: split after . ! ? 。！？ | line: one sentence per line
 
     def validate(self) -> None:
         if self.documents not in DOCUMENT_MODES:
@@ -90,12 +90,14 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "no", "vol",
     "fig", "inc", "ltd", "co", "mt", "gen", "col", "lt", "sgt", "capt", "rev", "cf", "al", "approx",
 }  # fmt: skip
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)")
+# . ! ? … and closing quotes before a space; Chinese and Japanese 。！？ need no space after them
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)|[。！？｡]+[」』”’）)\]]*(?=\s*\S)")
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph: a cut after . ! ? (and closing quotes) followed by a space,
-    except after a known abbreviation or a single letter ("Mr. Darcy", "H. gammarus")."""
+    except after a known abbreviation or a single letter ("Mr. Darcy", "H. gammarus"), and
+    after the full stops of Chinese and Japanese (。！？), which no space follows."""
     out: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):

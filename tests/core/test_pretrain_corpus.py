@@ -40,6 +40,12 @@ def test_split_sentences_keeps_abbreviations_and_initials():
         "H. gammarus is a lobster.",
         "e.g. this stays",
     ]
+    assert split_sentences("我们去公园。「好吗？」他问！今天很好") == [
+        "我们去公园。",
+        "「好吗？」",
+        "他问！",
+        "今天很好",
+    ]
 
 
 def test_documents_split_at_blank_lines_or_per_file(tmp_path):
