@@ -9,6 +9,7 @@ BERT's and ALBERT's own pre-training text format.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -126,6 +127,13 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
         return
     with f:
         head = f.read(8192)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its mark (Notepad's "Unicode")
+            f.seek(0)
+            text = io.TextIOWrapper(f, encoding="utf-16", errors="replace", newline=None)
+            for n, line in enumerate(text, 1):
+                report.bytes_read += 2 * len(line)
+                yield n, line.rstrip("\r\n")
+            return
         if b"\x00" in head:
             report.problems.append(Problem(str(path), 0, "looks like a binary file, not text; it was left out"))
             report.bytes_read += path.stat().st_size

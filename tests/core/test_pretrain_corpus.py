@@ -112,12 +112,16 @@ def test_problems_name_the_file_and_line(tmp_path):
     (tmp_path / "bin.dat").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "latin.txt").write_bytes(b"ok line\ncaf\xe9 au lait\n")
     (tmp_path / "empty.txt").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "notepad.txt").write_text("Saved as Unicode. On Windows.\r\n", encoding="utf-16")  # read, not refused
     s = corpus_stats(tmp_path)
     problems = "\n".join(s["problems"])
     assert "bin.dat: looks like a binary file" in problems
     assert "latin.txt:2: is not UTF-8, so such lines were read as Windows-1252" in problems
     assert "empty.txt: holds no text" in problems
-    assert s["documents"] == 2  # good.txt and latin.txt (kept, its accents read as Windows-1252)
+    assert "notepad.txt" not in problems
+    # good.txt, latin.txt (kept, its accents read as Windows-1252) and notepad.txt
+    assert s["documents"] == 3 and s["sentences"] == 4
+    assert [d.sentences for d in iter_documents(tmp_path / "notepad.txt")] == [["Saved as Unicode.", "On Windows."]]
     with pytest.raises(DataError, match="no such file or folder"):
         corpus_stats(tmp_path / "missing.txt")
 
