@@ -49,7 +49,7 @@ class TaskOptions(QGroupBox):
         documents.addItem("blank line between", "blank_lines")
         documents.addItem("one per file", "file")
         sentences = QComboBox()
-        sentences.addItem("split after . ! ? 。", "punctuation")
+        sentences.addItem("split after . ! ?", "punctuation")
         sentences.addItem("one per line", "line")
         self._add(
             "pretrain",
@@ -63,7 +63,7 @@ class TaskOptions(QGroupBox):
                  "How many times the text is cut into examples, each time at other points with other "
                  "sentence-order swaps; more than 1 helps a small corpus trained for many epochs"),
                 ("documents", "Documents", documents, "How the corpus is cut into documents: at blank lines, or one document per file"),
-                ("sentences", "Sentences", sentences, "How documents are cut into sentences: after . ! ? (not after abbreviations) and 。！？, or one per line"),
+                ("sentences", "Sentences", sentences, "How documents are cut into sentences: after . ! ? (not after abbreviations) and the Chinese and Japanese full stops, or one per line"),
             ],
         )  # fmt: skip
         form = QFormLayout(self)
