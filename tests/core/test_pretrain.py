@@ -502,6 +502,17 @@ def test_bad_input_ends_in_a_readable_failure(tmp_path):
     assert not any("tokenizer" in getattr(e, "message", "") for e in events)
 
 
+def test_a_small_corpus_is_told_so_before_training(pretrain_run, tmp_path):
+    from albert_core.tasks.pretrain import corpus_size_notes
+
+    _, _, events = pretrain_run
+    warned = [e["message"] for e in events if e["event"] == "log" and e.get("level") == "warning"]
+    assert any("small for pre-training" in w and "more text helps most" in w for w in warned), warned
+    assert corpus_size_notes(5_000_000, 100) == []
+    (no_eval,) = corpus_size_notes(5_000_000, 0)
+    assert "no example is left to hold out for validation" in no_eval
+
+
 def test_text_written_without_spaces_is_masked_and_learnt(tmp_path):
     """Chinese, Japanese or Thai text is one "word" per sentence to SentencePiece; masked whole
     words, such a corpus had nothing to predict and its loss was NaN from the first step."""
