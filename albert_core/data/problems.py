@@ -58,7 +58,8 @@ def legacy_decode(raw: bytes) -> tuple[str, str]:
 def read_text(path: str | Path) -> tuple[str, list[Problem]]:
     """A data file's text (BOM removed, newlines normalised) and notes about how it was read.
     Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a warning that names the first
-    line that is not UTF-8. Raises DataError for a missing, binary or UTF-16 file."""
+    line that is not UTF-8; UTF-16 with its byte-order mark is read as such. Raises DataError
+    for a missing or binary file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -68,8 +69,14 @@ def read_text(path: str | Path) -> tuple[str, list[Problem]]:
         raise DataError("is a folder, not a file; choose a data file inside it", path) from None
     except PermissionError:
         raise DataError("cannot be read (permission denied)", path) from None
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError("is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)", path)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its mark: Excel's "Unicode Text", Notepad's "Unicode"
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(
+                "is UTF-16 text that does not decode; save it as UTF-8 (in Excel: CSV UTF-8)", path
+            ) from None
+        return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
     if b"\x00" in raw[:8192]:
         raise DataError("looks like a binary file, not text; export the data as CSV, TSV or JSON Lines", path)
     notes = []

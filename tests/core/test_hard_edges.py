@@ -63,7 +63,9 @@ CASES = [
         2,
         1,
     ),
-    Case("utf-16 text", "a.csv", "text,label\nhi,pos\n".encode("utf-16"), C, "UTF-16 text; save it as UTF-8"),
+    Case(
+        "utf-16 that does not decode", "a.csv", b"\xff\xfet\x00e\x00\x00\xd8", C, "is UTF-16 text that does not decode"
+    ),
     Case("ragged rows", "a.csv", "text,label\na b,pos\nc,d,neg\ne\ng h,neg\n", C, "has 3 fields, expected 2", 3, 2),
     Case("header only", "a.csv", "text,label\n", C, "has no usable rows"),
     Case("one column", "a.csv", "text\nhello\nworld\n", C, "no label column found among text; choose one"),
@@ -164,6 +166,17 @@ def test_malformed_data_files(case: Case, tmp_path):
     if case.line is not None:
         assert any(p.line == case.line and case.message in p.message for p in problems), message
     assert _digest(path) == before  # reading never changes the file
+
+
+def test_utf16_files_are_read(tmp_path):
+    """Excel's "Unicode Text" and Notepad's "Unicode" save UTF-16 with a byte-order mark."""
+    path = tmp_path / "excel.txt"
+    path.write_bytes("text\tlabel\r\nun café\tpos\r\ndull\tneg\r\n".encode("utf-16"))
+    data = read_classification(path)
+    assert data.texts == ["un café", "dull"] and data.labels == ["pos", "neg"] and not data.problems
+    path = tmp_path / "tags.txt"
+    path.write_bytes(b"\xfe\xff" + "EU B-ORG\nrejects O\n\nParis B-LOC\n".encode("utf-16-be"))  # big-endian
+    assert read_ner(path).tags == [["B-ORG", "O"], ["B-LOC"]]
 
 
 def test_text_that_is_not_utf8_is_read_in_the_legacy_encoding_and_said_so(tmp_path):
