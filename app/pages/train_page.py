@@ -110,6 +110,7 @@ class TrainPage(QWidget):
         # started event, its evaluations and how it ended; the plots hold the curves.
         self.events: deque[dict] = deque(maxlen=RECENT_EVENTS)
         self.started_event: dict | None = None
+        self.data_warnings: list[str] = []  # what the run warned of while preparing (data problems, a small text)
         self.evals: list[dict] = []
         self.terminal: dict | None = None
         self.event_counts: Counter[str] = Counter()
@@ -471,6 +472,7 @@ class TrainPage(QWidget):
         self.run_dir = Path(run_dir)
         self.events.clear()
         self.started_event = None
+        self.data_warnings = []
         self.evals = []
         self.terminal = None
         self.event_counts = Counter()
@@ -599,12 +601,21 @@ class TrainPage(QWidget):
         elif kind == "log":
             message = ev.get("message", "")
             self._append_log(message)
+            if self.started_event is None and ev.get("level") == "warning":
+                self.data_warnings.append(message)
+                self._show_banner(self._data_notes())  # in sight while it trains, not only in the log
             if self.started_event is None and self.status == "running":  # preparing: say what
                 self._show_preparing(message[:1].upper() + message[1:])
         elif kind == "finished":
             self.progress.setValue(self.progress.maximum())
         if kind in ("finished", "stopped", "failed"):
             self.terminal = ev
+
+    def _data_notes(self) -> str:
+        """The preparation's warnings for the banner: the first three whole, then how many more."""
+        shown = [f"Note: {w[:1].upper()}{w[1:].rstrip('.')}." for w in self.data_warnings[:3]]
+        more = len(self.data_warnings) - len(shown)
+        return "\n".join(shown + ([f"… and {more} more in the log."] if more > 0 else []))
 
     def _show_preparing(self, message: str) -> None:
         """A preparation line beside the progress bar, cut to the label's width (a long path must
@@ -647,7 +658,8 @@ class TrainPage(QWidget):
             )
             # the task's own warnings about the final metrics, as the run judged them
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
-            self._show_banner(text + "".join(notes))
+            data = f"\n{self._data_notes()}" if self.data_warnings else ""
+            self._show_banner(text + "".join(notes) + data)
         elif self.started_event is None and not terminal.get("checkpoint"):  # stopped while preparing
             self.progress.setRange(0, 1)
             self.progress.setTextVisible(False)  # no steps were counted: not "0 / 1 steps"

@@ -129,6 +129,8 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     # six steps learn little: the banner says when the model knows hardly more than word frequencies
     advice = pretraining_advice(page.terminal["metrics"])
     assert ("word frequencies" in page.banner.text()) == ("word frequencies" in advice)
+    # what the run warned of before training stays in sight, not only in the log: a tiny text
+    assert "Note: The corpus is" in page.banner.text() and "small for pre-training" in page.banner.text()
 
     page.finetune_button.click()
     assert window.project.state.init == str(run)
