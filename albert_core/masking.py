@@ -93,17 +93,17 @@ def _budgets(n_real, probability: float) -> np.ndarray:
 def _spans(
     starts: list[int],
     ends: list[int],
-    n_real: int,
+    budget: int,
     rng: random.Random,
     opts: MaskingOptions,
     cum: list[float] | None = None,
 ) -> list[tuple[int, int]]:
-    """The spans chosen in one row, as (start, end) positions, end exclusive. `cum` is the
-    cumulative n-gram distribution (computed here when not given: once per batch is enough)."""
+    """The spans chosen in one row, as (start, end) positions, end exclusive, covering at most
+    `budget` pieces. `cum` is the cumulative n-gram distribution (computed here when not given:
+    once per batch is enough)."""
     n_units = len(starts)
     if n_units == 0:
         return []
-    budget = int(_budgets(n_real, opts.probability))
     if cum is None:
         cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
     max_ngram = opts.max_ngram
@@ -149,8 +149,9 @@ def choose_spans(
     exceed the budget, and skip spans that overlap ones already chosen."""
     m = np.asarray(maskable, dtype=bool)[None]
     ws = np.asarray(word_start, dtype=bool)[None] if (word_start is not None and opts.whole_word) else None
-    starts, ends = _units_batch(m, ws, _budgets([m.sum()], opts.probability))[0]
-    return [list(range(a, b)) for a, b in _spans(starts, ends, int(m.sum()), rng, opts)]
+    budget = _budgets([m.sum()], opts.probability)
+    starts, ends = _units_batch(m, ws, budget)[0]
+    return [list(range(a, b)) for a, b in _spans(starts, ends, int(budget[0]), rng, opts)]
 
 
 def mask_batch(
@@ -167,12 +168,12 @@ def mask_batch(
     pieces a random replacement is drawn from."""
     opts = opts or MaskingOptions()
     rows, cols = [], []
-    n_real = np.count_nonzero(maskable, axis=1)
-    units = _units_batch(maskable, word_start if opts.whole_word else None, _budgets(n_real, opts.probability))
-    n_real = n_real.tolist()
+    budgets = _budgets(np.count_nonzero(maskable, axis=1), opts.probability)
+    units = _units_batch(maskable, word_start if opts.whole_word else None, budgets)
+    budgets = budgets.tolist()
     cum = np.cumsum(ngram_probabilities(opts.max_ngram)).tolist()
     for row, (starts, ends) in enumerate(units):
-        for a, b in _spans(starts, ends, n_real[row], rng, opts, cum):
+        for a, b in _spans(starts, ends, budgets[row], rng, opts, cum):
             rows += [row] * (b - a)
             cols += range(a, b)
     ids = input_ids.copy()

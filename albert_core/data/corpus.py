@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import DataError, Problem, legacy_decode
+from .problems import UTF16_BOMS, DataError, Problem, legacy_decode
 
 DOCUMENT_MODES = ("blank_lines", "file")
 SENTENCE_MODES = ("punctuation", "line")
@@ -127,7 +127,7 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
         return
     with f:
         head = f.read(8192)
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its mark (Notepad's "Unicode")
+        if head[:2] in UTF16_BOMS:  # Notepad's "Unicode"
             f.seek(0)
             text = io.TextIOWrapper(f, encoding="utf-16", errors="replace", newline=None)
             for n, line in enumerate(text, 1):
@@ -228,12 +228,12 @@ def describe_stats(stats: dict) -> str:
     return text
 
 
-def describe_pieces(stats: dict, noun: str = " pieces") -> str:
+def describe_pieces(stats: dict) -> str:
     """The pieces counted, as "1,003,566 pieces (2.85% unknown)". When the text itself marks
     unknown words with the tokenizer's `<unk>` (WikiText does), those marks are told apart from
     what the vocabulary lacks: "(0.12% unknown, besides the text's 27,134 <unk> marks)"."""
     marks = stats.get("unk_marks", 0)
-    text = f"{stats['tokens']:,}{noun} ({vocabulary_miss_rate(stats):.2%} unknown"
+    text = f"{stats['tokens']:,} pieces ({vocabulary_miss_rate(stats):.2%} unknown"
     return text + (f", besides the text's {marks:,} <unk> marks)" if marks else ")")
 
 
@@ -253,6 +253,17 @@ def count_unk_marks(tokenizer, sentences: list[str]) -> int:
         mark = mark.lower()
         return sum(s.lower().count(mark) for s in sentences if "<" in s)
     return sum(s.count(mark) for s in sentences if "<" in s)
+
+
+def piece_stats(tokens: int, unknown: int, marks: int) -> dict:
+    """The piece counts of a corpus as its stats hold them: pieces, unknown pieces, the text's own
+    `<unk>` marks among those (never more than the unknown pieces) and the unknown share."""
+    return {
+        "tokens": tokens,
+        "unknown_tokens": unknown,
+        "unk_marks": min(marks, unknown),
+        "unk_rate": unknown / max(1, tokens),
+    }
 
 
 def corpus_stats(
@@ -278,10 +289,7 @@ def corpus_stats(
             progress(report.bytes_read, report.bytes_total)
     if counter:
         counter.flush()
-        stats["tokens"] = counter.tokens
-        stats["unknown_tokens"] = counter.unknown
-        stats["unk_marks"] = min(counter.marks, counter.unknown)
-        stats["unk_rate"] = counter.unknown / max(1, counter.tokens)
+        stats.update(piece_stats(counter.tokens, counter.unknown, counter.marks))
     if progress:
         progress(report.bytes_read, report.bytes_total)
     stats["files"] = len(report.files)

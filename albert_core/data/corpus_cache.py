@@ -27,7 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import NO_TEXT, CorpusOptions, CorpusReport, corpus_files, count_unk_marks, encode, iter_documents
+from .corpus import (
+    NO_TEXT,
+    CorpusOptions,
+    CorpusReport,
+    corpus_files,
+    count_unk_marks,
+    encode,
+    iter_documents,
+    piece_stats,
+)
 from .problems import DataError
 
 CACHE_VERSION = 2
@@ -261,10 +270,7 @@ def _write(paths, tokenizer, options, out: Path, progress, batch_sentences: int)
         "documents": n_docs,
         "sentences": n_sents,
         "characters": chars,
-        "tokens": n_tokens,
-        "unknown_tokens": unknown,
-        "unk_marks": min(marks, unknown),
-        "unk_rate": unknown / max(1, n_tokens),
+        **piece_stats(n_tokens, unknown, marks),
     }
     return {
         "version": CACHE_VERSION,

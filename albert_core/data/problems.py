@@ -55,6 +55,9 @@ def legacy_decode(raw: bytes) -> tuple[str, str]:
     raise AssertionError("Latin-1 decodes any bytes")
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks that begin UTF-16 text
+
+
 def read_text(path: str | Path) -> tuple[str, list[Problem]]:
     """A data file's text (BOM removed, newlines normalised) and notes about how it was read.
     Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a warning that names the first
@@ -69,7 +72,7 @@ def read_text(path: str | Path) -> tuple[str, list[Problem]]:
         raise DataError("is a folder, not a file; choose a data file inside it", path) from None
     except PermissionError:
         raise DataError("cannot be read (permission denied)", path) from None
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its mark: Excel's "Unicode Text", Notepad's "Unicode"
+    if raw[:2] in UTF16_BOMS:  # Excel's "Unicode Text", Notepad's "Unicode"
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
