@@ -244,7 +244,10 @@ class LivePlots(QWidget):
         self._ema = None
         self._steps_seen = 0
         for panel in self.panels():  # empty panels show no trace of the last run's scale either
-            panel.getPlotItem().getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            view = panel.getPlotItem().getViewBox()
+            view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            if not self._steady_axes:  # setRange turned the y axis' fitting off: a finished run's
+                view.enableAutoRange(y=True)  # learning rate (1e-3) or samples/s (500) needs it
         self._mark_all()
         self.follow_steps()
         self.redraw()

@@ -103,3 +103,22 @@ def test_summary_cache_takes_the_last_readable_step_in_order(tmp_path):
         f.write('{"event": "step", "step": 7, "lo\n')
     got = SummaryCache().summarize(run_dir)
     assert got == summarize(run_dir) and got.step == 4
+
+
+def test_a_finished_runs_plots_fit_every_curve_after_a_clear(qtbot):
+    """The Runs page clears its plots before it shows a run: each panel's y axis then still
+    fits its curve (a learning rate of 1e-3 and 500 samples/s were drawn on a 0..1 axis)."""
+    plots = LivePlots(live=False)
+    qtbot.addWidget(plots)
+    plots.resize(900, 600)
+    plots.show()
+    plots.clear()
+    steps = [{"event": "step", "step": s, "loss": 2.0 / s, "lr": 1e-3 * (1 - s / 60), "samples_per_s": 500.0 + s}
+             for s in range(1, 60)]  # fmt: skip
+    plots.add_events(steps)
+    for panel, buf in [(plots.lr_panel, plots.lr), (plots.speed_panel, plots.speed), (plots.loss_panel, plots.loss)]:
+        view = panel.getPlotItem().getViewBox()
+        view.updateAutoRange()
+        lo, hi = view.viewRange()[1]
+        assert lo <= buf.y_min and hi >= buf.y_max
+        assert hi - lo < 4 * (buf.y_max - buf.y_min) + 1e-9  # the curve fills the panel, not a sliver of it
