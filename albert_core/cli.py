@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
@@ -121,12 +122,30 @@ def build_parser() -> argparse.ArgumentParser:
     ep.add_argument("--batch-size", type=int, default=64)
     ep.add_argument("--json", action="store_true")
 
-    pp = sub.add_parser("predict", help="predict for a text")
+    pp = sub.add_parser(
+        "predict",
+        help="predict for a text, or for every row of a file",
+        epilog="examples:\n"
+        '  python -m albert_core predict --model runs/spam --text "WIN a prize, call now"\n'
+        "  python -m albert_core predict --model runs/spam --file inbox.csv --out inbox.predictions.csv\n"
+        "  python -m albert_core predict --model runs/ner --file reports.txt   # one text per line",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     pp.add_argument("--model", required=True, help="a model folder or run folder")
-    pp.add_argument(
-        "--text", required=True, help="the text (qa: the question; a pre-trained model: a sentence with [MASK] in it)"
+    what = pp.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", help="the text (qa: the question; a pre-trained model: a sentence with [MASK] in it)")
+    what.add_argument(
+        "--file",
+        help="predict for every row of a CSV/TSV/JSON Lines file (SQuAD JSON for qa), or every line of a .txt file; "
+        "a column of the model's labels is compared with the predictions",
     )
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
+    pp.add_argument("--out", help="with --file: where to write the rows and predictions (.csv, .tsv or .jsonl; "
+                    "default NAME.predictions.csv beside the input)")  # fmt: skip
+    pp.add_argument("--text-column", help="with --file: the text column (qa: the question)")
+    pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
+    pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
+    pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
     pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
     pp.add_argument("--json", action="store_true")
 
@@ -387,6 +406,8 @@ def cmd_evaluate(args) -> int:
 def cmd_predict(args) -> int:
     from .predict import load_predictor
 
+    if args.file:
+        return predict_a_file(args)
     out = load_predictor(args.model, fast=args.fast).predict(args.text, args.context)
     if args.json:
         print(json.dumps(out))
@@ -403,6 +424,36 @@ def cmd_predict(args) -> int:
         print(out["filled"] if out["masks"] else out["hint"])
         for k, m in enumerate(out["masks"], 1):
             print(f"  [MASK] {k}: " + ", ".join(f"{c['text'] or c['token']} {c['score']:.3f}" for c in m["candidates"]))
+    return 0
+
+
+def predict_a_file(args) -> int:
+    from .predict_file import predict_file
+
+    columns = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if not args.json and (now - shown[0] > 2 or done == total) and sys.stderr.isatty():
+            print(f"\r{done:,} / {total:,}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+            shown[0] = now
+
+    result = predict_file(args.model, args.file, args.out, columns, args.batch_size, progress)
+    if args.json:
+        print(json.dumps({"out": result.out, "task": result.task, "rows": len(result.rows), "compared": result.compared,
+                          "correct": result.correct, "score": result.score, "metric": result.metric,
+                          "notes": result.notes}))  # fmt: skip
+        return 0
+    for note in result.notes[:20]:
+        print(f"note: {note}")
+    print(result.summary())
+    if result.mistakes:
+        print("\nthe surest mistakes:")
+        for r in result.mistakes[:10]:
+            text = result.texts[r] if len(result.texts[r]) <= 70 else result.texts[r][:69] + "…"
+            guess = repr(result.predicted[r]) if result.predicted[r] else "no answer"
+            print(f"  {text!r}: {guess} at {result.confidence[r]:.3f} (truth: {result.truth[r]!r})")
     return 0
 
 

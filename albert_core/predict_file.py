@@ -1,0 +1,410 @@
+"""Predictions for every row of a file, written to a new file beside the input's columns: what a
+user does with a model once it is trained (label a week of messages, tag a folder of reports).
+
+Input, by task:
+- classification: a CSV, TSV or JSON Lines table (its text column found as for training, or
+  named), or a .txt file with one text per line. A column that holds the model's labels is
+  taken as the truth: the output then says, row by row, whether the model got it right, and the
+  summary gives the accuracy — the rows it got wrong, sorted, are the quickest way to see what
+  it has not learnt.
+- ner: a table's text column, or one sentence per line of a .txt file; the entities found.
+- qa: SQuAD JSON or JSON Lines (question, context; answers, when present, are compared), or a
+  table with question and context columns.
+
+Output: CSV, TSV or JSON Lines after the name given (`.csv` when none), written whole or not at
+all (a temporary file renamed at the end), so a failure or a stop never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data.problems import DataError, read_text
+from .runs import ConfigError
+
+SCORE_COLUMNS_UP_TO = 20  # one probability column per label when the model has at most this many
+PREVIEW_ROWS = 200
+OUT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
+
+
+class Stopped(Exception):
+    """The caller asked to stop; nothing was written."""
+
+
+@dataclass
+class FilePredictions:
+    """What `predict_file` wrote, and what it found."""
+
+    out: str
+    task: str
+    header: list[str]
+    rows: list[list[str]]  # every output row (as written)
+    compared: int = 0  # rows with a known answer to compare with
+    correct: int = 0
+    metric: str = "accuracy"  # what `correct / compared` is (exact match for QA)
+    mistakes: list[int] = field(default_factory=list)  # rows it got wrong, surest first
+    notes: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # each row's text (qa: its question)
+    predicted: list[str] = field(default_factory=list)  # each row's prediction, in words
+    confidence: list[float] = field(default_factory=list)
+    truth: list[str] | None = None  # the file's own answer for each row ("" where it has none)
+    pairs: list[str] | None = None  # each row's second text (qa: its context), when there is one
+
+    @property
+    def score(self) -> float | None:
+        return self.correct / self.compared if self.compared else None
+
+    def summary(self) -> str:
+        what = f"{len(self.rows):,} prediction{'s' if len(self.rows) != 1 else ''} written to {self.out}"
+        if self.compared:
+            what += (
+                f"; {self.metric} {self.score:.1%} against the file's own answers "
+                f"({self.compared - self.correct:,} of {self.compared:,} wrong)"
+            )
+        return what
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _text_lines(path: Path) -> tuple[list[str], list[int]]:
+    text, _ = read_text(path)
+    texts, lines = [], []
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            texts.append(line.strip())
+            lines.append(n)
+    if not texts:
+        raise DataError("holds no text; put one text on each line", path)
+    return texts, lines
+
+
+def _pick(table, role: str, given: str | None, guess: str | None) -> str | None:
+    if given:
+        if given not in table.header:
+            raise DataError(
+                f"has no column {given!r} for the {role}; its columns are {', '.join(table.header)}", table.path
+            )
+        return given
+    return guess
+
+
+@dataclass
+class _Input:
+    header: list[str]  # the input's own columns, written first
+    cells: list[list[str]]
+    lines: list[int]
+    texts: list[str]
+    pairs: list[str] | None = None
+    gold: list[str] | None = None
+
+
+def _read_classification(path: Path, columns: dict, labels: list[str], notes: list[str]) -> _Input:
+    from .data.classification import detect_columns
+    from .data.table import read_table
+
+    if path.suffix.lower() == ".txt":
+        texts, lines = _text_lines(path)
+        return _Input(["text"], [[t] for t in texts], lines, texts)
+    table = read_table(path)
+    guess = detect_columns(table)
+    text_col = _pick(table, "text", columns.get("text"), guess.get("text"))
+    pair_col = _pick(table, "second text", columns.get("text_pair"), guess.get("text_pair"))
+    label_col = _pick(table, "label", columns.get("label"), guess.get("label"))
+    if not text_col:
+        raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
+    hi = {h: i for i, h in enumerate(table.header)}
+    texts = [row[hi[text_col]].strip() for row in table.rows]
+    pairs = [row[hi[pair_col]].strip() for row in table.rows] if pair_col and pair_col != text_col else None
+    gold = None
+    if label_col and label_col != text_col:
+        values = [row[hi[label_col]].strip() for row in table.rows]
+        known = set(labels)
+        found = {v for v in values if v}
+        if found and found <= known:
+            gold = values
+        elif found & known:
+            unknown = sorted(found - known)
+            notes.append(
+                f"column {label_col!r} also holds labels the model does not know ({', '.join(unknown[:5])}); "
+                "those rows are not compared"
+            )
+            gold = [v if v in known else "" for v in values]
+    for p in table.problems:
+        notes.append(str(p))
+    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold)
+
+
+def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
+    from .data.classification import detect_columns
+    from .data.table import read_table
+
+    if path.suffix.lower() == ".txt":
+        texts, lines = _text_lines(path)
+        return _Input(["text"], [[t] for t in texts], lines, texts)
+    table = read_table(path)
+    text_col = _pick(table, "text", columns.get("text"), detect_columns(table).get("text"))
+    if not text_col:
+        raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
+    i = table.header.index(text_col)
+    notes += [str(p) for p in table.problems]
+    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), [r[i].strip() for r in table.rows])
+
+
+def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
+    from .data.table import read_table
+
+    if path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        from .data.squad import read_squad
+
+        try:
+            data = read_squad(path)
+        except DataError:
+            data = None
+        if data is not None:
+            notes += [str(p) for p in data.problems]
+            ex = data.examples
+            gold = ["\n".join(e.answer_texts) for e in ex] if any(e.answers for e in ex) else None
+            return _Input(
+                ["id", "question", "context"],
+                [[e.id, e.question, e.context] for e in ex],
+                [e.line for e in ex],
+                [e.question for e in ex],
+                [e.context for e in ex],
+                gold,
+            )
+    table = read_table(path)
+    lower = [h.lower() for h in table.header]
+    q = _pick(table, "question", columns.get("text"), "question" if "question" in lower else None)
+    c = _pick(table, "context", columns.get("text_pair"), next((n for n in ("context", "passage") if n in lower), None))
+    if q and q not in table.header:
+        q = table.header[lower.index(q)]
+    if c and c not in table.header:
+        c = table.header[lower.index(c)]
+    if not q or not c:
+        raise DataError(
+            f"needs a question and a context column (SQuAD JSON, or a table with columns named question and "
+            f"context); its columns are {', '.join(table.header)}",
+            path,
+        )
+    qi, ci = table.header.index(q), table.header.index(c)
+    notes += [str(p) for p in table.problems]
+    return _Input(
+        table.header,
+        [list(r) for r in table.rows],
+        list(table.lines),
+        [r[qi].strip() for r in table.rows],
+        [r[ci].strip() for r in table.rows],
+    )
+
+
+# -- predicting -------------------------------------------------------------------------------
+def _check(stop: Callable[[], bool] | None) -> None:
+    if stop is not None and stop():
+        raise Stopped()
+
+
+def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None, stop) -> list[list[float]]:
+    import torch
+
+    from .batching import eval_batches
+
+    tok, model = predictor.tokenizer, predictor.model
+    n = len(inp.texts)
+    lengths = [len(t) + (len(inp.pairs[i]) if inp.pairs else 0) for i, t in enumerate(inp.texts)]
+    probs: list[list[float] | None] = [None] * n
+    done = 0
+    device = next(model.parameters()).device
+    for idx in eval_batches(lengths, batch_size):
+        _check(stop)
+        texts = [inp.texts[i] or " " for i in idx]
+        pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else None
+        enc = tok(texts, pairs, truncation=True, max_length=predictor.max_length, padding=True, return_tensors="pt")
+        with torch.inference_mode():
+            logits = model(**{k: v.to(device) for k, v in enc.items()}).logits.float()
+        for i, row in zip(idx, torch.softmax(logits, -1).cpu().tolist(), strict=True):
+            probs[i] = row
+        done += len(idx)
+        if progress:
+            progress(done, n)
+    return probs  # type: ignore[return-value]
+
+
+def predict_file(
+    model: str | Path | object,
+    path: str | Path,
+    out: str | Path | None = None,
+    columns: dict[str, str | None] | None = None,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> FilePredictions:
+    """Predict for every row of `path` with `model` (a model or run folder, or a loaded
+    Predictor) and write the rows with their predictions to `out` (default: beside the input,
+    NAME.predictions.csv). `columns` may name the text, text_pair and label columns. Raises
+    DataError or ConfigError with a message for the user; `Stopped` when `stop()` turned true."""
+    from .predict import Predictor, load_predictor
+
+    path = Path(path)
+    predictor = model if isinstance(model, Predictor) else load_predictor(str(model))
+    out = Path(out) if out else path.with_name(f"{path.stem}.predictions.csv")
+    fmt = OUT_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ConfigError(f"{out}: write the predictions to a .csv, .tsv or .jsonl file")
+    if out.resolve() == path.resolve():
+        raise ConfigError(f"{out}: that is the input file; choose another name for the predictions")
+    columns = columns or {}
+    notes: list[str] = []
+    task = predictor.task
+    if task == "classification":
+        result = _predict_classes(predictor, path, columns, notes, batch_size, progress, stop)
+    elif task == "ner":
+        result = _predict_entities(predictor, path, columns, notes, progress, stop)
+    elif task == "qa":
+        result = _predict_answers(predictor, path, columns, notes, progress, stop)
+    else:
+        raise ConfigError(
+            f"a {task} model fills in [MASK] one sentence at a time; fine-tune it on a task to predict for a file"
+        )
+    result.out, result.task, result.notes = str(out), task, notes
+    _write(out, fmt, result.header, result.rows)
+    return result
+
+
+def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
+    labels = predictor.labels
+    inp = _read_classification(path, columns, labels, notes)
+    empty = sum(1 for t in inp.texts if not t)
+    if empty:
+        notes.append(f"{empty:,} row{'s' if empty > 1 else ''} had an empty text; predicted for an empty text")
+    probs = _classify(predictor, inp, batch_size, progress, stop)
+    scored = len(labels) <= SCORE_COLUMNS_UP_TO
+    header = [*inp.header, "predicted", "confidence"]
+    if scored:
+        header += [f"p({y})" for y in labels]
+    if inp.gold is not None:
+        header.append("correct")
+    rows, compared, correct, wrong = [], 0, 0, []
+    for r, (cells, p) in enumerate(zip(inp.cells, probs, strict=True)):
+        best = max(range(len(p)), key=p.__getitem__)
+        row = [*cells, labels[best], f"{p[best]:.4f}"]
+        if scored:
+            row += [f"{x:.4f}" for x in p]
+        if inp.gold is not None:
+            truth = inp.gold[r]
+            if truth:
+                compared += 1
+                ok = truth == labels[best]
+                correct += ok
+                row.append("yes" if ok else "no")
+                if not ok:
+                    wrong.append((-p[best], r))
+            else:
+                row.append("")
+        rows.append(row)
+    mistakes = [r for _, r in sorted(wrong)]
+    return FilePredictions(
+        "", "classification", header, rows, compared, correct, "accuracy", mistakes, [], inp.texts,
+        [labels[max(range(len(p)), key=p.__getitem__)] for p in probs], [max(p) for p in probs], inp.gold, inp.pairs,
+    )  # fmt: skip
+
+
+def _predict_entities(predictor, path, columns, notes, progress, stop) -> FilePredictions:
+    from .ner_align import predict_ner
+
+    inp = _read_texts(path, columns, notes)
+    header = [*inp.header, "entities", "tagged"]
+    rows, found, sure = [], [], []
+    for i, (cells, text) in enumerate(zip(inp.cells, inp.texts, strict=True)):
+        _check(stop)
+        res = predict_ner(predictor.model, predictor.tokenizer, text, max_length=predictor.max_length)
+        ents = "; ".join(f"{e['text']} ({e['type']})" for e in res["entities"])
+        tagged = " ".join(f"{t['text']}/{t['tag']}" for t in res["tokens"])
+        rows.append([*cells, ents, tagged])
+        found.append(ents)
+        sure.append(min((e["score"] for e in res["entities"]), default=1.0))
+        if progress:
+            progress(i + 1, len(inp.texts))
+    return FilePredictions("", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure)
+
+
+def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePredictions:
+    from .metrics_qa import score_one
+    from .qa_decode import predict_qa
+
+    inp = _read_qa(path, columns, notes)
+    header = [*inp.header, "answer", "score"]
+    if inp.gold is not None:
+        header += ["gold answers", "exact"]
+    rows, compared, correct, wrong, answers, sure = [], 0, 0, [], [], []
+    for i, cells in enumerate(inp.cells):
+        _check(stop)
+        res = predict_qa(predictor.model, predictor.tokenizer, question=inp.texts[i], context=inp.pairs[i])
+        top = res["answers"][0] if res["answers"] and not res["no_answer"] else None
+        answer = top["text"] if top else ""
+        row = [*cells, answer, f"{top['score']:.4f}" if top else ""]
+        answers.append(answer)
+        sure.append(top["score"] if top else 0.0)
+        if inp.gold is not None:
+            golds = list(dict.fromkeys(g for g in inp.gold[i].split("\n") if g))
+            em, _ = score_one(answer, golds or [""])
+            compared += 1
+            correct += int(em)
+            row += [" | ".join(golds), "yes" if em else "no"]
+            if not em:
+                wrong.append((-(top["score"] if top else 0.0), i))
+        rows.append(row)
+        if progress:
+            progress(i + 1, len(inp.cells))
+    mistakes = [r for _, r in sorted(wrong)]
+    truth = [" | ".join(dict.fromkeys(g.split("\n"))) for g in inp.gold] if inp.gold is not None else None
+    return FilePredictions(
+        "",
+        "qa",
+        header,
+        rows,
+        compared,
+        correct,
+        "exact match",
+        mistakes,
+        [],
+        inp.texts,
+        answers,
+        sure,
+        truth,
+        inp.pairs,
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------
+def _write(out: Path, fmt: str, header: list[str], rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    if fmt == "jsonl":
+        for row in rows:
+            buf.write(json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False) + "\n")
+    elif fmt == "tsv":  # unquoted, as TSV readers (this app's too) read it: no tab or newline in a cell
+        for row in [header, *rows]:
+            buf.write("\t".join(" ".join(c.replace("\t", " ").splitlines()) for c in row) + "\n")
+    else:
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as e:
+        raise ConfigError(f"{out}: cannot write there ({e.strerror or e}); choose another folder") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(buf.getvalue())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

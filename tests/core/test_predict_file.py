@@ -1,0 +1,154 @@
+"""Predictions for a whole file: every row kept in order with its own columns, the same answer
+`predict` gives for each text alone, a label column compared, and nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from albert_core.cli import main as cli_main
+from albert_core.data.problems import DataError
+from albert_core.engine import train
+from albert_core.evaluate import evaluate_model
+from albert_core.predict import load_predictor
+from albert_core.predict_file import Stopped, predict_file
+from albert_core.runs import ConfigError, RunConfig, create_run
+from tests.core.helpers import TINY, save_tiny_model, sentiment_rows, write_csv
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pf")
+    data = write_csv(root / "train.csv", sentiment_rows(400))
+    config = RunConfig(task="classification", train_file=str(data), spec=TINY.to_dict(), preset="", batch_size=16,
+                       lr=3e-3, epochs=4, val_fraction=0.2, log_every=20, seed=3, num_threads=1)  # fmt: skip
+    run = create_run(config, root / "run")
+    assert train(run)["event"] == "finished"
+    return run
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_every_row_is_predicted_in_order_as_predict_answers_it(classifier, tmp_path):
+    rows = [(t, y, f"id{i}") for i, (t, y) in enumerate(sentiment_rows(150, seed=11))]
+    rows[7] = ('a film, "quoted"\nover two lines, and good', "pos", "id7")  # quotes and a newline survive
+    data = write_csv(tmp_path / "held_out.csv", rows, header=("review", "sentiment", "id"))
+    result = predict_file(classifier, data, tmp_path / "out.csv")
+    out = read_rows(tmp_path / "out.csv")
+    assert out[0] == ["review", "sentiment", "id", "predicted", "confidence", "p(neg)", "p(pos)", "correct"]
+    assert [r[:3] for r in out[1:]] == [list(r) for r in rows]  # the input's own columns, every row, in order
+    predictor = load_predictor(classifier)
+    for (text, *_), line in zip(rows[:40], out[1:41], strict=True):
+        alone = predictor.predict(text)
+        assert line[3] == alone["label"]
+        assert float(line[5]) == pytest.approx(alone["scores"]["neg"], abs=2e-4)
+    # the comparison is the one `evaluate` makes on the same file
+    assert result.compared == 150
+    assert result.score == pytest.approx(evaluate_model(str(classifier), str(data))["accuracy"])
+    assert result.score > 0.85
+    wrong = [i for i, r in enumerate(out[1:]) if r[-1] == "no"]
+    assert sorted(result.mistakes) == wrong
+    sure = [result.confidence[i] for i in result.mistakes]
+    assert sure == sorted(sure, reverse=True)  # the surest mistakes first
+
+
+def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(classifier, tmp_path):
+    src = tmp_path / "inbox.txt"
+    src.write_text("a good film\n\n  an awful play  \nthe show was grim\n", encoding="utf-8")
+    result = predict_file(classifier, src, tmp_path / "inbox.jsonl")
+    lines = [json.loads(x) for x in (tmp_path / "inbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["text"] for d in lines] == ["a good film", "an awful play", "the show was grim"]
+    predictor = load_predictor(classifier)
+    assert [d["predicted"] for d in lines] == [predictor.predict(d["text"])["label"] for d in lines]
+    assert result.compared == 0 and "correct" not in lines[0]
+    default = predict_file(classifier, src)  # beside the input
+    assert default.out == str(tmp_path / "inbox.predictions.csv")
+    tsv = predict_file(classifier, write_csv(tmp_path / "q.csv", [("good\tand\nfine", "pos")]), tmp_path / "q.tsv")
+    assert (tmp_path / "q.tsv").read_text(encoding="utf-8").splitlines()[1].split("\t")[:2] == ["good and fine", "pos"]
+    assert tsv.correct == 1
+
+
+def test_a_column_with_labels_the_model_does_not_know_is_compared_only_where_it_can(classifier, tmp_path):
+    rows = [("a good film", "pos"), ("an awful play", "neutral"), ("the show was grim", "neg")]
+    result = predict_file(classifier, write_csv(tmp_path / "d.csv", rows), tmp_path / "o.csv")
+    assert result.compared == 2
+    assert any("labels the model does not know (neutral)" in n for n in result.notes)
+    out = read_rows(tmp_path / "o.csv")[1:]
+    assert out[1][-1] == "" and {out[0][-1], out[2][-1]} <= {"yes", "no"}
+    assert result.correct == sum(r[-1] == "yes" for r in out)
+
+
+def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path):
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(300, seed=5))
+    with pytest.raises(ConfigError, match=r"\.csv, \.tsv or \.jsonl"):
+        predict_file(classifier, data, tmp_path / "o.xlsx")
+    with pytest.raises(ConfigError, match="input file"):
+        predict_file(classifier, data, data)
+    with pytest.raises(DataError, match="no column 'body'"):
+        predict_file(classifier, data, tmp_path / "o.csv", columns={"text": "body"})
+    with pytest.raises(DataError, match="no such file"):
+        predict_file(classifier, tmp_path / "missing.csv", tmp_path / "o.csv")
+    calls = []
+
+    def stop_after_two() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(Stopped):
+        predict_file(classifier, data, tmp_path / "o.csv", batch_size=16, stop=stop_after_two)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no output, no temporary file
+    (tmp_path / "o.csv").write_text("kept\n", encoding="utf-8")
+    with pytest.raises(Stopped):
+        predict_file(classifier, data, tmp_path / "o.csv", stop=lambda: True)
+    assert (tmp_path / "o.csv").read_text(encoding="utf-8") == "kept\n"  # an older file stays whole
+
+
+def test_question_answering_and_entities_from_a_file(tmp_path):
+    from albert_core.ner_align import predict_ner
+    from albert_core.qa_decode import predict_qa
+
+    qa = save_tiny_model(tmp_path / "qa", "AlbertForQuestionAnswering")
+    records = [
+        {"id": "a", "question": "who wrote the book", "context": "ada wrote the book in london",
+         "answers": {"text": ["ada", "ada"], "answer_start": [0, 0]}},
+        {"id": "b", "question": "where did ada live", "context": "ada lived in london",
+         "answers": {"text": ["london"], "answer_start": [13]}},
+    ]  # fmt: skip
+    src = tmp_path / "q.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    result = predict_file(qa, src, tmp_path / "answers.csv")
+    out = read_rows(tmp_path / "answers.csv")
+    assert out[0] == ["id", "question", "context", "answer", "score", "gold answers", "exact"]
+    predictor = load_predictor(qa)
+    for rec, row in zip(records, out[1:], strict=True):
+        alone = predict_qa(predictor.model, predictor.tokenizer, rec["question"], rec["context"])
+        assert row[3] == (alone["answers"][0]["text"] if alone["answers"] and not alone["no_answer"] else "")
+    assert out[1][5] == "ada"  # the same answer given twice is named once
+    assert result.compared == 2 and result.metric == "exact match"
+
+    ner = save_tiny_model(tmp_path / "ner", "AlbertForTokenClassification", num_labels=3)
+    src = tmp_path / "notes.txt"
+    src.write_text("ada lived in london\nwho wrote the book\n", encoding="utf-8")
+    predict_file(ner, src, tmp_path / "ents.csv")
+    out = read_rows(tmp_path / "ents.csv")
+    assert out[0] == ["text", "entities", "tagged"]
+    predictor = load_predictor(ner)
+    alone = predict_ner(predictor.model, predictor.tokenizer, "ada lived in london")
+    assert out[1][2] == " ".join(f"{t['text']}/{t['tag']}" for t in alone["tokens"])
+
+
+def test_the_cli_predicts_a_file_and_names_the_surest_mistakes(classifier, tmp_path, capsys):
+    rows = sentiment_rows(60, seed=21)
+    rows[0] = ("good good great lovely superb", "neg")  # a mislabelled row the model is sure about
+    data = write_csv(tmp_path / "d.csv", rows)
+    assert cli_main(["predict", "--model", str(classifier), "--file", str(data), "--out", str(tmp_path / "o.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "60 predictions written to" in out and "against the file's own answers" in out
+    assert "the surest mistakes:" in out and "'good good great lovely superb': 'pos'" in out
+    assert cli_main(["predict", "--model", str(classifier), "--file", str(data), "--out", "x.xlsx"]) == 2
+    assert ".csv, .tsv or .jsonl" in capsys.readouterr().err
