@@ -19,6 +19,7 @@ COLORS = {
     "speed": "#d62728",
     "albert": "#1f77b4",
     "bert": "#b0b0b0",
+    "wrong": "#d62728",  # a prediction that differs from the file's own answer
 }
 ERROR_STYLE = "border: 1px solid #d62728; border-radius: 2px;"
 ERROR_TEXT = "color: #d62728;"

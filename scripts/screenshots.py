@@ -172,6 +172,11 @@ def main() -> int:
             win.playground_page.set_text("the acting was wonderful and the story moving")
             wait(app, lambda: win.playground_page.result is not None, 60)
         shot("Playground", "playground")
+        if win.train_page.status == "finished":  # the sample's own file, predicted row by row
+            play = win.playground_page
+            play.predict_file(str(win.project.data.train_file), str(Path(tempfile.mkdtemp()) / "predictions.csv"))
+            wait(app, lambda: not play.is_predicting_file(), 120)
+            shot("Playground", "playground_file")
         win.runs_page.select_run(str(win.train_page.run_dir))
         wait(app, lambda: win.runs_page.plots.loss.n > 0, 10)
         shot("Runs", "runs")

@@ -1,22 +1,34 @@
-"""Playground: pick a trained model, type, and watch the prediction follow as you type.
+"""Playground: pick a trained model, type, and watch the prediction follow as you type; or
+predict for a whole file and see where the model goes wrong.
 
 Loading a model and each prediction run in worker threads. Typing restarts a 200 ms debounce;
 one prediction runs at a time and, when it returns, the newest text is predicted next, so
 the latest request always wins and stale answers never replace newer ones.
+
+"Predict a file…" runs `albert_core.predict_file` in a worker thread with a model of its own
+(the typed predictions go on meanwhile), polls its progress on a timer, and lists the rows
+below: the surest mistakes first when the file has its own answers; a double-click puts a
+row's text in the box above.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +41,35 @@ from ..widgets.prediction_views import VIEWS, PredictionView
 from ..workers import run_in_thread
 
 DEBOUNCE_MS = 200
+FILE_ROWS_SHOWN = 200  # rows of a predicted file listed on the page (the file has them all)
+FILE_TIP = (
+    "Predict for every row of a CSV, TSV, JSON Lines or text file (SQuAD JSON for question answering) and "
+    "save the rows with their predictions; a column of the model's labels is compared with them"
+)
+DATA_FILES = "Data files (*.csv *.tsv *.jsonl *.json *.txt);;All files (*)"
+
+
+class FileJob:
+    """A file prediction's progress and stop request, shared with its worker thread."""
+
+    def __init__(self, model_path: str, path: str, out: str):
+        self.model_path, self.path, self.out = model_path, path, out
+        self.done = self.total = 0
+        self.stop = False
+
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+
+def _predict_file(job: FileJob) -> tuple:
+    """Predict for every row of job.path; any failure becomes a value the page shows (in a tuple:
+    superqt raises an exception that a worker returns)."""
+    from albert_core.predict_file import predict_file
+
+    try:
+        return (predict_file(job.model_path, job.path, job.out, progress=job.progress, stop=lambda: job.stop),)
+    except Exception as e:  # noqa: BLE001 - shown to the user, not swallowed
+        return (e,)
 
 
 def _predict(predictor, seq: int, text: str, context: str | None) -> tuple[int, dict | Exception]:
@@ -72,10 +113,15 @@ class PlaygroundPage(QWidget):
         self.model_box.activated.connect(self._on_model_chosen)
         self.open_button = QPushButton("Open model folder…")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.file_button = QPushButton("Predict a file…")
+        self.file_button.setToolTip(FILE_TIP)
+        self.file_button.setEnabled(False)
+        self.file_button.clicked.connect(self._on_file_clicked)
         top = QHBoxLayout()
         top.addWidget(QLabel("Model"))
         top.addWidget(self.model_box, 1)
         top.addWidget(self.open_button)
+        top.addWidget(self.file_button)
         self.status = QLabel("Train a model, or open a model folder, to try it here.")
         self.status.setWordWrap(True)
         self.latency = QLabel()
@@ -88,13 +134,48 @@ class PlaygroundPage(QWidget):
             self.views[task] = view
             self.stack.addWidget(view)
 
+        self.file_job: FileJob | None = None
+        self.file_result = None  # the last FilePredictions
+        self.file_status = QLabel()
+        self.file_status.setWordWrap(True)
+        self.file_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_progress = QProgressBar()
+        self.file_progress.setFormat("%v / %m rows")
+        self.file_stop = QPushButton("Stop")
+        self.file_stop.clicked.connect(self.stop_file)
+        self.file_open = QPushButton("Open the file")
+        self.file_open.clicked.connect(self._on_open_output)
+        self.file_table = QTableWidget(0, 0)
+        self.file_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.file_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.file_table.setWordWrap(False)
+        self.file_table.verticalHeader().setVisible(False)
+        self.file_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.file_table.setToolTip("Double-click a row to try its text above")
+        self.file_table.doubleClicked.connect(self._on_file_row_activated)
+        self.file_panel = QWidget()
+        panel = QVBoxLayout(self.file_panel)
+        panel.setContentsMargins(0, 4, 0, 0)
+        bar = QHBoxLayout()
+        bar.addWidget(self.file_status, 1)
+        bar.addWidget(self.file_progress)
+        bar.addWidget(self.file_stop)
+        bar.addWidget(self.file_open)
+        panel.addLayout(bar)
+        panel.addWidget(self.file_table)
+        self.file_panel.hide()
+        self._file_timer = QTimer(self)
+        self._file_timer.setInterval(150)
+        self._file_timer.timeout.connect(self._show_file_progress)
+
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         row = QHBoxLayout()
         row.addWidget(self.status, 1)
         row.addWidget(self.latency)
         layout.addLayout(row)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.stack, 3)
+        layout.addWidget(self.file_panel, 2)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -206,6 +287,7 @@ class PlaygroundPage(QWidget):
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
         self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
+        self._update_file_button()
         self.refresh_models()  # listed afresh, so a run newer than the list shows by its name
         self.model_loaded.emit(task)
         self._on_inputs_edited()
@@ -273,9 +355,143 @@ class PlaygroundPage(QWidget):
         self.status.setText(f"Prediction failed: {err}")
         self.status.setStyleSheet(theme.ERROR_TEXT)
 
+    # -- a whole file ------------------------------------------------------------------------
+    def _update_file_button(self) -> None:
+        task = getattr(self.predictor, "task", "")
+        self.file_button.setEnabled(bool(self.model_path) and task != "pretrain" and self.file_job is None)
+        self.file_button.setToolTip(
+            "A pre-trained model fills in [MASK]; fine-tune it on a task to predict a file"
+            if task == "pretrain"
+            else FILE_TIP
+        )
+
+    def ask_input_file(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Predict for every row of", "", DATA_FILES)
+        return path
+
+    def ask_output_file(self, default: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the predictions as", default, "CSV (*.csv);;TSV (*.tsv);;JSON Lines (*.jsonl)"
+        )
+        return path
+
+    def _on_file_clicked(self) -> None:
+        path = self.ask_input_file()
+        if not path:
+            return
+        src = Path(path)
+        out = self.ask_output_file(str(src.with_name(f"{src.stem}.predictions.csv")))
+        if out:
+            self.predict_file(path, out)
+
+    def predict_file(self, path: str, out: str) -> None:
+        """Predict for every row of `path` with the loaded model, writing `out`, in the background."""
+        if not self.model_path or self.file_job is not None:
+            return
+        self.file_job = FileJob(self.model_path, path, out)
+        self.file_panel.show()
+        self.file_table.hide()
+        self.file_open.hide()
+        self.file_stop.show()
+        self.file_stop.setEnabled(True)
+        self.file_progress.show()
+        self.file_progress.setRange(0, 0)  # busy until the first batch says how many rows
+        self.file_status.setStyleSheet("")
+        self.file_status.setText(f"Predicting for every row of {Path(path).name} with {Path(self.model_path).name}…")
+        self._update_file_button()
+        self._file_timer.start()
+        run_in_thread(
+            _predict_file, self.file_job, on_returned=lambda r: self._on_file_done(r[0]), on_errored=self._on_file_done
+        )
+
+    def is_predicting_file(self) -> bool:
+        return self.file_job is not None
+
+    def stop_file(self) -> None:
+        if self.file_job is not None:
+            self.file_job.stop = True
+            self.file_stop.setEnabled(False)
+
+    def _show_file_progress(self) -> None:
+        job = self.file_job
+        if job is not None and job.total:
+            self.file_progress.setRange(0, job.total)
+            self.file_progress.setValue(job.done)
+
+    def _on_file_done(self, outcome) -> None:
+        from albert_core.predict_file import Stopped
+
+        job, self.file_job = self.file_job, None
+        self._file_timer.stop()
+        self.file_progress.hide()
+        self.file_stop.hide()
+        self._update_file_button()
+        if isinstance(outcome, Stopped):
+            self.file_status.setText(f"Stopped: nothing was written to {Path(job.out).name}.")
+            return
+        if isinstance(outcome, BaseException):
+            self.file_status.setStyleSheet(theme.ERROR_TEXT)
+            self.file_status.setText(f"Could not predict for {Path(job.path).name}: {outcome}")
+            return
+        self.file_result = outcome
+        self.file_open.show()
+        notes = outcome.notes[:3] + ([f"… and {len(outcome.notes) - 3} more notes"] if len(outcome.notes) > 3 else [])
+        wrong = set(outcome.mistakes)
+        order = outcome.mistakes + [i for i in range(len(outcome.rows)) if i not in wrong]
+        shown = "the surest mistakes first" if outcome.mistakes else "in the file's order"
+        lines = [
+            f"{outcome.summary()}. Below: {min(len(order), FILE_ROWS_SHOWN):,} rows, {shown}; double-click one to "
+            "try it above.",
+            *notes,
+        ]
+        self.file_status.setText("\n".join(lines))
+        self._fill_file_table(outcome, order[:FILE_ROWS_SHOWN])
+
+    def _fill_file_table(self, result, order: list[int]) -> None:
+        question = result.task == "qa"
+        heads = ["Question" if question else "Text", "Answer" if question else "Predicted", "Confidence"]
+        if result.truth is not None:
+            heads.append("In the file")
+        table = self.file_table
+        table.clear()
+        table.setColumnCount(len(heads))
+        table.setHorizontalHeaderLabels(heads)
+        table.setRowCount(len(order))
+        wrong = set(result.mistakes)
+        for r, i in enumerate(order):
+            cells = [result.texts[i], result.predicted[i] or ("(no answer)" if question else ""),
+                     f"{result.confidence[i]:.1%}"]  # fmt: skip
+            if result.truth is not None:
+                cells.append(result.truth[i])
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                item.setData(Qt.ItemDataRole.UserRole, i)
+                if i in wrong and c == 1:
+                    item.setForeground(QColor(theme.COLORS["wrong"]))
+                table.setItem(r, c, item)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(heads)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        table.show()
+
+    def _on_file_row_activated(self, index) -> None:
+        result = self.file_result
+        item = self.file_table.item(index.row(), 0)
+        if result is None or item is None:
+            return
+        i = item.data(Qt.ItemDataRole.UserRole)
+        self.set_text(result.texts[i], result.pairs[i] if result.pairs else None)
+
+    def _on_open_output(self) -> None:
+        if self.file_result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.file_result.out))
+
     def shutdown(self) -> None:
         """Let running predictions end before the window closes."""
         self._debounce.stop()
+        self.stop_file()
         QThreadPool.globalInstance().waitForDone(10_000)
 
 

@@ -232,3 +232,52 @@ def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs)
     play.refresh_models(select=str(runs["ner"]))  # a run ended: listed, but the loaded model stays
     assert play.model_path == str(runs["pretrain"]) and not play.is_loading()
     assert Path(play.model_box.currentData()) == runs["pretrain"]
+
+
+def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(window, qtbot, trained_runs, tmp_path):
+    import csv
+
+    play = _load(window, qtbot, trained_runs["qa"])
+    assert play.file_button.isEnabled()
+    src = write_qa_jsonl(tmp_path / "questions.jsonl", 30, seed=7)
+    out = tmp_path / "answers.csv"
+    asked = []
+    play.ask_input_file = lambda: str(src)
+    play.ask_output_file = lambda default: asked.append(default) or str(out)
+    play.file_button.click()
+    assert asked == [str(tmp_path / "questions.predictions.csv")]  # offered beside the input
+    assert play.is_predicting_file() and not play.file_button.isEnabled()
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
+    result = play.file_result
+    assert result is not None, play.file_status.text()
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == [f"q{i}" for i in range(30)]
+    assert result.compared == 30 and f"exact match {result.score:.1%}" in play.file_status.text()
+    table = play.file_table
+    assert table.rowCount() == 30 and table.columnCount() == 4
+    wrong = [r for r in rows if r["exact"] == "no"]
+    shown = [table.item(r, 0).data(0x0100) for r in range(table.rowCount())]  # UserRole: the file's row
+    assert shown[: len(wrong)] == result.mistakes  # the mistakes first, surest first
+    assert sorted(result.mistakes) == [i for i, r in enumerate(rows) if r["exact"] == "no"]
+    assert play.file_button.isEnabled() and not play.file_open.isHidden()
+
+    # a double-click puts the row's question and context above, and the model answers it live
+    row = shown[0]
+    with qtbot.waitSignal(play.predicted, timeout=30_000):
+        play._on_file_row_activated(table.model().index(0, 0))
+    assert play.view.inputs() == (rows[row]["question"], rows[row]["context"])
+
+    # Stop writes nothing; a bad file is named in red, and the page goes on
+    play.predict_file(str(src), str(tmp_path / "stopped.csv"))
+    play.stop_file()
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
+    assert "Stopped: nothing was written" in play.file_status.text()
+    assert not (tmp_path / "stopped.csv").exists()
+    (tmp_path / "bad.csv").write_text("title,body\na,b\n", encoding="utf-8")
+    play.predict_file(str(tmp_path / "bad.csv"), str(tmp_path / "bad.predictions.csv"))
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
+    assert "bad.csv" in play.file_status.text() and "question and a context column" in play.file_status.text()
+
+    pre = _load(window, qtbot, trained_runs["pretrain"])
+    assert not pre.file_button.isEnabled() and "[MASK]" in pre.file_button.toolTip()
