@@ -396,11 +396,34 @@ def cmd_evaluate(args) -> int:
     metrics = evaluate_model(args.model, args.data, args.batch_size)
     if args.json:
         print(json.dumps(metrics))
-    else:
-        for k, v in metrics.items():
-            if not isinstance(v, (list, dict)):
-                print(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
+        return 0
+    for k, v in metrics.items():
+        if not isinstance(v, (list, dict)):
+            print(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
+    if metrics.get("per_label"):
+        print()
+        print(confusion_report(metrics["per_label"], metrics["confusion"]))
     return 0
+
+
+def confusion_report(per_label: list[dict], confusion: list[list[int]], most: int = 20) -> str:
+    """Each label's precision, recall, F1 and support, then the confusion matrix (true labels in
+    rows, predictions in columns) when there are at most `most` labels."""
+    names = [d["label"] for d in per_label]
+    w = max(8, *(len(n) for n in names))
+    lines = [f"{'label':>{w}}  precision  recall      f1  support"]
+    for d in per_label:
+        lines.append(f"{d['label']:>{w}}  {d['precision']:9.4f}  {d['recall']:6.4f}  {d['f1']:6.4f}  {d['support']:7,}")
+    if len(names) > most:
+        lines.append(f"(the confusion matrix of {len(names)} labels is in --json)")
+        return "\n".join(lines)
+    cw = max(6, *(len(n) for n in names), *(len(f"{c:,}") for row in confusion for c in row))
+    corner = "true / predicted"
+    mw = max(w, len(corner))
+    lines += ["", f"{corner:>{mw}}  " + " ".join(f"{n:>{cw}}" for n in names)]
+    for name, row in zip(names, confusion, strict=True):
+        lines.append(f"{name:>{mw}}  " + " ".join(f"{c:>{cw},}" for c in row))
+    return "\n".join(lines)
 
 
 def cmd_predict(args) -> int:

@@ -40,4 +40,9 @@ def evaluate_model(model_dir: str, data_file: str, batch_size: int = 64) -> dict
     with torch.inference_mode():
         metrics = task.evaluate(model, batches, features)
     metrics["examples"] = len(features)
+    if pred.task == "classification":
+        from .metrics import label_scores
+
+        metrics["labels"] = list(pred.labels)
+        metrics["per_label"] = label_scores(metrics["confusion"], pred.labels)
     return metrics

@@ -43,6 +43,7 @@ from albert_core.runs import RunSummary, default_runs_dir, metric_percent, run_m
 from .. import theme
 from ..run_summaries import metric_text, shared
 from ..widgets.compare_view import CompareView, read_many
+from ..widgets.label_scores import LabelScores
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES
 from ..workers import run_in_thread
@@ -120,7 +121,7 @@ class RunsFilter(QSortFilterProxyModel):
 
 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
-    return path, [e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("step", "eval")]
+    return path, [e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("started", "step", "eval")]
 
 
 def _export(path: str, fmt: str, out: str):
@@ -231,6 +232,14 @@ class RunsPage(QWidget):
         self.views = QStackedWidget()
         self.views.addWidget(self.plots)
         self.views.addWidget(self.compare_view)
+        self.label_scores = LabelScores()
+        self.label_scores.hide()
+        self.beside = QSplitter(Qt.Orientation.Horizontal)
+        self.beside.addWidget(self.views)
+        self.beside.addWidget(self.label_scores)
+        self.beside.setStretchFactor(0, 3)
+        self.beside.setStretchFactor(1, 1)
+        self.beside.setSizes([760, 360])
 
         upper = QWidget()
         uv = QVBoxLayout(upper)
@@ -243,7 +252,7 @@ class RunsPage(QWidget):
         lv.addLayout(buttons)
         lv.addWidget(self.title)
         lv.addWidget(self.note)
-        lv.addWidget(self.views, 1)
+        lv.addWidget(self.beside, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
@@ -374,6 +383,7 @@ class RunsPage(QWidget):
             )
         elif len(runs) > 1:
             self.title.setText(f"{len(runs)} runs selected: press Compare to overlay their curves.")
+            self.label_scores.hide()
 
     def _on_curves_read(self, result: tuple[str, list[dict]]) -> None:
         path, events = result
@@ -382,6 +392,7 @@ class RunsPage(QWidget):
         self.plots.clear()
         self.plots.set_task(self._selected.task)
         self.plots.add_events(events)
+        self.label_scores.setVisible(self.label_scores.show_events(events))
 
     def _update_buttons(self) -> None:
         runs = self.selected_runs()
@@ -413,6 +424,7 @@ class RunsPage(QWidget):
             return
         self.compare_view.set_runs(runs)
         self.views.setCurrentWidget(self.compare_view)
+        self.label_scores.hide()
         self.compared.emit(runs)
 
     def _on_compare_clicked(self) -> None:

@@ -137,3 +137,53 @@ def test_export_and_copy_code(window, qtbot, runs, tmp_path):
     page.select_run(str(runs["pretrain"]))
     assert page.export_actions["hf"].isEnabled() and not page.export_actions["onnx"].isEnabled()
     assert page.play_button.isEnabled()  # a pre-trained model fills in [MASK] in the playground
+
+
+def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(window, qtbot, tmp_path):
+    from albert_core.events import Eval, EventWriter, Finished, Started, Step
+    from albert_core.runs import RunConfig, create_run
+
+    def run(name, labels, confusion, task="classification"):
+        run_dir = create_run(RunConfig(train_file="x.csv", name=name), default_runs_dir() / name)
+        w = EventWriter(run_dir / "events.jsonl", echo=None)
+        w(Started(task, "cpu", "fp32", 1000, 4, 10, 2, config={"labels": labels}))
+        w(Step(4, 1.0, 0.5, 1e-3, 1.0, 10.0, 100.0, 4.0, 1000))
+        metrics = {"loss": 0.4, "accuracy": 0.8, **confusion}
+        w(Eval(4, metrics))
+        w(Finished(4, metrics, str(run_dir / "model"), 1.0))
+        w.close()
+        return run_dir
+
+    three = run("three", ["cat", "dog", "eel"], {"confusion": [[8, 2, 0], [1, 9, 0], [5, 0, 0]]})
+    many = run(
+        "many", [f"l{i}" for i in range(25)], {"confusion": [[int(i == j) for j in range(25)] for i in range(25)]}
+    )
+    ner = run("ner", None, {"f1_PER": 0.9, "f1_LOC": 0.25}, task="ner")
+    page = window.runs_page
+    page.refresh_now()
+    panel = page.label_scores
+
+    assert page.select_run(str(three))
+    qtbot.waitUntil(lambda: bool(panel.rows) and panel.rows[0]["label"] == "cat", timeout=10_000)
+    assert not panel.isHidden()
+    cells = [[panel.scores.item(r, c).text() for c in range(4)] for r in range(3)]
+    assert cells[0] == ["57.1%", "80.0%", "66.7%", "10"]  # cat: 8 of 14 predicted, 8 of 10 true
+    assert cells[2] == ["0.0%", "0.0%", "0.0%", "5"]
+    assert "Weakest: <b>eel</b>" in panel.title.text()
+    assert panel.matrix.item(2, 0).text() == "5" and "true eel, predicted cat: 5 (100.0% of eel)" in (
+        panel.matrix.item(2, 0).toolTip()
+    )
+
+    assert page.select_run(str(many))
+    qtbot.waitUntil(lambda: len(panel.rows) == 25, timeout=10_000)
+    assert panel.matrix.isHidden() and "evaluate --json" in panel.matrix_title.text()
+
+    assert page.select_run(str(ner))
+    qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["LOC", "PER"], timeout=10_000)
+    assert panel.scores.item(0, 0).text() == "25.0%" and "Weakest: <b>LOC</b>" in panel.title.text()
+
+    qa = run("qa", None, {"exact": 50.0, "f1": 60.0}, task="qa")  # nothing by label: no panel
+    page.refresh_now()
+    assert page.select_run(str(qa))
+    qtbot.waitUntil(lambda: page.plots.loss.n == 1 and not panel.rows, timeout=10_000)
+    assert panel.isHidden()

@@ -152,3 +152,29 @@ def test_the_cli_predicts_a_file_and_names_the_surest_mistakes(classifier, tmp_p
     assert "the surest mistakes:" in out and "'good good great lovely superb': 'pos'" in out
     assert cli_main(["predict", "--model", str(classifier), "--file", str(data), "--out", "x.xlsx"]) == 2
     assert ".csv, .tsv or .jsonl" in capsys.readouterr().err
+
+
+def test_label_scores_agree_with_sklearn_and_evaluate_prints_them(classifier, tmp_path, capsys):
+    import random
+
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    from albert_core.metrics import label_scores
+
+    rng = random.Random(0)
+    labels = ["a", "b", "c", "never predicted"]
+    y_true = [rng.randrange(4) for _ in range(300)]
+    y_pred = [t if rng.random() < 0.6 else rng.randrange(3) for t in y_true]
+    scores = label_scores(confusion_matrix(y_true, y_pred, labels=range(4)).tolist(), labels)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=range(4), zero_division=0)
+    for d, *want in zip(scores, p, r, f, s, strict=True):
+        assert [d["precision"], d["recall"], d["f1"], d["support"]] == pytest.approx(want)
+
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(80, seed=4))
+    assert cli_main(["evaluate", "--model", str(classifier), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    metrics = evaluate_model(str(classifier), str(data))
+    (neg,) = [d for d in metrics["per_label"] if d["label"] == "neg"]
+    assert f"neg  {neg['precision']:9.4f}  {neg['recall']:6.4f}  {neg['f1']:6.4f}  {neg['support']:7,}" in out
+    (row,) = [ln for ln in out.splitlines() if ln.strip().startswith("pos ") and len(ln.split()) == 3]
+    assert [int(x) for x in row.split()[1:]] == metrics["confusion"][1]  # true pos: predicted neg, pos

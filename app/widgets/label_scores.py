@@ -1,0 +1,163 @@
+"""A run's validation scores label by label, from its newest eval event: each label's precision,
+recall, F1 and support and the confusion matrix for a classifier (which labels it mixes up), each
+entity type's F1 for NER. An accuracy of 90% can hide a label the model never gets right; this
+panel shows it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albert_core.metrics import label_scores
+
+from .. import theme
+
+MATRIX_UP_TO = 20  # labels; a larger confusion matrix is unreadable here (`evaluate --json` has it)
+
+
+def _table(columns: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(columns))
+    t.setHorizontalHeaderLabels(columns)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
+    return t
+
+
+def _fit_height(t: QTableWidget) -> None:
+    """As tall as its rows (a few labels leave no empty box below them); scrolls beyond 14 rows."""
+    rows = min(t.rowCount(), 14)
+    height = t.horizontalHeader().sizeHint().height() + rows * t.verticalHeader().defaultSectionSize()
+    scroll = t.horizontalScrollBar().sizeHint().height() if t.rowCount() > 14 else 0
+    t.setMaximumHeight(height + scroll + 2 * t.frameWidth() + 2)
+
+
+def _item(text: str, tip: str = "") -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+class LabelScores(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.scores = _table(["Precision", "Recall", "F1", "Support"])
+        self.matrix_title = QLabel()
+        self.matrix_title.setWordWrap(True)
+        self.matrix = _table([])
+        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.scores, 1)
+        layout.addWidget(self.matrix_title)
+        layout.addWidget(self.matrix, 1)
+        layout.addStretch(0)
+        self.rows: list[dict] = []  # what the scores table shows, one dict per label or type
+        self.setMinimumWidth(340)
+
+    def show_events(self, events: list[dict]) -> bool:
+        """Fill the panel from a run's events; False (and nothing shown) when they hold no
+        per-label scores (a pre-training or QA run, or no evaluation yet)."""
+        labels = next((e.get("config", {}).get("labels") for e in events if e.get("event") == "started"), None)
+        last = next((e for e in reversed(events) if e.get("event") == "eval"), None)
+        metrics = (last or {}).get("metrics") or {}
+        confusion = metrics.get("confusion")
+        step = (last or {}).get("step", 0)
+        if labels and confusion and len(confusion) == len(labels):
+            self._show_classes(labels, confusion, step)
+            return True
+        types = {k[3:]: v for k, v in metrics.items() if k.startswith("f1_") and isinstance(v, (int, float))}
+        if types:
+            self._show_types(types, step)
+            return True
+        self.rows = []
+        return False
+
+    def _start(self, rows: list[dict], what: str, step: int, columns: list[str]) -> tuple[QTableWidget, dict]:
+        """Show `rows` (one per label) in the title and an emptied scores table; returns the
+        table and the row of the weakest F1."""
+        self.rows = rows
+        weakest = min(rows, key=lambda d: d["f1"])
+        self.title.setText(
+            f"<b>By {what}</b>, on the validation set at step {step:,}. Weakest: <b>{weakest['label']}</b> "
+            f"(F1 {weakest['f1']:.1%})."
+        )
+        t = self.scores
+        t.setColumnCount(len(columns))
+        t.setHorizontalHeaderLabels(columns)
+        t.setRowCount(len(rows))
+        t.setVerticalHeaderLabels([d["label"] for d in rows])
+        return t, weakest
+
+    def _show_classes(self, labels: list[str], confusion: list[list[int]], step: int) -> None:
+        t, weakest = self._start(
+            label_scores(confusion, labels), "label", step, ["Precision", "Recall", "F1", "Support"]
+        )
+        for r, d in enumerate(self.rows):
+            predicted = sum(row[r] for row in confusion)
+            t.setItem(
+                r, 0, _item(f"{d['precision']:.1%}", f"of the {predicted:,} predicted {d['label']}, how many are")
+            )
+            t.setItem(
+                r, 1, _item(f"{d['recall']:.1%}", f"of the {d['support']:,} true {d['label']}, how many were found")
+            )
+            t.setItem(r, 2, _item(f"{d['f1']:.1%}"))
+            t.setItem(r, 3, _item(f"{d['support']:,}"))
+            if d is weakest and len(self.rows) > 1:
+                t.item(r, 2).setForeground(QColor(theme.COLORS["wrong"]))
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        _fit_height(t)
+        self._show_matrix(labels, confusion)
+
+    def _show_matrix(self, labels: list[str], confusion: list[list[int]]) -> None:
+        m = self.matrix
+        if len(labels) > MATRIX_UP_TO:
+            self.matrix_title.setText(
+                f"The confusion matrix of {len(labels)} labels is too large to show here: "
+                "<tt>python -m albert_core evaluate --json</tt> gives it."
+            )
+            m.hide()
+            return
+        self.matrix_title.setText("<b>Confusion</b>: true labels in rows, predictions in columns.")
+        m.show()
+        m.setRowCount(len(labels))
+        m.setColumnCount(len(labels))
+        m.setHorizontalHeaderLabels(labels)
+        m.setVerticalHeaderLabels(labels)
+        hit, miss = QColor(theme.COLORS["smooth"]), QColor(theme.COLORS["wrong"])
+        for i, row in enumerate(confusion):
+            total = sum(row) or 1
+            for j, n in enumerate(row):
+                item = _item(
+                    f"{n:,}", f"true {labels[i]}, predicted {labels[j]}: {n:,} ({n / total:.1%} of {labels[i]})"
+                )
+                if n:
+                    shade = QColor(hit if i == j else miss)
+                    shade.setAlpha(int(30 + 150 * n / total))
+                    item.setBackground(shade)
+                m.setItem(i, j, item)
+        _fit_height(m)
+
+    def _show_types(self, types: dict[str, float], step: int) -> None:
+        rows = [{"label": k, "f1": float(v)} for k, v in sorted(types.items())]
+        t, _ = self._start(rows, "entity type", step, ["Entity F1"])
+        for r, d in enumerate(self.rows):
+            t.setItem(r, 0, _item(f"{d['f1']:.1%}"))
+        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        _fit_height(t)
+        self.matrix_title.setText("")
+        self.matrix.hide()
