@@ -475,7 +475,11 @@ def predict_a_file(args) -> int:
         print("\nthe surest mistakes:")
         for r in result.mistakes[:10]:
             text = result.texts[r] if len(result.texts[r]) <= 70 else result.texts[r][:69] + "…"
-            guess = repr(result.predicted[r]) if result.predicted[r] else "no answer"
+            guess = (
+                repr(result.predicted[r])
+                if result.predicted[r]
+                else ("no answer" if result.task == "qa" else "nothing")
+            )
             print(f"  {text!r}: {guess} at {result.confidence[r]:.3f} (truth: {result.truth[r]!r})")
     return 0
 

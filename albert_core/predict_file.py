@@ -7,7 +7,10 @@ Input, by task:
   taken as the truth: the output then says, row by row, whether the model got it right, and the
   summary gives the accuracy — the rows it got wrong, sorted, are the quickest way to see what
   it has not learnt.
-- ner: a table's text column, or one sentence per line of a .txt file; the entities found.
+- ner: a table's text column, or one sentence per line of a .txt file; the entities found. A
+  CoNLL column file (or JSON Lines of tokens and tags) is tagged word for word and compared with
+  its own tags: each sentence says whether every entity was found, and the summary gives the
+  entity F1 that `evaluate` gives.
 - qa: SQuAD JSON or JSON Lines (question, context; answers, when present, are compared), or a
   table with question and context columns.
 
@@ -58,6 +61,7 @@ class FilePredictions:
     confidence: list[float] = field(default_factory=list)
     truth: list[str] | None = None  # the file's own answer for each row ("" where it has none)
     pairs: list[str] | None = None  # each row's second text (qa: its context), when there is one
+    extra: str = ""  # more of the comparison (NER: the entity-level scores)
 
     @property
     def score(self) -> float | None:
@@ -70,7 +74,7 @@ class FilePredictions:
                 f"; {self.metric} {self.score:.1%} against the file's own answers "
                 f"({self.compared - self.correct:,} of {self.compared:,} wrong)"
             )
-        return what
+        return what + (f"; {self.extra}" if self.extra else "")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -266,7 +270,7 @@ def predict_file(
     if task == "classification":
         result = _predict_classes(predictor, path, columns, notes, batch_size, progress, stop)
     elif task == "ner":
-        result = _predict_entities(predictor, path, columns, notes, progress, stop)
+        result = _predict_entities(predictor, path, columns, notes, progress, stop, batch_size)
     elif task == "qa":
         result = _predict_answers(predictor, path, columns, notes, progress, stop)
     else:
@@ -316,9 +320,87 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
     )  # fmt: skip
 
 
-def _predict_entities(predictor, path, columns, notes, progress, stop) -> FilePredictions:
+def _read_tagged(path: Path):
+    """The file as NER data with its own tags (CoNLL columns, or JSON Lines of tokens and tags),
+    or None when it is not that (plain text, one sentence per line, is read as such)."""
+    from .data.conll import read_ner
+
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return None
+    try:
+        data = read_ner(path)
+    except DataError:
+        return None
+    left_out = sum(1 for p in data.problems if p.severity == "error")
+    return data if left_out <= 0.1 * (len(data.sentences) + left_out) else None
+
+
+def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FilePredictions:
+    """Tag the file's own words (so they line up with its tags) and compare entity by entity."""
+    import torch
+
+    from .batching import eval_batches
+    from .data.conll import to_iob2
+    from .metrics_ner import entities, entity_scores
+    from .ner_align import ner_features, word_predictions
+
+    notes += [str(p) for p in data.problems]
+    tok, model = predictor.tokenizer, predictor.model
+    feats = ner_features(tok, data.sentences, None, predictor.max_length)
+    logits: list = [None] * len(feats)
+    device = next(model.parameters()).device
+    done = 0
+    for idx in eval_batches([len(f["input_ids"]) for f in feats], batch_size):
+        _check(stop)
+        width = max(len(feats[i]["input_ids"]) for i in idx)
+        ids = torch.full((len(idx), width), tok.pad_token_id or 0, dtype=torch.long)
+        mask = torch.zeros((len(idx), width), dtype=torch.long)
+        for j, i in enumerate(idx):
+            n = len(feats[i]["input_ids"])
+            ids[j, :n] = torch.tensor(feats[i]["input_ids"])
+            mask[j, :n] = 1
+        with torch.inference_mode():
+            out = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu().tolist()
+        for j, i in enumerate(idx):
+            logits[i] = out[j][: len(feats[i]["input_ids"])]
+        done += len(idx)
+        if progress:
+            progress(done, len(feats))
+    preds = word_predictions(feats, logits, [len(s) for s in data.sentences])
+    id2label = model.config.id2label
+    tags = [to_iob2([id2label[k] for k, _ in sent], "IOB2") for sent in preds]
+
+    def named(words: list[str], tag_seq: list[str]) -> list[str]:
+        return [f"{' '.join(words[s : e + 1])} ({typ})" for typ, s, e in entities(tag_seq)]
+
+    header = ["text", "entities", "entities in the file", "correct", "tagged"]
+    rows, texts, found, truth, sure, wrong, correct = [], [], [], [], [], [], 0
+    for r, (words, got, gold, probs) in enumerate(zip(data.sentences, tags, data.tags, preds, strict=True)):
+        mine, theirs = named(words, got), named(words, gold)
+        ok = sorted(mine) == sorted(theirs)
+        correct += ok
+        conf = sum(p for _, p in probs) / max(1, len(probs))
+        if not ok:
+            wrong.append((-conf, r))
+        text = " ".join(words)
+        rows.append([text, "; ".join(mine), "; ".join(theirs), "yes" if ok else "no",
+                     " ".join(f"{w}/{t}" for w, t in zip(words, got, strict=True))])  # fmt: skip
+        texts.append(text)
+        found.append("; ".join(mine))
+        truth.append("; ".join(theirs))
+        sure.append(conf)
+    m = entity_scores(data.tags, tags)
+    extra = f"entity F1 {m['f1']:.1%} (precision {m['precision']:.1%}, recall {m['recall']:.1%})"
+    return FilePredictions("", "ner", header, rows, len(rows), correct, "sentences with every entity right",
+                           [r for _, r in sorted(wrong)], [], texts, found, sure, truth, None, extra)  # fmt: skip
+
+
+def _predict_entities(predictor, path, columns, notes, progress, stop, batch_size=64) -> FilePredictions:
     from .ner_align import predict_ner
 
+    tagged = _read_tagged(path) if not columns.get("text") else None
+    if tagged is not None:
+        return _predict_tagged(predictor, tagged, notes, batch_size, progress, stop)
     inp = _read_texts(path, columns, notes)
     header = [*inp.header, "entities", "tagged"]
     rows, found, sure = [], [], []

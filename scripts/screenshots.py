@@ -174,7 +174,7 @@ def main() -> int:
         shot("Playground", "playground")
         if win.train_page.status == "finished":  # the sample's own file, predicted row by row
             play = win.playground_page
-            play.predict_file(str(win.project.data.train_file), str(Path(tempfile.mkdtemp()) / "predictions.csv"))
+            play.predict_file(str(win.project.state.train_file), str(Path(tempfile.mkdtemp()) / "predictions.csv"))
             wait(app, lambda: not play.is_predicting_file(), 120)
             shot("Playground", "playground_file")
         win.runs_page.select_run(str(win.train_page.run_dir))

@@ -1,6 +1,7 @@
 """NER end to end: a tiny ALBERT learns a synthetic tagging set well above a trivial baseline, and
 the saved folder works in transformers' token-classification pipeline, agreeing with predict_ner."""
 
+import csv
 import json
 import random
 
@@ -192,3 +193,24 @@ def test_a_model_that_finds_no_entity_is_flagged(trained, tmp_path):
         (advice,) = end["advice"]
         assert "finds no entity in the 80 validation sentences, which hold" in advice and "Train it longer" in advice
         assert ("0.001 is suggested for new weights of width 32" in advice) == rate_named
+
+
+def test_a_tagged_file_is_predicted_word_for_word_and_compared(trained, tmp_path):
+    from albert_core.evaluate import evaluate_model
+    from albert_core.predict_file import predict_file
+
+    root, run, *_ = trained
+    dev = root / "dev.jsonl"
+    result = predict_file(run, dev, tmp_path / "tagged.csv")
+    assert result.task == "ner" and result.compared == 80
+    f1 = evaluate_model(str(run), str(dev))["f1"]
+    assert f"entity F1 {f1:.1%}" in result.summary()  # the figure evaluate gives on the same file
+    with open(tmp_path / "tagged.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["text", "entities", "entities in the file", "correct", "tagged"]
+    assert sum(r[3] == "yes" for r in rows[1:]) == result.correct > 40
+    assert all((r[1] == r[2]) == (r[3] == "yes") for r in rows[1:])
+    # plain text, one sentence per line, is not mistaken for a tagged file
+    (tmp_path / "notes.txt").write_text("Anna met Tom in Paris\nthe day was good\n", encoding="utf-8")
+    plain = predict_file(run, tmp_path / "notes.txt", tmp_path / "notes.csv")
+    assert plain.compared == 0 and plain.texts == ["Anna met Tom in Paris", "the day was good"]
