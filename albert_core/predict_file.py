@@ -417,18 +417,34 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
     return FilePredictions("", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure)
 
 
+QA_BATCH = 16  # questions answered in one forward pass on a GPU (each may have several windows);
+# on a CPU one at a time is faster (padding a batch to its longest window costs more than it saves:
+# 17.0 s against 21.5 s for 1,169 SQuAD questions with `tiny`)
+
+
 def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePredictions:
+    from .batching import eval_batches
     from .metrics_qa import score_one
-    from .qa_decode import predict_qa
+    from .qa_decode import predict_qa_batch
 
     inp = _read_qa(path, columns, notes)
     header = [*inp.header, "answer", "score"]
     if inp.gold is not None:
         header += ["gold answers", "exact"]
+    results: list[dict] = [{}] * len(inp.cells)
+    done = 0
+    batch = QA_BATCH if next(predictor.model.parameters()).device.type == "cuda" else 1
+    for idx in eval_batches([len(q) + len(c) for q, c in zip(inp.texts, inp.pairs, strict=True)], batch):
+        _check(stop)
+        pairs = [(inp.texts[i], inp.pairs[i]) for i in idx]
+        for i, res in zip(idx, predict_qa_batch(predictor.model, predictor.tokenizer, pairs), strict=True):
+            results[i] = res
+        done += len(idx)
+        if progress:
+            progress(done, len(inp.cells))
     rows, compared, correct, wrong, answers, sure = [], 0, 0, [], [], []
     for i, cells in enumerate(inp.cells):
-        _check(stop)
-        res = predict_qa(predictor.model, predictor.tokenizer, question=inp.texts[i], context=inp.pairs[i])
+        res = results[i]
         top = res["answers"][0] if res["answers"] and not res["no_answer"] else None
         answer = top["text"] if top else ""
         row = [*cells, answer, f"{top['score']:.4f}" if top else ""]
@@ -443,8 +459,6 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
             if not em:
                 wrong.append((-(top["score"] if top else 0.0), i))
         rows.append(row)
-        if progress:
-            progress(i + 1, len(inp.cells))
     mistakes = [r for _, r in sorted(wrong)]
     truth = [" | ".join(dict.fromkeys(g.split("\n"))) for g in inp.gold] if inp.gold is not None else None
     return FilePredictions(

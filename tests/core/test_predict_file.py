@@ -178,3 +178,18 @@ def test_label_scores_agree_with_sklearn_and_evaluate_prints_them(classifier, tm
     assert f"neg  {neg['precision']:9.4f}  {neg['recall']:6.4f}  {neg['f1']:6.4f}  {neg['support']:7,}" in out
     (row,) = [ln for ln in out.splitlines() if ln.strip().startswith("pos ") and len(ln.split()) == 3]
     assert [int(x) for x in row.split()[1:]] == metrics["confusion"][1]  # true pos: predicted neg, pos
+
+
+def test_questions_answered_together_get_the_answers_they_get_alone(tmp_path):
+    from albert_core.qa_decode import predict_qa, predict_qa_batch
+
+    predictor = load_predictor(save_tiny_model(tmp_path / "qa", "AlbertForQuestionAnswering"))
+    long = " ".join(["ada wrote the book in london and lived there"] * 30)  # several windows
+    pairs = [("who wrote the book", "ada wrote the book"), ("", "no question"), ("where", long), ("who", "ada lived")]
+    together = predict_qa_batch(predictor.model, predictor.tokenizer, pairs, max_length=64, doc_stride=16)
+    for (q, c), got in zip(pairs, together, strict=True):
+        alone = predict_qa(predictor.model, predictor.tokenizer, q, c, max_length=64, doc_stride=16)
+        assert [a["text"] for a in got["answers"]] == [a["text"] for a in alone["answers"]]
+        assert [a["score"] for a in got["answers"]] == pytest.approx([a["score"] for a in alone["answers"]], abs=1e-5)
+        assert got["no_answer"] == alone["no_answer"]
+    assert together[1]["answers"] == [] and together[1]["no_answer"]
