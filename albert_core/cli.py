@@ -146,7 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
     pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
     pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
-    pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
+    pp.add_argument(
+        "--fast", action="store_true", help="--text through onnxruntime (exported once into the model folder)"
+    )
     pp.add_argument("--json", action="store_true")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .data.problems import DataError, read_text
+from .data.table import Table
 from .runs import ConfigError
 
 SCORE_COLUMNS_UP_TO = 20  # one probability column per label when the model has at most this many
@@ -90,6 +91,21 @@ def _text_lines(path: Path) -> tuple[list[str], list[int]]:
     return texts, lines
 
 
+def _table_or_lines(path: Path):
+    """A table, or, for a .txt file of plain lines, one text per line (an _Input). A .txt file
+    that holds columns (tab-separated) or starts each line with its label (fastText's
+    `__label__pos great film`, TREC's `DESC:manner How did …`) is a table."""
+    from .data.table import read_table
+
+    if path.suffix.lower() != ".txt":
+        return read_table(path)
+    table = read_table(path, "tsv")
+    if table.format == "label-first" or len(table.header) > 1:
+        return table
+    texts, lines = _text_lines(path)
+    return _Input(["text"], [[t] for t in texts], lines, texts)
+
+
 def _pick(table, role: str, given: str | None, guess: str | None) -> str | None:
     if given:
         if given not in table.header:
@@ -112,12 +128,10 @@ class _Input:
 
 def _read_classification(path: Path, columns: dict, labels: list[str], notes: list[str]) -> _Input:
     from .data.classification import detect_columns
-    from .data.table import read_table
 
-    if path.suffix.lower() == ".txt":
-        texts, lines = _text_lines(path)
-        return _Input(["text"], [[t] for t in texts], lines, texts)
-    table = read_table(path)
+    table = _table_or_lines(path)
+    if not isinstance(table, Table):
+        return table
     guess = detect_columns(table)
     text_col = _pick(table, "text", columns.get("text"), guess.get("text"))
     pair_col = _pick(table, "second text", columns.get("text_pair"), guess.get("text_pair"))
@@ -148,12 +162,10 @@ def _read_classification(path: Path, columns: dict, labels: list[str], notes: li
 
 def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
     from .data.classification import detect_columns
-    from .data.table import read_table
 
-    if path.suffix.lower() == ".txt":
-        texts, lines = _text_lines(path)
-        return _Input(["text"], [[t] for t in texts], lines, texts)
-    table = read_table(path)
+    table = _table_or_lines(path)
+    if not isinstance(table, Table):
+        return table
     text_col = _pick(table, "text", columns.get("text"), detect_columns(table).get("text"))
     if not text_col:
         raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
@@ -257,7 +269,14 @@ def predict_file(
     from .predict import Predictor, load_predictor
 
     path = Path(path)
-    predictor = model if isinstance(model, Predictor) else load_predictor(str(model))
+    if isinstance(model, Predictor):
+        predictor = model
+    else:  # a model of its own, on the GPU when there is one (a file may hold many rows)
+        import torch
+
+        predictor = load_predictor(str(model))
+        if torch.cuda.is_available():
+            predictor.model.to("cuda")
     out = Path(out) if out else path.with_name(f"{path.stem}.predictions.csv")
     fmt = OUT_FORMATS.get(out.suffix.lower())
     if fmt is None:

@@ -95,7 +95,7 @@ cat "$OUT/env.txt" | tail -4
 
 # the tests first, alone: a failure here says more than any figure below
 want tests && part gpu_tests "$T_TEST" "$PY" -m pytest -q tests/core/test_fast_paths.py tests/core/test_pretrain.py \
-  -k "cuda or graph or fp16 or worker" -p no:cacheprovider
+  tests/core/test_predict_file.py -k "cuda or graph or fp16 or worker or gpu" -p no:cacheprovider
 want transport && part batch_transport 60 "$PY" bench/batch_transport.py --workers 4 --out "$OUT/batch_transport.json"
 want workers && part pretrain_workers "$T_WORK" "$PY" bench/pretrain_workers.py --data "$DATA" $WORKERS \
   --out "$OUT/pretrain_workers.json"

@@ -66,6 +66,10 @@ def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(clas
     predictor = load_predictor(classifier)
     assert [d["predicted"] for d in lines] == [predictor.predict(d["text"])["label"] for d in lines]
     assert result.compared == 0 and "correct" not in lines[0]
+    fasttext = tmp_path / "labelled.txt"  # fastText's layout: the label first, in a .txt file
+    fasttext.write_text("".join(f"__label__{y} {t}\n" for t, y in sentiment_rows(30, seed=8)), encoding="utf-8")
+    labelled = predict_file(classifier, fasttext, tmp_path / "labelled.csv")
+    assert labelled.compared == 30 and labelled.texts[0] == sentiment_rows(30, seed=8)[0][0]
     default = predict_file(classifier, src)  # beside the input
     assert default.out == str(tmp_path / "inbox.predictions.csv")
     tsv = predict_file(classifier, write_csv(tmp_path / "q.csv", [("good\tand\nfine", "pos")]), tmp_path / "q.tsv")
@@ -193,3 +197,12 @@ def test_questions_answered_together_get_the_answers_they_get_alone(tmp_path):
         assert [a["score"] for a in got["answers"]] == pytest.approx([a["score"] for a in alone["answers"]], abs=1e-5)
         assert got["no_answer"] == alone["no_answer"]
     assert together[1]["answers"] == [] and together[1]["no_answer"]
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_file_is_predicted_on_the_gpu_as_on_the_cpu(classifier, tmp_path):
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(200, seed=6))
+    on_gpu = predict_file(classifier, data, tmp_path / "gpu.csv")  # loads its own model: on the GPU
+    on_cpu = predict_file(load_predictor(classifier), data, tmp_path / "cpu.csv")
+    assert on_gpu.predicted == on_cpu.predicted
+    assert on_gpu.confidence == pytest.approx(on_cpu.confidence, abs=1e-3)
