@@ -116,3 +116,19 @@ def test_a_model_that_gives_one_answer_to_everything_is_flagged(tmp_path):
     falling = [0.69, 0.6, 0.52, 0.45, 0.41, 0.38, 0.35, 0.33, 0.31, 0.3, 0.29]
     assert "never fell" not in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny, falling)
     assert "never fell" not in one_answer_advice([[0, 12], [0, 9]], ["neg", "pos"], tiny, stuck[:5])
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
+    """`python -m albert_core ... | head -1`: no traceback when head goes away."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "r, w = os.pipe(); os.close(r); os.dup2(w, 1)\n"  # stdout: a pipe nobody reads
+        "from albert_core.cli import main\n"
+        "sys.exit(main(['params', '--preset', 'base']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 141, out.stderr
+    assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
