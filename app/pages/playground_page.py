@@ -459,8 +459,9 @@ class PlaygroundPage(QWidget):
         table.setRowCount(len(order))
         wrong = set(result.mistakes)
         for r, i in enumerate(order):
-            cells = [result.texts[i], result.predicted[i] or ("(no answer)" if question else ""),
-                     f"{result.confidence[i]:.1%}"]  # fmt: skip
+            nothing = "(no answer)" if question else "(none)" if result.task == "ner" else ""
+            sure = "" if question and not result.predicted[i] else f"{result.confidence[i]:.1%}"
+            cells = [result.texts[i], result.predicted[i] or nothing, sure]
             if result.truth is not None:
                 cells.append(result.truth[i])
             for c, text in enumerate(cells):
@@ -471,9 +472,12 @@ class PlaygroundPage(QWidget):
                     item.setForeground(QColor(theme.COLORS["wrong"]))
                 table.setItem(r, c, item)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.resizeColumnsToContents()
+        widest = max(120, table.viewport().width() // 4)  # a long entity list must not squeeze the text
         for c in range(1, len(heads)):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+            table.setColumnWidth(c, min(table.columnWidth(c) + 8, widest))
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.show()
 
     def _on_file_row_activated(self, index) -> None:
