@@ -63,6 +63,7 @@ class FilePredictions:
     truth: list[str] | None = None  # the file's own answer for each row ("" where it has none)
     pairs: list[str] | None = None  # each row's second text (qa: its context), when there is one
     extra: str = ""  # more of the comparison (NER: the entity-level scores)
+    input_columns: int = 0  # the input's own columns come first in each row; then the predictions
 
     @property
     def score(self) -> float | None:
@@ -296,8 +297,10 @@ def predict_file(
         raise ConfigError(
             f"a {task} model fills in [MASK] one sentence at a time; fine-tune it on a task to predict for a file"
         )
+    if not result.rows:
+        raise DataError("has no rows to predict for", path)
     result.out, result.task, result.notes = str(out), task, notes
-    _write(out, fmt, result.header, result.rows)
+    _write(out, fmt, result.header, result.rows, result.input_columns)
     return result
 
 
@@ -336,6 +339,7 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
     return FilePredictions(
         "", "classification", header, rows, compared, correct, "accuracy", mistakes, [], inp.texts,
         [labels[max(range(len(p)), key=p.__getitem__)] for p in probs], [max(p) for p in probs], inp.gold, inp.pairs,
+        input_columns=len(inp.header),
     )  # fmt: skip
 
 
@@ -433,7 +437,9 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
         sure.append(min((e["score"] for e in res["entities"]), default=1.0))
         if progress:
             progress(i + 1, len(inp.texts))
-    return FilePredictions("", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure)
+    return FilePredictions(
+        "", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure, input_columns=len(inp.header)
+    )
 
 
 QA_BATCH = 16  # questions answered in one forward pass on a GPU (each may have several windows);
@@ -495,15 +501,20 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
         sure,
         truth,
         inp.pairs,
+        input_columns=len(inp.header),
     )
 
 
 # -- writing ----------------------------------------------------------------------------------
-def _write(out: Path, fmt: str, header: list[str], rows: list[list[str]]) -> None:
+def _write(out: Path, fmt: str, header: list[str], rows: list[list[str]], input_columns: int = 0) -> None:
     buf = io.StringIO()
-    if fmt == "jsonl":
+    if fmt == "jsonl":  # the scores as numbers
+        numeric = [
+            c >= input_columns and (h in ("confidence", "score") or h.startswith("p(")) for c, h in enumerate(header)
+        ]
         for row in rows:
-            buf.write(json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False) + "\n")
+            rec = {h: float(c) if num and c else c for h, c, num in zip(header, row, numeric, strict=True)}
+            buf.write(json.dumps(rec, ensure_ascii=False) + "\n")
     elif fmt == "tsv":  # unquoted, as TSV readers (this app's too) read it: no tab or newline in a cell
         for row in [header, *rows]:
             buf.write("\t".join(" ".join(c.replace("\t", " ").splitlines()) for c in row) + "\n")

@@ -66,6 +66,13 @@ def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(clas
     predictor = load_predictor(classifier)
     assert [d["predicted"] for d in lines] == [predictor.predict(d["text"])["label"] for d in lines]
     assert result.compared == 0 and "correct" not in lines[0]
+    assert isinstance(lines[0]["confidence"], float) and isinstance(lines[0]["p(pos)"], float)
+    scored = write_csv(tmp_path / "scored.csv", [("a good film", "4 stars")], header=("text", "score"))
+    (row,) = [json.loads(x) for x in open(predict_file(classifier, scored, tmp_path / "s.jsonl").out, encoding="utf-8")]
+    assert row["score"] == "4 stars"  # the input's own columns stay as they were
+    with pytest.raises(DataError, match="has no rows to predict for"):
+        predict_file(classifier, write_csv(tmp_path / "header_only.csv", []), tmp_path / "none.csv")
+    assert not (tmp_path / "none.csv").exists()
     fasttext = tmp_path / "labelled.txt"  # fastText's layout: the label first, in a .txt file
     fasttext.write_text("".join(f"__label__{y} {t}\n" for t, y in sentiment_rows(30, seed=8)), encoding="utf-8")
     labelled = predict_file(classifier, fasttext, tmp_path / "labelled.csv")
