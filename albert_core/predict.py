@@ -37,6 +37,8 @@ class Predictor:
         self.labels = (
             [model.config.id2label[i] for i in range(model.config.num_labels)] if task == "classification" else []
         )
+        # a classifier trained on text pairs (None: not known, a model saved elsewhere)
+        self.text_pairs: bool | None = getattr(model.config, "text_pairs", None) if task == "classification" else None
 
     def predict(self, text: str, context: str | None = None) -> dict:
         t0 = time.perf_counter()

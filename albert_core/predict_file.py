@@ -127,7 +127,9 @@ class _Input:
     gold: list[str] | None = None
 
 
-def _read_classification(path: Path, columns: dict, labels: list[str], notes: list[str]) -> _Input:
+def _read_classification(
+    path: Path, columns: dict, labels: list[str], notes: list[str], text_pairs: bool | None = None
+) -> _Input:
     from .data.classification import detect_columns
 
     table = _table_or_lines(path)
@@ -135,7 +137,15 @@ def _read_classification(path: Path, columns: dict, labels: list[str], notes: li
         return table
     guess = detect_columns(table)
     text_col = _pick(table, "text", columns.get("text"), guess.get("text"))
-    pair_col = _pick(table, "second text", columns.get("text_pair"), guess.get("text_pair"))
+    # a column named like a second text is one only for a model that reads two (or may: unknown)
+    pair_col = _pick(
+        table, "second text", columns.get("text_pair"), guess.get("text_pair") if text_pairs is not False else None
+    )
+    if text_pairs and not pair_col:
+        notes.append(
+            "the model was trained on text pairs, and no second text column was found (name it: --pair-column); "
+            "predicted from the first text alone"
+        )
     label_col = _pick(table, "label", columns.get("label"), guess.get("label"))
     if not text_col:
         raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
@@ -306,7 +316,7 @@ def predict_file(
 
 def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
     labels = predictor.labels
-    inp = _read_classification(path, columns, labels, notes)
+    inp = _read_classification(path, columns, labels, notes, predictor.text_pairs)
     empty = sum(1 for t in inp.texts if not t)
     if empty:
         notes.append(f"{empty:,} row{'s' if empty > 1 else ''} had an empty text; predicted for an empty text")

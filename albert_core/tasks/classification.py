@@ -51,6 +51,8 @@ class ClassificationTask(Task):
             "num_labels": len(self.labels),
             "id2label": dict(enumerate(self.labels)),
             "label2id": {y: i for i, y in enumerate(self.labels)},
+            # whether it reads a second text: the playground shows that box, files give that column
+            "text_pairs": self.train_data.pairs is not None,
         }
 
     def _features(self, data: ClassificationData) -> list[dict]:

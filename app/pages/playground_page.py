@@ -283,6 +283,8 @@ class PlaygroundPage(QWidget):
         self.predictor = outcome
         self.model_path = path
         self.stack.setCurrentWidget(view)
+        if task == "classification":
+            view.show_pair(getattr(outcome, "text_pairs", None))
         hint = (
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )

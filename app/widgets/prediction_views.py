@@ -104,6 +104,17 @@ class ClassificationView(PredictionView):
     def inputs(self) -> tuple[str, str | None]:
         return self.text_edit.toPlainText(), (self.pair_edit.text() or None)
 
+    def show_pair(self, reads_pairs: bool | None) -> None:
+        """The second text box only for a model that reads text pairs (None: not known, shown)."""
+        self.pair_edit.setVisible(reads_pairs is not False)
+        if reads_pairs is False and self.pair_edit.text():
+            self.pair_edit.clear()
+        self.pair_edit.setPlaceholderText(
+            "Second text: this model reads text pairs"
+            if reads_pairs
+            else "Second text (only for models trained on text pairs)"
+        )
+
     def set_text(self, text: str, context: str | None = None) -> None:
         self.text_edit.setPlainText(text)
         self.pair_edit.setText(context or "")

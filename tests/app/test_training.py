@@ -46,6 +46,7 @@ def test_run_streams_into_plots_finishes_and_playground_predicts(window, tiny_pr
     assert window.current_page() == "Playground"
     qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=120_000)
     assert play.model_path == str(run_dir)
+    assert play.view.pair_edit.isHidden()  # trained on single texts: no second text box
     with qtbot.waitSignal(play.predicted, timeout=30_000) as got:
         play.set_text("the film was wonderful and the cast wonderful")
     result = got.args[0]

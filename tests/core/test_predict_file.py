@@ -213,3 +213,28 @@ def test_a_file_is_predicted_on_the_gpu_as_on_the_cpu(classifier, tmp_path):
     on_cpu = predict_file(load_predictor(classifier), data, tmp_path / "cpu.csv")
     assert on_gpu.predicted == on_cpu.predicted
     assert on_gpu.confidence == pytest.approx(on_cpu.confidence, abs=1e-3)
+
+
+def test_a_second_text_column_is_read_only_for_a_model_trained_on_pairs(classifier, tmp_path):
+    predictor = load_predictor(classifier)
+    assert predictor.text_pairs is False  # written into its config.json when it was trained
+    rows = [(t, "an unrelated passage of awful grim words", y) for t, y in sentiment_rows(20, seed=3)]
+    data = write_csv(tmp_path / "with_context.csv", rows, header=("text", "context", "label"))
+    result = predict_file(predictor, data, tmp_path / "o.csv")
+    assert result.pairs is None
+    assert result.predicted == [predictor.predict(t)["label"] for t, _, _ in rows]
+
+    pairs = write_csv(tmp_path / "pairs.csv", [(a, b, y) for (a, y), (b, _) in
+                      zip(sentiment_rows(200), sentiment_rows(200, seed=1), strict=True)],
+                      header=("sentence1", "sentence2", "label"))  # fmt: skip
+    config = RunConfig(task="classification", train_file=str(pairs), spec=TINY.to_dict(), preset="", batch_size=16,
+                       max_steps=4, log_every=2, num_threads=1)  # fmt: skip
+    run = create_run(config, tmp_path / "pair-run")
+    assert train(run)["event"] == "finished"
+    pair_model = load_predictor(run)
+    assert pair_model.text_pairs is True
+    result = predict_file(pair_model, data, tmp_path / "p.csv")
+    assert result.pairs == [r[1] for r in rows]
+    assert result.predicted == [pair_model.predict(t, c)["label"] for t, c, _ in rows]
+    alone = predict_file(pair_model, write_csv(tmp_path / "single.csv", [("a good film", "pos")]), tmp_path / "s.csv")
+    assert any("trained on text pairs" in n for n in alone.notes)
