@@ -54,6 +54,7 @@ def model_card(model, config: RunConfig, task, metrics: dict, info: dict) -> str
         else f"trained from scratch ({config.preset or 'custom spec'})"
     )
     extra = "\n".join(f"- {line}" for line in task.card_lines())
+    rows += _by_label(metrics, getattr(task, "labels", None) if config.task == "classification" else None)
     return f"""---
 library_name: transformers
 pipeline_tag: {_pipeline_tag(config.task)}
@@ -90,6 +91,26 @@ An ALBERT {start}, made with ALBERT Studio on {time.strftime("%Y-%m-%d")}.
 {_usage(config.task)}
 ```
 """
+
+
+def _by_label(metrics: dict, labels: list[str] | None) -> str:
+    """A classifier's precision, recall, F1 and support per label, from its confusion matrix."""
+    confusion = metrics.get("confusion")
+    if not labels or not confusion or len(confusion) != len(labels):
+        return ""
+    from .metrics import label_scores
+
+    lines = [
+        "",
+        "",
+        "By label (validation):",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    for d in label_scores(confusion, labels):
+        lines.append(f"| {d['label']} | {d['precision']:.4f} | {d['recall']:.4f} | {d['f1']:.4f} | {d['support']} |")
+    return "\n".join(lines)
 
 
 def _usage(task: str) -> str:

@@ -54,6 +54,10 @@ def test_learns_and_saves_a_folder_plain_transformers_loads(tmp_path):
     assert [p["label"] for p in pipe(texts)] == ours
     card = (run / "model" / "README.md").read_text()
     assert "accuracy" in card and "Labels: neg, pos" in card
+    confusion = result["metrics"]["confusion"]
+    recall_pos = confusion[1][1] / sum(confusion[1])
+    assert "| label | precision | recall | F1 | support |" in card
+    assert any(ln.startswith("| pos |") and f"| {recall_pos:.4f} |" in ln for ln in card.splitlines())
 
 
 def test_resume_after_stop_matches_an_uninterrupted_run(tmp_path):
