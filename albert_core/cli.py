@@ -89,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument(
         "--keep-checkpoints", type=int, help="how many of the newest checkpoints to keep (default 2; 0 keeps all)"
     )
+    tp.add_argument(
+        "--keep-best",
+        action="store_true",
+        default=None,
+        help="the final model is the evaluation with the best validation metric, not the last step",
+    )
+    tp.add_argument(
+        "--early-stop",
+        type=int,
+        metavar="N",
+        help="stop when N evaluations in a row bring no better validation metric (default 0: never)",
+    )
     tp.add_argument("--log-every", type=int, help="steps between step events (default 10)")
     tp.add_argument("--val-fraction", type=float, help="share held out for validation when no --eval (default 0.1)")
     tp.add_argument("--text-column", help="column with the text (default: detected)")
@@ -279,6 +291,8 @@ def _config_from_args(args) -> RunConfig:
         "eval_every": "eval_every",
         "checkpoint_every": "checkpoint_every",
         "keep_checkpoints": "keep_checkpoints",
+        "keep_best": "keep_best",
+        "early_stop": "early_stop",
         "log_every": "log_every",
         "val_fraction": "val_fraction",
         "device": "device",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import checkpoint as ckpt
 from .batching import epoch_batches, eval_batches, shard
+from .best import BestKeeper
 from .data.problems import DataError
 from .devices import autocast_dtype, pick_device, pick_precision
 from .events import CheckpointSaved, Eval, Event, EventWriter, Failed, Finished, Log, Started, Step, Stopped
@@ -313,6 +314,11 @@ class Trainer:
         if resume is not None:
             self.step, self.micro = ckpt.load(resume, self.model, self.optimizer, self.scheduler, self.scaler)
             self.emit(Log(f"resumed from {resume.name}: step {self.step} of {self.total_steps}"))
+        self.best = BestKeeper(self.run_dir, self.task.metric, c.keep_best, c.early_stop, writes=self.dist.rank == 0)
+        self._last_eval: tuple[int, dict] | None = None
+        if self.best.active and not self.prepared.eval:
+            self.emit(Log("keeping the best model and stopping early need a validation set; this run has none, "
+                          "so it trains to its last step and keeps that", level="warning"))  # fmt: skip
         # what a training step calls: the model, or a task's cheaper route to the same loss
         self.train_module = self.task.training_module(self.model)
         self.ddp_model = self.train_module
@@ -418,6 +424,7 @@ class Trainer:
         last_grad_norm = torch.zeros((), device=self.device)
         self.model.train()
         stream = self._train_batches()
+        early = False
         with closing(stream):  # stops the batch workers however the loop ends
             while self.step < self.total_steps:
                 # one optimizer step = grad_accum micro-batches
@@ -469,15 +476,25 @@ class Trainer:
                 done = self.step >= self.total_steps
                 paused = time.perf_counter()
                 if self.step % eval_every == 0 and not done:
-                    self._evaluate()
+                    self.best.update(self.step, self._evaluate(), self.model)
+                    if self.best.should_stop():
+                        self.emit(Log(f"no better validation {self.best.metric} in the last {self.best.stale} "
+                                      f"evaluations (best: {self.best.describe()}): stopping early"))  # fmt: skip
+                        early = True
                 if c.checkpoint_every and self.step % c.checkpoint_every == 0 and not done:
                     self._checkpoint()
                 window_t += time.perf_counter() - paused  # throughput counts training time only
                 if self.dist.any(self.stop(), self.device) and not done:
                     path = self._checkpoint()
                     return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
+                if early:
+                    break
 
-        metrics = self._evaluate()
+        # the evaluation of this very step, when an early stop has just made it
+        metrics = self._last_eval[1] if self._last_eval and self._last_eval[0] == self.step else self._evaluate()
+        kept = self.step  # the step whose weights are saved
+        if is_main:
+            metrics, kept = self._best_or_last(metrics)
         advice = self.task.final_advice(metrics)
         if is_main:
             for line in advice:
@@ -491,8 +508,25 @@ class Trainer:
                 model_dir=str(model_dir),
                 elapsed=time.perf_counter() - t0,
                 advice=advice,
+                best_step=kept if kept != self.step else 0,
+                early=early,
             )
         )
+
+    def _best_or_last(self, last: dict) -> tuple[dict, int]:
+        """With keep_best, the best evaluation's weights go back into the model when it was not
+        the last one; returns the metrics of the model to be saved, and its step."""
+        self.best.update(self.step, last, self.model)
+        b = self.best
+        if not b.keep or not b.step or b.step == self.step or not (b.folder / "model.safetensors").exists():
+            return last, self.step
+        metrics = b.restore(self.model)
+        was = last.get(b.metric)
+        at_end = f"; {was:.4g} at the last step" if isinstance(was, (int, float)) else ""
+        self.emit(
+            Log(f"the final model is the one of step {b.step:,}, the best on validation ({b.describe()}{at_end})")
+        )
+        return metrics, b.step
 
     def _emit(self, e: Event) -> Event:
         self.emit(e)
@@ -515,6 +549,7 @@ class Trainer:
         self.model.train()
         metrics = {k: _plain(v) for k, v in metrics.items()}
         self.emit(Eval(step=self.step, metrics=metrics))
+        self._last_eval = (self.step, metrics)
         return metrics
 
     def _checkpoint(self) -> Path | None:

@@ -86,6 +86,8 @@ class Finished(Event):
     model_dir: str
     elapsed: float
     advice: list = field(default_factory=list)  # the task's warnings about the final metrics
+    best_step: int = 0  # keep_best: the step whose weights were saved, when not the last one
+    early: bool = False  # ended by early_stop before its last step
 
 
 @dataclass

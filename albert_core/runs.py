@@ -72,6 +72,8 @@ class RunConfig:
     checkpoint_every: int = 0  # steps; 0: only when stopping and at the end
     log_every: int = 10
     keep_checkpoints: int = 2
+    keep_best: bool = False  # the final model is the evaluation with the best validation metric
+    early_stop: int = 0  # stop after this many evaluations without a better metric (0: never)
     seed: int = 42
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
@@ -118,6 +120,7 @@ class RunConfig:
             "max_grad_norm",
             "eval_every",
             "checkpoint_every",
+            "early_stop",
             "max_steps",
             "num_threads",
             "tokenizer_vocab_size",

@@ -42,6 +42,14 @@ TERMS: dict[str, str] = {
         "masking is the costly part). Automatic: 4 when pre-training on a GPU, none otherwise."
     ),
     "checkpoint_every": "Save a resumable checkpoint every N steps (0: only when stopping and at the end).",
+    "keep_best": (
+        "Keep the best: the final model is the evaluation with the best validation score (a tie goes to the lower "
+        "loss), not the last step. A run often scores best before its end."
+    ),
+    "early_stop": (
+        "Stop early: end the run when this many evaluations in a row bring no better validation score, once the "
+        "model has beaten its first evaluation. Evaluate often enough (Evaluate every) for it to act."
+    ),
     "max_length": "Maximum length: longer texts are cut to this many word pieces.",
     "val_fraction": "Share of the training file held out (per label) to measure the model on data it has not seen.",
 }

@@ -121,7 +121,9 @@ class RunsFilter(QSortFilterProxyModel):
 
 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
-    return path, [e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("started", "step", "eval")]
+    return path, [
+        e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("started", "step", "eval", "finished")
+    ]
 
 
 def _export(path: str, fmt: str, out: str):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -214,6 +215,8 @@ class TrainPage(QWidget):
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.eval_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="each epoch")
         self.ckpt_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="at the end")
+        self.best_check = QCheckBox("the best evaluation")
+        self.early_spin = QSpinBox(minimum=0, maximum=1000, specialValueText="never", suffix=" evaluations")
         self.workers_spin = QSpinBox(minimum=-1, maximum=64, specialValueText="automatic")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("(date and data file)")
@@ -231,6 +234,8 @@ class TrainPage(QWidget):
             ("Seed", self.seed_spin, "Same seed, same data and settings: the same run"),
             ("Evaluate every", self.eval_spin, tip("eval_every")),
             ("Checkpoint every", self.ckpt_spin, tip("checkpoint_every")),
+            ("Final model", self.best_check, tip("keep_best")),
+            ("Stop early after", self.early_spin, tip("early_stop")),
             ("Batch workers", self.workers_spin, tip("data_workers")),
             ("Run name", self.name_edit, "A name for the run folder"),
         ]
@@ -242,8 +247,9 @@ class TrainPage(QWidget):
         for spin in (self.lr_spin, self.epochs_spin, self.warmup_spin, self.decay_spin):
             spin.valueChanged.connect(self._on_setting_edited)
         for spin in (self.batch_spin, self.max_steps_spin, self.length_spin, self.eval_spin, self.ckpt_spin,
-                     self.workers_spin):  # fmt: skip
+                     self.workers_spin, self.early_spin):  # fmt: skip
             spin.valueChanged.connect(self._on_setting_edited)
+        self.best_check.toggled.connect(self._on_setting_edited)
         self.seed_spin.valueChanged.connect(self._on_seed_edited)
         self.precision_box.currentTextChanged.connect(self._on_setting_edited)
         v.addWidget(box)
@@ -269,6 +275,8 @@ class TrainPage(QWidget):
             "device": device,
             "eval_every": self.eval_spin.value(),
             "checkpoint_every": self.ckpt_spin.value(),
+            "keep_best": self.best_check.isChecked(),
+            "early_stop": self.early_spin.value(),
             "data_workers": self.workers_spin.value(),
             "options": self.task_options.values(),
         }
@@ -311,6 +319,8 @@ class TrainPage(QWidget):
         self.precision_box.setCurrentText(t["precision"])
         self.eval_spin.setValue(t["eval_every"])
         self.ckpt_spin.setValue(t["checkpoint_every"])
+        self.best_check.setChecked(bool(t["keep_best"]))
+        self.early_spin.setValue(int(t["early_stop"]))
         self.workers_spin.setValue(t["data_workers"])
         self.seed_spin.setValue(self.project.state.seed)
         self._sync_task()
@@ -652,9 +662,14 @@ class TrainPage(QWidget):
                 f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
             )
             self.progress.setValue(self.progress.maximum())
+            how = ""
+            if terminal.get("early"):
+                how += f" early, at step {terminal.get('step', 0):,} (no better validation score for a while)"
+            if terminal.get("best_step"):
+                how += f"; the model kept is step {terminal['best_step']:,}'s, the best on validation"
             text = (
-                f"Finished{': ' + metrics if metrics else ''}. The model is in {terminal.get('model_dir', self.run_dir)}; "
-                "try it on the Playground page."
+                f"Finished{how}{': ' + metrics if metrics else ''}. The model is in "
+                f"{terminal.get('model_dir', self.run_dir)}; try it on the Playground page."
             )
             # the task's own warnings about the final metrics, as the run judged them
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]

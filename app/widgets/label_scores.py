@@ -73,10 +73,11 @@ class LabelScores(QWidget):
         """Fill the panel from a run's events; False (and nothing shown) when they hold no
         per-label scores (a pre-training or QA run, or no evaluation yet)."""
         labels = next((e.get("config", {}).get("labels") for e in events if e.get("event") == "started"), None)
-        last = next((e for e in reversed(events) if e.get("event") == "eval"), None)
-        metrics = (last or {}).get("metrics") or {}
+        # the saved model's scores (the best evaluation's with keep_best), else the newest evaluation's
+        last = next((e for e in reversed(events) if e.get("event") in ("finished", "eval")), None) or {}
+        metrics = last.get("metrics") or {}
         confusion = metrics.get("confusion")
-        step = (last or {}).get("step", 0)
+        step = last.get("best_step") or last.get("step", 0)
         if labels and confusion and len(confusion) == len(labels):
             self._show_classes(labels, confusion, step)
             return True

@@ -210,3 +210,18 @@ def test_playground_shows_the_ten_likeliest_of_many_labels(qtbot):
     assert view.rest_label.text() == f"1 more label, {1 / 66:.1%}"
     view.show_result({"label": "pos", "scores": {"neg": 0.3, "pos": 0.7}})  # few labels: all, in their order
     assert view.shown() == [("neg", "30.0%"), ("pos", "70.0%")] and not view.rest_label.isVisibleTo(view)
+
+
+def test_keep_the_best_and_early_stop_reach_the_run_and_a_saved_project(window, tmp_path):
+    page = window.train_page
+    assert not page.best_check.isChecked() and page.early_spin.text() == "never"
+    page.best_check.setChecked(True)
+    page.early_spin.setValue(3)
+    config = window.project.run_config()
+    assert config.keep_best is True and config.early_stop == 3
+    path = tmp_path / "p.albert.json"
+    window.project.save(str(path))
+    page.best_check.setChecked(False)
+    page.early_spin.setValue(0)
+    window.project.load(str(path))
+    assert page.best_check.isChecked() and page.early_spin.value() == 3

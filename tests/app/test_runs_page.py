@@ -182,6 +182,20 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
     qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["LOC", "PER"], timeout=10_000)
     assert panel.scores.item(0, 0).text() == "25.0%" and "Weakest: <b>LOC</b>" in panel.title.text()
 
+    # keep_best: the panel shows the kept model's scores (the finished event's), not the last evaluation's
+    kept_dir = create_run(RunConfig(train_file="x.csv", name="kept"), default_runs_dir() / "kept")
+    w = EventWriter(kept_dir / "events.jsonl", echo=None)
+    w(Started("classification", "cpu", "fp32", 1000, 4, 10, 2, config={"labels": ["a", "b"]}))
+    w(Eval(2, {"loss": 0.3, "accuracy": 0.9, "confusion": [[9, 1], [1, 9]]}))
+    w(Eval(4, {"loss": 0.5, "accuracy": 0.6, "confusion": [[6, 4], [4, 6]]}))
+    w(Finished(4, {"loss": 0.3, "accuracy": 0.9, "confusion": [[9, 1], [1, 9]]}, str(kept_dir / "model"), 1.0,
+               best_step=2))  # fmt: skip
+    w.close()
+    page.refresh_now()
+    assert page.select_run(str(kept_dir))
+    qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["a", "b"], timeout=10_000)
+    assert panel.scores.item(0, 1).text() == "90.0%" and "at step 2" in panel.title.text()
+
     qa = run("qa", None, {"exact": 50.0, "f1": 60.0}, task="qa")  # nothing by label: no panel
     page.refresh_now()
     assert page.select_run(str(qa))

@@ -108,3 +108,66 @@ def test_validation_labels_unseen_in_training_are_reported(tmp_path):
     assert train(run)["event"] == "finished"
     logs = [e["message"] for e in read_events(run / "events.jsonl") if e["event"] == "log"]
     assert any(f"{eval_file}:12:" in m and "'maybe' never appears" in m for m in logs)
+
+
+def test_keep_best_saves_the_best_evaluation_and_early_stop_ends_a_run_past_its_best(tmp_path):
+    import random
+
+    from albert_core.evaluate import evaluate_model
+
+    rng = random.Random(1)  # a quarter of the labels flipped: validation accuracy peaks, then wanders
+    rows = [(t, y if rng.random() > 0.25 else {"neg": "pos", "pos": "neg"}[y]) for t, y in sentiment_rows(300)]
+    dev = write_csv(tmp_path / "dev.csv", sentiment_rows(120, seed=9))
+    settings = dict(eval_file=str(dev), lr=3e-3, epochs=8, eval_every=6, log_every=6, num_threads=1, keep_best=True)
+    write_csv(tmp_path / "train.csv", rows)
+
+    def evals(run):
+        return [(e["step"], e["metrics"]) for e in read_events(run / "events.jsonl") if e["event"] == "eval"]
+
+    full = make_run(tmp_path, "full", **settings)
+    write_csv(tmp_path / "train.csv", rows)  # make_run wrote its own rows; train on the noisy ones
+    last = train(full)
+    assert last["event"] == "finished"
+    scores = evals(full)
+    best_step, best = max(scores, key=lambda s: (s[1]["accuracy"], -s[1]["loss"]))
+    assert best_step < scores[-1][0] and best["accuracy"] > scores[-1][1]["accuracy"]  # the run went past its best
+    assert last["metrics"]["accuracy"] == best["accuracy"] and last["best_step"] == best_step and not last["early"]
+    # the saved model is that evaluation's: it scores the same on the same file
+    assert evaluate_model(str(full), str(dev))["accuracy"] == pytest.approx(best["accuracy"])
+    logs = [e["message"] for e in read_events(full / "events.jsonl") if e["event"] == "log"]
+    assert f"the final model is the one of step {best_step:,}" in " ".join(logs)
+
+    early = make_run(tmp_path, "early", early_stop=3, **settings)
+    write_csv(tmp_path / "train.csv", rows)
+    stopped = train(early)
+    assert stopped["event"] == "finished" and stopped["metrics"]["accuracy"] == best["accuracy"]
+    assert stopped["early"] and stopped["best_step"] == best_step
+    steps = [s for s, _ in evals(early)]
+    assert steps[-1] == best_step + 3 * 6 and stopped["step"] == steps[-1]  # three evaluations past the best
+    assert any("stopping early" in e.get("message", "") for e in read_events(early / "events.jsonl"))
+
+
+def test_the_best_so_far_survives_a_stop_and_resume(tmp_path):
+    import torch
+
+    from albert_core.best import BestKeeper
+
+    model = torch.nn.Linear(2, 1)
+    keeper = BestKeeper(tmp_path, "accuracy", keep=True, patience=2)
+    assert keeper.update(10, {"accuracy": 0.5, "loss": 0.7}, model)
+    assert not keeper.update(20, {"accuracy": 0.5, "loss": 0.71}, model)  # a tie with a higher loss
+    assert keeper.update(30, {"accuracy": 0.5, "loss": 0.6}, model)  # a tie with a lower loss: progress
+    saved = model.weight.detach().clone()
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    assert not keeper.update(40, {"accuracy": 0.4, "loss": 0.8}, model)
+    again = BestKeeper(tmp_path, "accuracy", keep=True, patience=2)  # a resumed run reads its best so far
+    assert (again.step, again.stale, again.first) == (30, 1, 10)
+    assert not again.should_stop()
+    assert not again.update(50, {"accuracy": 0.45, "loss": 0.9}, model) and again.should_stop()
+    assert again.restore(model) == {"accuracy": 0.5, "loss": 0.6}
+    assert torch.equal(model.weight, saved)
+    by_loss = BestKeeper(tmp_path / "loss", "loss", keep=False, patience=1)
+    assert by_loss.update(1, {"loss": 2.0}, model) and by_loss.update(2, {"loss": 1.0}, model)
+    assert not by_loss.update(3, {"loss": 1.5}, model) and by_loss.should_stop()
+    assert not (tmp_path / "loss" / "best" / "model.safetensors").exists()  # keep=False saves no weights

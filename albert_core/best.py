@@ -1,0 +1,112 @@
+"""The best validation score of a run so far: for keeping the best model rather than the last
+(`keep_best`), and for stopping when the score has stopped getting better (`early_stop`).
+
+A model fine-tuned for a few epochs often scores best before its last step, and a long run
+spends hours past its best. After each evaluation the keeper compares the task's main metric
+(accuracy, F1, MLM accuracy; lower is better only for a loss) with the best so far; a tie goes
+to the lower validation loss (a classifier's accuracy often stays at the majority label's share
+for several evaluations while its loss falls: that is progress, not a plateau). An early stop
+waits until the model has beaten its first evaluation: a new model's first evaluations often sit
+at the majority label's share for a while before it starts to learn. With
+`keep_best` it writes the weights of each new best to `best/model.safetensors` in the run folder
+(a temporary file renamed into place, then `best/best.json`), so a stopped and resumed run
+still knows its best; at the end those weights become the final model.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from .runs import atomic_write_json
+
+
+class BestKeeper:
+    def __init__(self, run_dir: Path, metric: str, keep: bool, patience: int, writes: bool = True):
+        self.folder = Path(run_dir) / "best"
+        self.metric, self.keep, self.patience, self.writes = metric, keep, patience, writes
+        self.higher = metric != "loss"
+        self.step = 0  # the step of the best evaluation (0: none yet)
+        self.value = math.nan
+        self.metrics: dict = {}
+        self.stale = 0  # evaluations since the best
+        self.first = 0  # the step of the first evaluation
+        state = self.folder / "best.json"
+        if state.exists():  # a resumed run: its best so far
+            import json
+
+            try:
+                d = json.loads(state.read_text(encoding="utf-8"))
+                self.step, self.value, self.metrics, self.stale = d["step"], d["value"], d["metrics"], d["stale"]
+                self.first = d["first"]
+            except (ValueError, KeyError, TypeError, OSError):
+                pass  # damaged: start afresh (the weights file is only read with a valid state)
+
+    @property
+    def active(self) -> bool:
+        return self.keep or self.patience > 0
+
+    def better(self, value: float, loss: float = math.nan) -> bool:
+        if not math.isfinite(value):
+            return False
+        if not math.isfinite(self.value):
+            return True
+        if value == self.value:
+            best_loss = self.metrics.get("loss", math.nan)
+            return math.isfinite(loss) and (not math.isfinite(best_loss) or loss < best_loss)
+        return value > self.value if self.higher else value < self.value
+
+    def update(self, step: int, metrics: dict, model) -> bool:
+        """Weigh one evaluation; True when it is a new best (its weights are saved with keep_best)."""
+        value = metrics.get(self.metric)
+        if not self.active or not isinstance(value, (int, float)):
+            return False
+        if step == self.step:
+            return False  # the same step again (the final evaluation after an early stop)
+        self.first = self.first or step
+        loss = metrics.get("loss")
+        new = self.better(float(value), float(loss) if isinstance(loss, (int, float)) else math.nan)
+        if new:
+            self.step, self.value, self.metrics, self.stale = step, float(value), dict(metrics), 0
+            if self.keep and self.writes:
+                self._save(model)
+        else:
+            self.stale += 1
+        if self.writes:
+            atomic_write_json(
+                self.folder / "best.json",
+                {
+                    "step": self.step,
+                    "value": self.value,
+                    "metrics": self.metrics,
+                    "stale": self.stale,
+                    "first": self.first,
+                },
+            )
+        return new
+
+    def should_stop(self) -> bool:
+        return self.patience > 0 and self.stale >= self.patience and self.step != self.first
+
+    def _save(self, model) -> None:
+        from safetensors.torch import save_model
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / ".model.safetensors.tmp"
+        try:
+            save_model(model, str(tmp))
+            os.replace(tmp, self.folder / "model.safetensors")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def restore(self, model) -> dict:
+        """Put the best weights back into `model`; returns their evaluation's metrics."""
+        from safetensors.torch import load_model
+
+        load_model(model, str(self.folder / "model.safetensors"), device=str(next(model.parameters()).device))
+        return dict(self.metrics)
+
+    def describe(self) -> str:
+        return f"{self.metric} {self.value:.4g} at step {self.step:,}"
