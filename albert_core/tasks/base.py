@@ -134,12 +134,18 @@ class Task:
         return cls(albert_config)
 
     def load_model(self, path: str):
-        """A model from an existing folder; the task head is new when the folder's differs."""
+        """A model from an existing folder; the task head is new when the folder's differs. The
+        task's config fields are set on the folder's config (passed to from_pretrained, a field
+        that config lacks, like qa_max_answer_length in a pre-trained model's, would reach the
+        model class itself and fail)."""
         import transformers
 
         cls = getattr(transformers, self.model_class_name)
+        config = transformers.AutoConfig.from_pretrained(path)
+        for key, value in self.model_kwargs().items():  # num_labels before id2label: its order
+            setattr(config, key, value)
         return cls.from_pretrained(
-            path, use_safetensors=True, ignore_mismatched_sizes=True, attn_implementation="sdpa", **self.model_kwargs()
+            path, config=config, use_safetensors=True, ignore_mismatched_sizes=True, attn_implementation="sdpa"
         )
 
     def training_module(self, model):

@@ -79,13 +79,6 @@ class NERTask(Task):
             "label2id": {y: i for i, y in enumerate(self.labels)},
         }
 
-    def load_model(self, path: str):
-        import transformers
-
-        cls = getattr(transformers, self.model_class_name)
-        # a different label set needs a new head: its weights are freshly initialised
-        return cls.from_pretrained(path, use_safetensors=True, ignore_mismatched_sizes=True, **self.model_kwargs())
-
     def _features(self, data: NERData) -> list[dict]:
         index = {y: i for i, y in enumerate(self.labels)}
         ids = [[index.get(t, IGNORE) for t in ts] for ts in data.tags]

@@ -388,6 +388,36 @@ def test_finetuning_from_a_pretraining_run_starts_from_the_same_encoder(pretrain
     assert last["event"] == "finished", last
 
 
+def test_question_answering_and_entities_fine_tune_from_a_pretraining_run(pretrain_run, tmp_path):
+    """A task whose config has fields of its own (QA's qa_max_answer_length) starts from a
+    pre-trained folder whose config lacks them (they once reached the model class and failed)."""
+    import json
+
+    from safetensors.torch import load_file
+
+    _, run, _ = pretrain_run
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps({"question": f"which {n}?", "context": f"the {a} {n} sees the river",
+                                      "answers": {"text": [n], "answer_start": [5 + len(a)]}}) + "\n"
+                          for a in ADJ for n in NOUN), encoding="utf-8")  # fmt: skip
+    ner = tmp_path / "ner.txt"
+    ner.write_text("".join(f"the O\n{a} O\n{n} B-THING\n\n" for a in ADJ for n in NOUN), encoding="utf-8")
+    from albert_core.engine import _Dist
+    from albert_core.model_setup import build_model_and_tokenizer
+    from albert_core.tasks.base import get_task
+
+    saved = load_file(str(run / "model" / "model.safetensors"))
+    for name, data in (("qa", qa), ("ner", ner)):
+        cfg = RunConfig(task=name, train_file=str(data), preset="", init=str(run), max_steps=2, device="cpu")
+        task = get_task(cfg)
+        task.load_data()
+        model, _ = build_model_and_tokenizer(task, cfg, tmp_path / f"{name}-setup", _Dist())
+        encoder = {k: v for k, v in model.state_dict().items() if k.startswith("albert.") and k in saved}
+        assert encoder and all(torch.equal(v, saved[k]) for k, v in encoder.items()), name
+        done = train(create_run(cfg, tmp_path / name), stop=lambda: False)
+        assert done["event"] == "finished", done
+
+
 def test_a_stopped_pretraining_run_is_a_starting_point_from_its_newest_checkpoint(pretrain_run, tmp_path):
     from safetensors.torch import load_file
 
