@@ -453,8 +453,8 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
 
 
 QA_BATCH = 16  # questions answered in one forward pass on a GPU (each may have several windows);
-# on a CPU one at a time is faster (padding a batch to its longest window costs more than it saves:
-# 17.0 s against 21.5 s for 1,169 SQuAD questions with `tiny`)
+# on a CPU one at a time is faster: padding a batch to its longest window costs more than it saves
+# (1,169 SQuAD questions: 30.0 s one at a time, 33.4 s sixteen at a time; bench/predict_file.py)
 
 
 def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePredictions:
