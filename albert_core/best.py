@@ -15,6 +15,7 @@ still knows its best; at the end those weights become the final model.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -34,8 +35,6 @@ class BestKeeper:
         self.first = 0  # the step of the first evaluation
         state = self.folder / "best.json"
         if state.exists():  # a resumed run: its best so far
-            import json
-
             try:
                 d = json.loads(state.read_text(encoding="utf-8"))
                 self.step, self.value, self.metrics, self.stale = d["step"], d["value"], d["metrics"], d["stale"]
