@@ -280,6 +280,9 @@ class PlaygroundPage(QWidget):
                 path, ValueError(f"a {task} model has nothing to try here; fine-tune it on a task first")
             )
             return
+        if path != self.model_path and self.file_job is None:  # a file's rows belong to the model that predicted them
+            self.file_panel.hide()
+            self.file_result = None
         self.predictor = outcome
         self.model_path = path
         self.stack.setCurrentWidget(view)

@@ -281,3 +281,4 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
 
     pre = _load(window, qtbot, trained_runs["pretrain"])
     assert not pre.file_button.isEnabled() and "[MASK]" in pre.file_button.toolTip()
+    assert pre.file_panel.isHidden() and pre.file_result is None  # another model: the QA rows are gone
