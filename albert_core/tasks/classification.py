@@ -56,6 +56,8 @@ class ClassificationTask(Task):
         }
 
     def _features(self, data: ClassificationData) -> list[dict]:
+        if not data.texts:
+            return []  # a split too small to hold out a validation example
         index = {y: i for i, y in enumerate(self.labels)}
         enc = self.tokenizer(
             data.texts,
@@ -72,6 +74,11 @@ class ClassificationTask(Task):
 
     def prepare(self) -> Prepared:
         train, evaluation = self._features(self.train_data), self._features(self.eval_data)
+        if not evaluation:
+            self.warnings.append(
+                f"no validation example: {len(self.train_data)} training rows are too few to hold some out; the "
+                "run cannot be evaluated (add rows, or give a validation file)"
+            )
         counts = self.train_data.label_counts()
         info = {
             "labels": self.labels,

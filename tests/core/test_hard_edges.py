@@ -368,6 +368,14 @@ def test_a_batch_larger_than_the_data_trains_on_one_partial_batch(tmp_path):
     assert result["event"] == "finished" and result["step"] == 2  # one (partial) batch an epoch
 
 
+def test_two_rows_train_and_say_that_nothing_could_be_held_out(tmp_path):
+    run = _tiny_run(tmp_path, "two-rows", n=2, max_steps=1)
+    events: list = []
+    result = train(run, sink=events.append)
+    assert result["event"] == "finished", result
+    assert any(e.kind == "log" and "no validation example: 2 training rows" in e.message for e in events)
+
+
 def test_inputs_longer_than_the_models_positions(tmp_path):
     rows = [(" ".join(["good film"] * 100), "pos"), (" ".join(["bad film"] * 100), "neg")] * 6
     data = write_csv(tmp_path / "long.csv", rows)
