@@ -477,7 +477,8 @@ class Trainer:
                 paused = time.perf_counter()
                 if self.step % eval_every == 0 and not done:
                     self.best.update(self.step, self._evaluate(), self.model)
-                    if self.best.should_stop():
+                    # every rank stops at the same step (their scores may differ in the last bits)
+                    if self.dist.any(self.best.should_stop(), self.device):
                         self.emit(Log(f"no better validation {self.best.metric} in the last {self.best.stale} "
                                       f"evaluations (best: {self.best.describe()}): stopping early"))  # fmt: skip
                         early = True

@@ -95,3 +95,16 @@ def test_a_stop_request_stops_every_rank_at_the_same_step(tmp_path):
     step = stopped[0]["step"]
     assert (run / "checkpoints" / f"step-{step}").is_dir()
     assert len(list((run / "checkpoints").iterdir())) == 1
+
+
+def test_an_early_stop_ends_every_rank_together_and_keeps_the_best(tmp_path):
+    run = create_run(
+        _config(tmp_path, batch_size=8, max_steps=200, eval_every=4, early_stop=1, keep_best=True), tmp_path / "early"
+    )
+    _launch(run)  # both ranks end: none waits in a collective the other left
+    evs = _events(run)
+    (done,) = [e for e in evs if e["event"] == "finished"]
+    assert done["early"] and done["step"] < 200
+    scores = [e["metrics"]["accuracy"] for e in evs if e["event"] == "eval"]
+    assert done["metrics"]["accuracy"] == max(scores)
+    assert (run / "best" / "model.safetensors").exists() and (run / "model" / "model.safetensors").exists()
