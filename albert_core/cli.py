@@ -492,6 +492,10 @@ def predict_a_file(args) -> int:
     for note in result.notes[:20]:
         print(f"note: {note}")
     print(result.summary())
+    if result.confusion:
+        from .metrics import label_scores
+
+        print("\n" + confusion_report(label_scores(result.confusion, result.labels), result.confusion))
     if result.mistakes:
         print("\nthe surest mistakes:")
         for r in result.mistakes[:10]:

@@ -64,6 +64,8 @@ class FilePredictions:
     pairs: list[str] | None = None  # each row's second text (qa: its context), when there is one
     extra: str = ""  # more of the comparison (NER: the entity-level scores)
     input_columns: int = 0  # the input's own columns come first in each row; then the predictions
+    labels: list[str] = field(default_factory=list)  # classification: the model's labels
+    confusion: list[list[int]] | None = None  # classification against the file's labels (rows: true)
 
     @property
     def score(self) -> float | None:
@@ -346,10 +348,17 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
                 row.append("")
         rows.append(row)
     mistakes = [r for _, r in sorted(wrong)]
+    confusion = None
+    if compared:
+        index = {y: i for i, y in enumerate(labels)}
+        confusion = [[0] * len(labels) for _ in labels]
+        for truth, p in zip(inp.gold, probs, strict=True):
+            if truth:
+                confusion[index[truth]][max(range(len(p)), key=p.__getitem__)] += 1
     return FilePredictions(
         "", "classification", header, rows, compared, correct, "accuracy", mistakes, [], inp.texts,
         [labels[max(range(len(p)), key=p.__getitem__)] for p in probs], [max(p) for p in probs], inp.gold, inp.pairs,
-        input_columns=len(inp.header),
+        input_columns=len(inp.header), labels=list(labels), confusion=confusion,
     )  # fmt: skip
 
 

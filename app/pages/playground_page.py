@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -37,6 +38,7 @@ from albert_core.runs import run_model
 
 from .. import theme
 from ..run_summaries import metric_text
+from ..widgets.label_scores import LabelScores
 from ..widgets.prediction_views import VIEWS, PredictionView
 from ..workers import run_in_thread
 
@@ -162,7 +164,15 @@ class PlaygroundPage(QWidget):
         bar.addWidget(self.file_stop)
         bar.addWidget(self.file_open)
         panel.addLayout(bar)
-        panel.addWidget(self.file_table)
+        self.file_scores = LabelScores()  # a classifier against the file's own labels
+        self.file_scores.hide()
+        rows_and_scores = QSplitter(Qt.Orientation.Horizontal)
+        rows_and_scores.addWidget(self.file_table)
+        rows_and_scores.addWidget(self.file_scores)
+        rows_and_scores.setStretchFactor(0, 3)
+        rows_and_scores.setStretchFactor(1, 1)
+        rows_and_scores.setSizes([760, 360])
+        panel.addWidget(rows_and_scores)
         self.file_panel.hide()
         self._file_timer = QTimer(self)
         self._file_timer.setInterval(150)
@@ -396,6 +406,7 @@ class PlaygroundPage(QWidget):
         self.file_job = FileJob(self.model_path, path, out)
         self.file_panel.show()
         self.file_table.hide()
+        self.file_scores.hide()
         self.file_open.hide()
         self.file_stop.show()
         self.file_stop.setEnabled(True)
@@ -451,6 +462,9 @@ class PlaygroundPage(QWidget):
         ]
         self.file_status.setText("\n".join(lines))
         self._fill_file_table(outcome, order[:FILE_ROWS_SHOWN])
+        if outcome.confusion:
+            self.file_scores.show_confusion(outcome.labels, outcome.confusion, f"on {Path(job.path).name}")
+        self.file_scores.setVisible(bool(outcome.confusion))
 
     def _fill_file_table(self, result, order: list[int]) -> None:
         question = result.task == "qa"

@@ -79,7 +79,7 @@ class LabelScores(QWidget):
         confusion = metrics.get("confusion")
         step = last.get("best_step") or last.get("step", 0)
         if labels and confusion and len(confusion) == len(labels):
-            self._show_classes(labels, confusion, step)
+            self.show_confusion(labels, confusion, f"on the validation set at step {step:,}")
             return True
         types = {k[3:]: v for k, v in metrics.items() if k.startswith("f1_") and isinstance(v, (int, float))}
         if types:
@@ -88,15 +88,12 @@ class LabelScores(QWidget):
         self.rows = []
         return False
 
-    def _start(self, rows: list[dict], what: str, step: int, columns: list[str]) -> tuple[QTableWidget, dict]:
+    def _start(self, rows: list[dict], what: str, where: str, columns: list[str]) -> tuple[QTableWidget, dict]:
         """Show `rows` (one per label) in the title and an emptied scores table; returns the
         table and the row of the weakest F1."""
         self.rows = rows
         weakest = min(rows, key=lambda d: d["f1"])
-        self.title.setText(
-            f"<b>By {what}</b>, on the validation set at step {step:,}. Weakest: <b>{weakest['label']}</b> "
-            f"(F1 {weakest['f1']:.1%})."
-        )
+        self.title.setText(f"<b>By {what}</b>, {where}. Weakest: <b>{weakest['label']}</b> (F1 {weakest['f1']:.1%}).")
         t = self.scores
         t.setColumnCount(len(columns))
         t.setHorizontalHeaderLabels(columns)
@@ -104,9 +101,11 @@ class LabelScores(QWidget):
         t.setVerticalHeaderLabels([d["label"] for d in rows])
         return t, weakest
 
-    def _show_classes(self, labels: list[str], confusion: list[list[int]], step: int) -> None:
+    def show_confusion(self, labels: list[str], confusion: list[list[int]], where: str) -> None:
+        """Each label's scores and the confusion matrix (true labels in rows); `where` says on
+        what data, e.g. "on the validation set at step 1,200"."""
         t, weakest = self._start(
-            label_scores(confusion, labels), "label", step, ["Precision", "Recall", "F1", "Support"]
+            label_scores(confusion, labels), "label", where, ["Precision", "Recall", "F1", "Support"]
         )
         for r, d in enumerate(self.rows):
             predicted = sum(row[r] for row in confusion)
@@ -155,7 +154,7 @@ class LabelScores(QWidget):
 
     def _show_types(self, types: dict[str, float], step: int) -> None:
         rows = [{"label": k, "f1": float(v)} for k, v in sorted(types.items())]
-        t, _ = self._start(rows, "entity type", step, ["Entity F1"])
+        t, _ = self._start(rows, "entity type", f"on the validation set at step {step:,}", ["Entity F1"])
         for r, d in enumerate(self.rows):
             t.setItem(r, 0, _item(f"{d['f1']:.1%}"))
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -261,6 +261,7 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
     assert shown[: len(wrong)] == result.mistakes  # the mistakes first, surest first
     assert sorted(result.mistakes) == [i for i, r in enumerate(rows) if r["exact"] == "no"]
     assert play.file_button.isEnabled() and not play.file_open.isHidden()
+    assert play.file_scores.isHidden()  # scores by label are a classifier's (QA has exact match)
 
     # a double-click puts the row's question and context above, and the model answers it live
     row = shown[0]

@@ -55,6 +55,14 @@ def test_run_streams_into_plots_finishes_and_playground_predicts(window, tiny_pr
     assert result["label"] in ("neg", "pos") and result["latency_ms"] > 0
     assert "ms" in play.latency.text()
 
+    # the project's own file, predicted row by row: accuracy, scores by label and its confusion matrix
+    play.predict_file(str(tiny_project), str(Path(run_dir).parent / "rows.csv"))
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
+    result = play.file_result
+    assert result is not None and result.compared == 64, play.file_status.text()
+    assert not play.file_scores.isHidden() and [d["label"] for d in play.file_scores.rows] == ["neg", "pos"]
+    assert sum(map(sum, result.confusion)) == 64 and "sentiment.csv" in play.file_scores.title.text()
+
 
 def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qtbot):
     page = window.train_page

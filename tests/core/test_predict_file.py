@@ -49,7 +49,9 @@ def test_every_row_is_predicted_in_order_as_predict_answers_it(classifier, tmp_p
         assert float(line[5]) == pytest.approx(alone["scores"]["neg"], abs=2e-4)
     # the comparison is the one `evaluate` makes on the same file
     assert result.compared == 150
-    assert result.score == pytest.approx(evaluate_model(str(classifier), str(data))["accuracy"])
+    metrics = evaluate_model(str(classifier), str(data))
+    assert result.score == pytest.approx(metrics["accuracy"])
+    assert result.confusion == metrics["confusion"] and result.labels == metrics["labels"]
     assert result.score > 0.85
     wrong = [i for i, r in enumerate(out[1:]) if r[-1] == "no"]
     assert sorted(result.mistakes) == wrong
