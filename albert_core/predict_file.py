@@ -282,6 +282,12 @@ def predict_file(
     from .predict import Predictor, load_predictor
 
     path = Path(path)
+    out = Path(out) if out else path.with_name(f"{path.stem}.predictions.csv")
+    fmt = OUT_FORMATS.get(out.suffix.lower())
+    if fmt is None:  # said before the model is loaded
+        raise ConfigError(f"{out}: write the predictions to a .csv, .tsv or .jsonl file")
+    if out.resolve() == path.resolve():
+        raise ConfigError(f"{out}: that is the input file; choose another name for the predictions")
     if isinstance(model, Predictor):
         predictor = model
     else:  # a model of its own, on the GPU when there is one (a file may hold many rows)
@@ -290,12 +296,6 @@ def predict_file(
         predictor = load_predictor(str(model))
         if torch.cuda.is_available():
             predictor.model.to("cuda")
-    out = Path(out) if out else path.with_name(f"{path.stem}.predictions.csv")
-    fmt = OUT_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"{out}: write the predictions to a .csv, .tsv or .jsonl file")
-    if out.resolve() == path.resolve():
-        raise ConfigError(f"{out}: that is the input file; choose another name for the predictions")
     columns = columns or {}
     notes: list[str] = []
     task = predictor.task
