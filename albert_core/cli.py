@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ep = sub.add_parser("evaluate", help="evaluate a saved model on a data file")
     ep.add_argument("--model", required=True, help="a model folder or run folder")
-    ep.add_argument("--data", required=True)
+    ep.add_argument("--data", default="", help="a data file (default, for a run folder: the run's own validation set)")
     ep.add_argument("--batch-size", type=int, default=64)
     ep.add_argument("--json", action="store_true")
 

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .batching import eval_batches
 from .data.problems import DataError
 from .predict import load_predictor
-from .runs import RunConfig
+from .runs import ConfigError, RunConfig, load_config
 from .tasks.base import get_task
 
 
-def evaluate_model(model_dir: str, data_file: str, batch_size: int = 64) -> dict:
+def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) -> dict:
+    """The model's metrics on `data_file`; without one, a run folder's model is scored on that
+    run's own validation set (its validation file, or the same held-out share of its training
+    file: the split depends only on the run's seed)."""
     import torch
 
     pred = load_predictor(model_dir)
-    config = RunConfig(
-        task=pred.task, train_file=data_file, eval_file=data_file, init=pred.model_dir, max_length=pred.max_length
-    )
+    if data_file:
+        config = RunConfig(
+            task=pred.task, train_file=data_file, eval_file=data_file, init=pred.model_dir, max_length=pred.max_length
+        )
+    elif (Path(model_dir) / "run.json").exists():
+        config = load_config(model_dir)
+        config.max_length = min(config.max_length, pred.max_length)
+    else:
+        raise ConfigError(f"{model_dir} is a model folder, not a run: name a data file to evaluate it on (--data)")
     task = get_task(config)
     task.tokenizer = pred.tokenizer
     task.load_data()
@@ -26,7 +37,7 @@ def evaluate_model(model_dir: str, data_file: str, batch_size: int = 64) -> dict
         if unknown:
             raise DataError(
                 f"has labels the model does not know: {', '.join(unknown[:10])} (the model knows {', '.join(pred.labels)})",
-                data_file,
+                data_file or config.eval_file or config.train_file,
             )
         task.labels = pred.labels
     features = task.prepare().eval
@@ -40,6 +51,8 @@ def evaluate_model(model_dir: str, data_file: str, batch_size: int = 64) -> dict
     with torch.inference_mode():
         metrics = task.evaluate(model, batches, features)
     metrics["examples"] = len(features)
+    if not data_file:
+        metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})"
     if pred.task == "classification":
         from .metrics import label_scores
 

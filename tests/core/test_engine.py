@@ -52,6 +52,14 @@ def test_learns_and_saves_a_folder_plain_transformers_loads(tmp_path):
     texts = [t for t, _ in sentiment_rows(40, seed=9)]
     ours = [predictor.predict(t)["label"] for t in texts]
     assert [p["label"] for p in pipe(texts)] == ours
+    # evaluate without a file: the run's own validation split, scored as the run scored it
+    from albert_core.evaluate import evaluate_model
+
+    again = evaluate_model(str(run))
+    assert again["confusion"] == result["metrics"]["confusion"]
+    assert again["loss"] == pytest.approx(result["metrics"]["loss"], rel=1e-5)
+    with pytest.raises(ConfigError, match="name a data file"):
+        evaluate_model(str(run / "model"))
     card = (run / "model" / "README.md").read_text()
     assert "accuracy" in card and "Labels: neg, pos" in card
     confusion = result["metrics"]["confusion"]
