@@ -5,7 +5,7 @@ Loading a model and each prediction run in worker threads. Typing restarts a 200
 one prediction runs at a time and, when it returns, the newest text is predicted next, so
 the latest request always wins and stale answers never replace newer ones.
 
-"Predict a file…" runs `albert_core.predict_file` in a worker thread with a model of its own
+"Predict a file…" (or a file dropped on the page) runs `albert_core.predict_file` in a worker thread with a model of its own
 (the typed predictions go on meanwhile), polls its progress on a timer, and lists the rows
 below: the surest mistakes first when the file has its own answers; a double-click puts a
 row's text in the box above.
@@ -128,6 +128,7 @@ class PlaygroundPage(QWidget):
         self.status.setWordWrap(True)
         self.latency = QLabel()
 
+        self.setAcceptDrops(True)
         self.views: dict[str, PredictionView] = {}
         self.stack = QStackedWidget()
         for task, cls in VIEWS.items():
@@ -398,6 +399,30 @@ class PlaygroundPage(QWidget):
         out = self.ask_output_file(str(src.with_name(f"{src.stem}.predictions.csv")))
         if out:
             self.predict_file(path, out)
+
+    # a file dropped on the page is predicted; a model folder dropped on it is loaded
+    def dragEnterEvent(self, event) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        path = paths[0]
+        if path.is_dir():
+            self.load_model_path(str(path))
+        elif self.file_job is not None:
+            self.status.setText("A file is being predicted: drop this one again when it has finished.")
+        elif not self.model_path:
+            self.status.setText("Load a model first, then drop the file again.")
+        elif not self.file_button.isEnabled():
+            self.status.setText(self.file_button.toolTip())  # a pre-trained model: why it cannot
+        else:
+            out = self.ask_output_file(str(path.with_name(f"{path.stem}.predictions.csv")))
+            if out:
+                self.predict_file(str(path), out)
 
     def predict_file(self, path: str, out: str) -> None:
         """Predict for every row of `path` with the loaded model, writing `out`, in the background."""

@@ -269,6 +269,21 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
         play._on_file_row_activated(table.model().index(0, 0))
     assert play.view.inputs() == (rows[row]["question"], rows[row]["context"])
 
+    # a file dropped on the page is predicted the same way; a model folder dropped on it is loaded
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    def drop(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        play.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier))  # fmt: skip
+
+    drop(src)
+    assert asked[-1] == str(tmp_path / "questions.predictions.csv") and play.is_predicting_file()
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
+    assert play.file_result is not None and play.file_result.out == str(out)
+
     # Stop writes nothing; a bad file is named in red, and the page goes on
     play.predict_file(str(src), str(tmp_path / "stopped.csv"))
     play.stop_file()
@@ -280,6 +295,10 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
     qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
     assert "bad.csv" in play.file_status.text() and "question and a context column" in play.file_status.text()
 
-    pre = _load(window, qtbot, trained_runs["pretrain"])
+    drop(trained_runs["pretrain"])  # a run folder dropped on the page: its model is loaded
+    qtbot.waitUntil(lambda: play.model_path == str(trained_runs["pretrain"]) and not play.is_loading(), timeout=60_000)
+    pre = play
     assert not pre.file_button.isEnabled() and "[MASK]" in pre.file_button.toolTip()
+    drop(src)  # a pre-trained model cannot predict a file: it says what to do
+    assert not pre.is_predicting_file() and "fine-tune it on a task to predict a file" in pre.status.text()
     assert pre.file_panel.isHidden() and pre.file_result is None  # another model: the QA rows are gone
