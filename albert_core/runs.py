@@ -251,6 +251,18 @@ def create_run(config: RunConfig, run_dir: str | Path) -> Path:
     return run_dir
 
 
+def finished_note(ev: dict) -> str:
+    """What a finished event says beyond its metrics: an early stop, the step whose model was kept."""
+    if ev.get("event") != "finished":
+        return ""
+    parts = []
+    if ev.get("early"):
+        parts.append(f"stopped early at step {ev.get('step', 0):,}")
+    if ev.get("best_step"):
+        parts.append(f"the model kept is step {ev['best_step']:,}'s, the best on validation")
+    return "; ".join(parts)
+
+
 def load_config(run_dir: str | Path) -> RunConfig:
     path = Path(run_dir) / "run.json"
     try:
@@ -389,7 +401,7 @@ def summarize(run_dir: str | Path) -> RunSummary:
         elif kind in ("finished", "stopped", "failed"):
             status = kind
             step = ev.get("step", step)
-            message = ev.get("message", "")
+            message = ev.get("message", "") or finished_note(ev)
             if kind == "finished":
                 metric = ev.get("metrics", {}).get(key, metric)
     if status == "running":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import MAIN_METRIC, RunSummary, list_runs, load_config, metric_percent, pid_alive
+from albert_core.runs import MAIN_METRIC, RunSummary, finished_note, list_runs, load_config, metric_percent, pid_alive
 
 READ_CHUNK = 1 << 20
 STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
@@ -72,7 +72,7 @@ class _LogState:
         elif kind in ("finished", "stopped", "failed"):
             self.status = kind
             self.step = ev.get("step", self.step)
-            self.message = ev.get("message", "")
+            self.message = ev.get("message", "") or finished_note(ev)
             if kind == "finished":
                 self.metric = ev.get("metrics", {}).get(self.key, self.metric)
 

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from .. import theme
@@ -169,6 +169,8 @@ class LivePlots(QWidget):
             )
             for key, panel in self.pretrain_panels.items()
         }
+        self.kept_step = 0  # keep_best: the step whose model the run saved, marked on the plots
+        self._kept_lines: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
         self._stale: set[str] = set()  # panels with data not drawn yet
         self._turn: list[str] = []  # the panels still to draw in this round
         self._round_at = 0.0
@@ -241,6 +243,7 @@ class LivePlots(QWidget):
             self.metric_panel.removeItem(curve)
         self._metric_curves = {}
         self.metrics, self.extra = {}, {}
+        self.mark_kept(0)
         self._ema = None
         self._steps_seen = 0
         for panel in self.panels():  # empty panels show no trace of the last run's scale either
@@ -262,6 +265,8 @@ class LivePlots(QWidget):
         if steps:
             self._extend_steps(steps)
         for ev in events:
+            if ev.get("event") == "finished" and ev.get("best_step"):
+                self.mark_kept(int(ev["best_step"]))
             if ev.get("event") != "eval":
                 continue
             step = float(ev.get("step", 0))
@@ -303,6 +308,24 @@ class LivePlots(QWidget):
         for name, (xs, ys) in extra.items():
             self.extra.setdefault(name, SeriesBuffer()).extend(xs, ys)
         self._stale.update(("loss", "lr", "speed", *self.pretrain_panels))
+
+    def mark_kept(self, step: int) -> None:
+        """A dashed line at the step whose model a keep_best run saved (0: none)."""
+        for panel, line in self._kept_lines:
+            panel.removeItem(line)
+        self._kept_lines = []
+        self.kept_step = step
+        if not step:
+            return
+        panels = [self.loss_panel, self.metric_panel] if self.task != "pretrain" else [self.loss_panel,
+                  *self.pretrain_panels.values()]  # fmt: skip
+        for panel in panels:
+            line = pg.InfiniteLine(
+                step, angle=90, pen=pg.mkPen(theme.COLORS["metric"], width=1, style=Qt.PenStyle.DashLine)
+            )
+            line.setToolTip(f"the model kept: step {step:,}, the best on validation")
+            panel.addItem(line, ignoreBounds=True)
+            self._kept_lines.append((panel, line))
 
     def set_step_range(self, first: int, last: int) -> None:
         """Fix the x axis to the run's steps: the axis then stays put while the curves grow,

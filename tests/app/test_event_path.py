@@ -76,10 +76,11 @@ def test_summary_cache_reads_appends_and_agrees_with_summarize(tmp_path):
     assert cache.summarize(run_dir).step == 5
     with open(run_dir / "events.jsonl", "a") as f:
         f.write('"loss": 1.0}\n')
-    w(Finished(6, {"loss": 0.3, "accuracy": 0.9}, str(run_dir / "model"), 1.0))
+    w(Finished(6, {"loss": 0.3, "accuracy": 0.9}, str(run_dir / "model"), 1.0, best_step=4, early=True))
     w.close()
     got = cache.summarize(run_dir)
     assert got == summarize(run_dir) and got.status == "finished" and got.metric == 0.9 and got.step == 6
+    assert got.message == "stopped early at step 6; the model kept is step 4's, the best on validation"
     (run_dir / "events.jsonl").write_text("")  # a log started again is read from its start
     assert cache.summarize(run_dir) == summarize(run_dir)
 

@@ -195,9 +195,11 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
     assert page.select_run(str(kept_dir))
     qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["a", "b"], timeout=10_000)
     assert panel.scores.item(0, 1).text() == "90.0%" and "at step 2" in panel.title.text()
+    qtbot.waitUntil(lambda: page.plots.kept_step == 2, timeout=10_000)  # a dashed line marks the kept step
+    assert [line.value() for _, line in page.plots._kept_lines] == [2, 2]
 
     qa = run("qa", None, {"exact": 50.0, "f1": 60.0}, task="qa")  # nothing by label: no panel
     page.refresh_now()
     assert page.select_run(str(qa))
     qtbot.waitUntil(lambda: page.plots.loss.n == 1 and not panel.rows, timeout=10_000)
-    assert panel.isHidden()
+    assert panel.isHidden() and page.plots.kept_step == 0 and not page.plots._kept_lines
