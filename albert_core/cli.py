@@ -487,10 +487,12 @@ def predict_a_file(args) -> int:
     if args.json:
         print(json.dumps({"out": result.out, "task": result.task, "rows": len(result.rows), "compared": result.compared,
                           "correct": result.correct, "score": result.score, "metric": result.metric,
-                          "notes": result.notes}))  # fmt: skip
+                          "labels": result.labels, "confusion": result.confusion, "notes": result.notes}))  # fmt: skip
         return 0
     for note in result.notes[:20]:
         print(f"note: {note}")
+    if len(result.notes) > 20:
+        print(f"note: … and {len(result.notes) - 20} more")
     print(result.summary())
     if result.confusion:
         from .metrics import label_scores
