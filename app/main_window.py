@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "Save project as…", self._on_save_project, QKeySequence.StandardKey.SaveAs)
         self._add_action(file_menu, "Open sample project", self._on_open_sample)
         file_menu.addSeparator()
+        self.predict_file_action = self._add_action(file_menu, "Predict a file…", self._on_predict_file, "Ctrl+P")
+        file_menu.addSeparator()
         self._add_action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
         train_menu = self.menuBar().addMenu("&Train")
         self.start_action = self._add_action(train_menu, "Start training", self._on_start_shortcut, "Ctrl+Return")
@@ -218,6 +220,21 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         self.addAction(action)
         return action
+
+    def _on_predict_file(self) -> None:
+        """The Playground's Predict a file…, from the menu: the page shows where the rows go."""
+        if not self.pages:
+            return
+        self.show_page("Playground")
+        play = self.playground_page
+        if play.file_button.isEnabled():
+            play.file_button.click()
+        else:
+            play.status.setText(
+                "Load a model first (choose a run above, or Open model folder…), then predict a file."
+                if not play.model_path
+                else play.file_button.toolTip()
+            )
 
     def _on_start_shortcut(self) -> None:
         if self.pages:

@@ -225,3 +225,10 @@ def test_keep_the_best_and_early_stop_reach_the_run_and_a_saved_project(window, 
     page.early_spin.setValue(0)
     window.project.load(str(path))
     assert page.best_check.isChecked() and page.early_spin.value() == 3
+
+
+def test_the_menus_predict_a_file_opens_the_playground_and_says_what_it_needs(window):
+    window.predict_file_action.trigger()
+    assert window.current_page() == "Playground"
+    assert "Load a model first" in window.playground_page.status.text()
+    assert window.predict_file_action.shortcut().toString() == "Ctrl+P"

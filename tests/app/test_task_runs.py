@@ -279,6 +279,9 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
         play.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                   Qt.KeyboardModifier.NoModifier))  # fmt: skip
 
+    window.predict_file_action.trigger()  # the File menu's Predict a file… (Ctrl+P) is the same button
+    assert len(asked) == 2 and play.is_predicting_file()
+    qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
     drop(src)
     assert asked[-1] == str(tmp_path / "questions.predictions.csv") and play.is_predicting_file()
     qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
