@@ -1,4 +1,4 @@
-"""The command line: `python -m albert_core params|train|evaluate|predict|tokenizer|runs|export`."""
+"""The command line: `python -m albert_core params|train|evaluate|predict|serve|tokenizer|corpus|runs|export`."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--out", help="the run folder to create")
     tp.add_argument("--json", action="store_true", help="print events as JSON lines")
 
-    ep = sub.add_parser("evaluate", help="evaluate a saved model on a data file")
+    ep = sub.add_parser("evaluate", help="evaluate a saved model on a data file, or a run on its validation set")
     ep.add_argument("--model", required=True, help="a model folder or run folder")
     ep.add_argument("--data", default="", help="a data file (default, for a run folder: the run's own validation set)")
     ep.add_argument("--batch-size", type=int, default=64)
@@ -162,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--fast", action="store_true", help="--text through onnxruntime (exported once into the model folder)"
     )
     pp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser(
+        "serve",
+        help="answer predictions over HTTP (JSON) for other programs",
+        epilog="example:\n  python -m albert_core serve --model runs/spam --port 8000\n"
+        '  curl -s localhost:8000/predict -d \'{"text": "WIN a prize, call now"}\'',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sp.add_argument("--model", required=True, help="a model folder or run folder")
+    sp.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")
     kp.add_argument("files", nargs="+")
@@ -511,6 +523,27 @@ def predict_a_file(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .serve import make_server
+
+    try:
+        server = make_server(args.model, args.host, args.port, fast=args.fast)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port} ({e.strerror or e}); choose another --port"
+        ) from None
+    host, port = server.server_address[:2]
+    print(f"serving {args.model} ({server.service.predictor.task}) at http://{host}:{port}: GET / says what it "
+          'is, POST /predict {"text": "..."} answers; Ctrl+C ends it', flush=True)  # fmt: skip
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def cmd_tokenizer(args) -> int:
     from .tokenizer import train_tokenizer
 
@@ -587,4 +620,5 @@ COMMANDS = {
     "corpus": cmd_corpus,
     "runs": cmd_runs,
     "export": cmd_export,
+    "serve": cmd_serve,
 }
