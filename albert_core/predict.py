@@ -71,20 +71,25 @@ class Predictor:
         scores = dict(zip(self.labels, probs))
         return {"label": max(scores, key=scores.get), "scores": scores}
 
-    def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
+    def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
+        """Each label's probability for one batch of texts (and second texts), on the model's device."""
         import torch
 
+        enc = self.tokenizer(
+            texts, pairs, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+        )
+        device = next(self.model.parameters()).device
+        with torch.inference_mode():
+            logits = self.model(**{k: v.to(device) for k, v in enc.items()}).logits.float()
+        return torch.softmax(logits, -1).cpu().tolist()
+
+    def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
         out = []
         for i in range(0, len(texts), batch_size):
-            enc = self.tokenizer(
-                texts[i : i + batch_size],
-                truncation=True,
-                max_length=self.max_length,
-                padding=True,
-                return_tensors="pt",
-            )
-            with torch.inference_mode():
-                out += [self.labels[j] for j in self.model(**enc).logits.argmax(-1).tolist()]
+            out += [
+                self.labels[max(range(len(p)), key=p.__getitem__)]
+                for p in self.probabilities(texts[i : i + batch_size])
+            ]
         return out
 
 

@@ -174,17 +174,8 @@ def _read_classification(
 
 
 def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
-    from .data.classification import detect_columns
-
-    table = _table_or_lines(path)
-    if not isinstance(table, Table):
-        return table
-    text_col = _pick(table, "text", columns.get("text"), detect_columns(table).get("text"))
-    if not text_col:
-        raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
-    i = table.header.index(text_col)
-    notes += [str(p) for p in table.problems]
-    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), [r[i].strip() for r in table.rows])
+    """Texts alone (NER): the classification reading, with no labels to compare and no second text."""
+    return _read_classification(path, {"text": columns.get("text")}, [], notes, text_pairs=False)
 
 
 def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
@@ -210,13 +201,12 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
                 gold,
             )
     table = read_table(path)
-    lower = [h.lower() for h in table.header]
-    q = _pick(table, "question", columns.get("text"), "question" if "question" in lower else None)
-    c = _pick(table, "context", columns.get("text_pair"), next((n for n in ("context", "passage") if n in lower), None))
-    if q and q not in table.header:
-        q = table.header[lower.index(q)]
-    if c and c not in table.header:
-        c = table.header[lower.index(c)]
+
+    def named(*names: str) -> str | None:
+        return next((h for h in table.header if h.lower() in names), None)
+
+    q = _pick(table, "question", columns.get("text"), named("question"))
+    c = _pick(table, "context", columns.get("text_pair"), named("context", "passage"))
     if not q or not c:
         raise DataError(
             f"needs a question and a context column (SQuAD JSON, or a table with columns named question and "
@@ -241,29 +231,22 @@ def _check(stop: Callable[[], bool] | None) -> None:
 
 
 def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None, stop) -> list[list[float]]:
-    import torch
-
+    """Each row's label probabilities, in length-sorted batches (little padding)."""
     from .batching import eval_batches
 
-    tok, model = predictor.tokenizer, predictor.model
-    n = len(inp.texts)
     lengths = [len(t) + (len(inp.pairs[i]) if inp.pairs else 0) for i, t in enumerate(inp.texts)]
-    probs: list[list[float] | None] = [None] * n
+    probs: list[list[float]] = [[]] * len(inp.texts)
     done = 0
-    device = next(model.parameters()).device
     for idx in eval_batches(lengths, batch_size):
         _check(stop)
         texts = [inp.texts[i] or " " for i in idx]
         pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else None
-        enc = tok(texts, pairs, truncation=True, max_length=predictor.max_length, padding=True, return_tensors="pt")
-        with torch.inference_mode():
-            logits = model(**{k: v.to(device) for k, v in enc.items()}).logits.float()
-        for i, row in zip(idx, torch.softmax(logits, -1).cpu().tolist(), strict=True):
+        for i, row in zip(idx, predictor.probabilities(texts, pairs), strict=True):
             probs[i] = row
         done += len(idx)
         if progress:
-            progress(done, n)
-    return probs  # type: ignore[return-value]
+            progress(done, len(inp.texts))
+    return probs
 
 
 def predict_file(
@@ -329,36 +312,36 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
         header += [f"p({y})" for y in labels]
     if inp.gold is not None:
         header.append("correct")
+    best = [max(range(len(p)), key=p.__getitem__) for p in probs]
     rows, compared, correct, wrong = [], 0, 0, []
-    for r, (cells, p) in enumerate(zip(inp.cells, probs, strict=True)):
-        best = max(range(len(p)), key=p.__getitem__)
-        row = [*cells, labels[best], f"{p[best]:.4f}"]
+    for r, (cells, p, k) in enumerate(zip(inp.cells, probs, best, strict=True)):
+        row = [*cells, labels[k], f"{p[k]:.4f}"]
         if scored:
             row += [f"{x:.4f}" for x in p]
         if inp.gold is not None:
             truth = inp.gold[r]
             if truth:
                 compared += 1
-                ok = truth == labels[best]
+                ok = truth == labels[k]
                 correct += ok
                 row.append("yes" if ok else "no")
                 if not ok:
-                    wrong.append((-p[best], r))
+                    wrong.append((-p[k], r))
             else:
                 row.append("")
         rows.append(row)
-    mistakes = [r for _, r in sorted(wrong)]
     confusion = None
-    if compared:
+    if compared:  # the matrix `evaluate` gives (rows: the file's labels)
+        from .metrics import classification_metrics
+
         index = {y: i for i, y in enumerate(labels)}
-        confusion = [[0] * len(labels) for _ in labels]
-        for truth, p in zip(inp.gold, probs, strict=True):
-            if truth:
-                confusion[index[truth]][max(range(len(p)), key=p.__getitem__)] += 1
+        pairs = [(index[t], k) for t, k in zip(inp.gold, best, strict=True) if t]
+        confusion = classification_metrics([t for t, _ in pairs], [k for _, k in pairs], len(labels))["confusion"]
     return FilePredictions(
-        "", "classification", header, rows, compared, correct, "accuracy", mistakes, [], inp.texts,
-        [labels[max(range(len(p)), key=p.__getitem__)] for p in probs], [max(p) for p in probs], inp.gold, inp.pairs,
-        input_columns=len(inp.header), labels=list(labels), confusion=confusion,
+        out="", task="classification", header=header, rows=rows, compared=compared, correct=correct,
+        metric="accuracy", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts,
+        predicted=[labels[k] for k in best], confidence=[p[k] for p, k in zip(probs, best, strict=True)],
+        truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels), confusion=confusion,
     )  # fmt: skip
 
 
@@ -385,6 +368,7 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
     from .data.conll import to_iob2
     from .metrics_ner import entities, entity_scores
     from .ner_align import ner_features, word_predictions
+    from .tasks.base import pad_sequences
 
     notes += [str(p) for p in data.problems]
     tok, model = predictor.tokenizer, predictor.model
@@ -394,15 +378,9 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
     done = 0
     for idx in eval_batches([len(f["input_ids"]) for f in feats], batch_size):
         _check(stop)
-        width = max(len(feats[i]["input_ids"]) for i in idx)
-        ids = torch.full((len(idx), width), tok.pad_token_id or 0, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        for j, i in enumerate(idx):
-            n = len(feats[i]["input_ids"])
-            ids[j, :n] = torch.tensor(feats[i]["input_ids"])
-            mask[j, :n] = 1
+        batch = pad_sequences([feats[i] for i in idx], {"input_ids": tok.pad_token_id or 0}, pad_multiple=1)
         with torch.inference_mode():
-            out = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu().tolist()
+            out = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().tolist()
         for j, i in enumerate(idx):
             logits[i] = out[j][: len(feats[i]["input_ids"])]
         done += len(idx)
@@ -433,8 +411,11 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
         sure.append(conf)
     m = entity_scores(data.tags, tags)
     extra = f"entity F1 {m['f1']:.1%} (precision {m['precision']:.1%}, recall {m['recall']:.1%})"
-    return FilePredictions("", "ner", header, rows, len(rows), correct, "sentences with every entity right",
-                           [r for _, r in sorted(wrong)], [], texts, found, sure, truth, None, extra)  # fmt: skip
+    return FilePredictions(
+        out="", task="ner", header=header, rows=rows, compared=len(rows), correct=correct,
+        metric="sentences with every entity right", mistakes=[r for _, r in sorted(wrong)], texts=texts,
+        predicted=found, confidence=sure, truth=truth, extra=extra,
+    )  # fmt: skip
 
 
 def _predict_entities(predictor, path, columns, notes, progress, stop, batch_size=64) -> FilePredictions:
@@ -506,22 +487,10 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
     mistakes = [r for _, r in sorted(wrong)]
     truth = [" | ".join(dict.fromkeys(g.split("\n"))) for g in inp.gold] if inp.gold is not None else None
     return FilePredictions(
-        "",
-        "qa",
-        header,
-        rows,
-        compared,
-        correct,
-        "exact match",
-        mistakes,
-        [],
-        inp.texts,
-        answers,
-        sure,
-        truth,
-        inp.pairs,
+        out="", task="qa", header=header, rows=rows, compared=compared, correct=correct, metric="exact match",
+        mistakes=mistakes, texts=inp.texts, predicted=answers, confidence=sure, truth=truth, pairs=inp.pairs,
         input_columns=len(inp.header),
-    )
+    )  # fmt: skip
 
 
 # -- writing ----------------------------------------------------------------------------------

@@ -131,23 +131,12 @@ def predict_qa_batch(
             owner += [i] * len(ws)
     if not windows:
         return outs
+    from .tasks.base import pad_sequences
+
     device = next(model.parameters()).device
-    width = max(len(w["input_ids"]) for w in windows)
-    pad = tokenizer.pad_token_id or 0
-    ids = torch.full((len(windows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(windows), width), dtype=torch.long)
-    for i, w in enumerate(windows):
-        n = len(w["input_ids"])
-        ids[i, :n] = torch.tensor(w["input_ids"])
-        mask[i, :n] = 1
+    inputs = pad_sequences(windows, {"input_ids": tokenizer.pad_token_id or 0, "token_type_ids": 0}, pad_multiple=1)
     was_training = model.training
     model.eval()
-    inputs = {"input_ids": ids, "attention_mask": mask}
-    if "token_type_ids" in windows[0]:
-        types = torch.zeros((len(windows), width), dtype=torch.long)
-        for i, w in enumerate(windows):
-            types[i, : len(w["token_type_ids"])] = torch.tensor(w["token_type_ids"])
-        inputs["token_type_ids"] = types
     with torch.inference_mode():
         out = model(**{k: v.to(device) for k, v in inputs.items()})
     model.train(was_training)
