@@ -106,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--text-column", help="column with the text (default: detected)")
     tp.add_argument("--pair-column", help="column with a second text, for pairs")
     tp.add_argument("--label-column", help="column with the label (default: detected)")
+    tp.add_argument(
+        "--multi-label",
+        action="store_true",
+        default=None,
+        help="several labels per text (classification): a JSON list, or labels joined by --label-separator; "
+        "each label is a yes/no of its own",
+    )
+    tp.add_argument("--label-separator", help="with --multi-label: what joins the labels in a cell (default ,)")
     tp.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tp.add_argument(
         "--precision",
@@ -315,6 +323,8 @@ def _config_from_args(args) -> RunConfig:
         "name": "name",
         "vocab_size": "tokenizer_vocab_size",
         "tokenizer_from": "tokenizer_from",
+        "multi_label": "multi_label",
+        "label_separator": "label_separator",
     }
     for arg, field in simple.items():
         v = getattr(args, arg)
@@ -435,18 +445,21 @@ def cmd_evaluate(args) -> int:
             print(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
     if metrics.get("per_label"):
         print()
-        print(confusion_report(metrics["per_label"], metrics["confusion"]))
+        print(confusion_report(metrics["per_label"], metrics.get("confusion")))
     return 0
 
 
-def confusion_report(per_label: list[dict], confusion: list[list[int]], most: int = 20) -> str:
+def confusion_report(per_label: list[dict], confusion: list[list[int]] | None, most: int = 20) -> str:
     """Each label's precision, recall, F1 and support, then the confusion matrix (true labels in
-    rows, predictions in columns) when there are at most `most` labels."""
+    rows, predictions in columns) when there are at most `most` labels (a multi-label classifier
+    has none: each label is a yes/no of its own)."""
     names = [d["label"] for d in per_label]
     w = max(8, *(len(n) for n in names))
     lines = [f"{'label':>{w}}  precision  recall      f1  support"]
     for d in per_label:
         lines.append(f"{d['label']:>{w}}  {d['precision']:9.4f}  {d['recall']:6.4f}  {d['f1']:6.4f}  {d['support']:7,}")
+    if confusion is None:
+        return "\n".join(lines)
     if len(names) > most:
         lines.append(f"(the confusion matrix of {len(names)} labels is in --json)")
         return "\n".join(lines)
@@ -468,7 +481,7 @@ def cmd_predict(args) -> int:
     if args.json:
         print(json.dumps(out))
     elif "label" in out:
-        print(out["label"])
+        print(out["label"] or "(no label: every probability is under 0.5)")
         for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
             print(f"  {k}: {v:.3f}")
     elif "answers" in out:
@@ -484,6 +497,7 @@ def cmd_predict(args) -> int:
 
 
 def predict_a_file(args) -> int:
+    from .metrics import scores_by_label
     from .predict_file import predict_file
 
     columns = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
@@ -499,17 +513,17 @@ def predict_a_file(args) -> int:
     if args.json:
         print(json.dumps({"out": result.out, "task": result.task, "rows": len(result.rows), "compared": result.compared,
                           "correct": result.correct, "score": result.score, "metric": result.metric,
-                          "labels": result.labels, "confusion": result.confusion, "notes": result.notes}))  # fmt: skip
+                          "labels": result.labels, "confusion": result.confusion, "outcomes": result.outcomes,
+                          "notes": result.notes}))  # fmt: skip
         return 0
     for note in result.notes[:20]:
         print(f"note: {note}")
     if len(result.notes) > 20:
         print(f"note: … and {len(result.notes) - 20} more")
     print(result.summary())
-    if result.confusion:
-        from .metrics import label_scores
-
-        print("\n" + confusion_report(label_scores(result.confusion, result.labels), result.confusion))
+    by_label = scores_by_label({"confusion": result.confusion, "outcomes": result.outcomes}, result.labels)
+    if by_label:
+        print("\n" + confusion_report(by_label, result.confusion))
     if result.mistakes:
         print("\nthe surest mistakes:")
         for r in result.mistakes[:10]:
@@ -519,7 +533,9 @@ def predict_a_file(args) -> int:
                 if result.predicted[r]
                 else ("no answer" if result.task == "qa" else "nothing")
             )
-            print(f"  {text!r}: {guess} at {result.confidence[r]:.3f} (truth: {result.truth[r]!r})")
+            # a multi-label text may have no label; a SQuAD 2 question no answer
+            truth = repr(result.truth[r]) if result.truth[r] else ("no answer" if result.task == "qa" else "no label")
+            print(f"  {text!r}: {guess} at {result.confidence[r]:.3f} (truth: {truth})")
     return 0
 
 

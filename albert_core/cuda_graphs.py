@@ -131,7 +131,10 @@ class GraphStep:
             if not hasattr(v, "shape"):
                 inputs[k] = v
                 continue
-            if v.ndim >= 2 and v.shape[1] == seq and k not in FIXED_WIDTH_INPUTS:
+            # per-token inputs are padded to the bucket's length; a multi-label classifier's 0/1
+            # rows (float labels) are per label, whatever their width
+            per_token = k not in FIXED_WIDTH_INPUTS and not (k == "labels" and v.is_floating_point())
+            if v.ndim >= 2 and v.shape[1] == seq and per_token:
                 value = {"input_ids": self.pad_id, "labels": IGNORE_INDEX}.get(k, 0)
                 pad[k] = value
                 inputs[k] = torch.full((n, length, *v.shape[2:]), value, dtype=v.dtype, device=self.t.device)

@@ -20,7 +20,12 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
     pred = load_predictor(model_dir)
     if data_file:
         config = RunConfig(
-            task=pred.task, train_file=data_file, eval_file=data_file, init=pred.model_dir, max_length=pred.max_length
+            task=pred.task,
+            train_file=data_file,
+            eval_file=data_file,
+            init=pred.model_dir,
+            max_length=pred.max_length,
+            multi_label=pred.multi_label,
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)
@@ -33,7 +38,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
     if pred.task == "classification":
         known = set(pred.labels)
         data = task.eval_data
-        unknown = sorted({y for y in data.labels if y not in known})
+        unknown = sorted(data.all_labels() - known)
         if unknown:
             raise DataError(
                 f"has labels the model does not know: {', '.join(unknown[:10])} (the model knows {', '.join(pred.labels)})",
@@ -54,8 +59,8 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
     if not data_file:
         metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})"
     if pred.task == "classification":
-        from .metrics import label_scores
+        from .metrics import scores_by_label
 
         metrics["labels"] = list(pred.labels)
-        metrics["per_label"] = label_scores(metrics["confusion"], pred.labels)
+        metrics["per_label"] = scores_by_label(metrics, pred.labels)
     return metrics

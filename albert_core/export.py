@@ -8,6 +8,7 @@ from a run folder, scored on the run's validation set to show what quantization 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -68,7 +69,7 @@ def _export_hf(model_dir: Path, out: Path, task: str) -> ExportResult:
     with _staged_folder(out) as tmp:
         files = _copy_model_files(model_dir, tmp)
         if "README.md" not in files:
-            (tmp / "README.md").write_text(_card(out, task, _snippet(out, task)), encoding="utf-8")
+            (tmp / "README.md").write_text(_card(out, task, _snippet(out, task, like=tmp)), encoding="utf-8")
             files.append("README.md")
     return ExportResult("hf", str(out), task, sorted(files))
 
@@ -117,7 +118,7 @@ def _export_onnx(model_dir: Path, out: Path, task: str, fmt: str, run_dir: Path 
                 for f in _copy_model_files(model_dir, tmp):
                     if f.endswith(".safetensors"):
                         (tmp / f).unlink()  # the ONNX file holds the weights
-                card = _card(out, task, _snippet(out, task, onnx_file.name))
+                card = _card(out, task, _snippet(out, task, onnx_file.name, like=tmp))
                 (tmp / "README.md").write_text(card, encoding="utf-8")
                 result.files = sorted(p.name for p in tmp.iterdir())
     result.metric = result.metric or MAIN_METRIC.get(task, "")
@@ -163,6 +164,17 @@ class _staged_folder:
 
 
 # -- "copy code to use this model" ---------------------------------------------------------------
+def _multi_label_folder(folder: Path) -> bool:
+    """Whether the model folder holds a multi-label classifier (its config.json's problem_type)."""
+    from .tasks.classification import MULTI_LABEL_PROBLEM
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("problem_type") == MULTI_LABEL_PROBLEM
+
+
 PIPELINE = {
     "classification": ("text-classification", 'print(pipe("what a lovely film"))'),
     "qa": ("question-answering", 'print(pipe(question="Who wrote it?", context="The book was written by Ada."))'),
@@ -182,11 +194,17 @@ def code_snippet(model_dir: str | Path) -> str:
     return _snippet(model_dir, task, onnx_files[0].name if onnx_files else None)
 
 
-def _snippet(folder: Path, task: str, onnx_name: str | None = None) -> str:
+def _snippet(folder: Path, task: str, onnx_name: str | None = None, like: Path | None = None) -> str:
+    """Code that uses the model in `folder`; `like`: a folder with the same config.json, for an
+    export still being written."""
     folder = folder.absolute()
+    multi = task == "classification" and _multi_label_folder(like or folder)
     if onnx_name:
         from .export_check import ort_snippet
 
-        return ort_snippet(folder, onnx_name, task)
+        return ort_snippet(folder, onnx_name, "classification-multi" if multi else task)
     kind, call = PIPELINE.get(task, PIPELINE["classification"])
+    if multi:  # every label's own probability (the pipeline applies the sigmoid such a model wants)
+        call = 'print(pipe("what a lovely film", top_k=None))'
+
     return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={str(folder)!r})\n{call}\n'

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from .runs import MAIN_METRIC, ConfigError
+from .runs import ConfigError
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 CHECK_SHAPES = ((1, 5), (3, 19), (4, 40))  # batch, length: batch and length must both be free
@@ -94,7 +94,9 @@ class OrtModel:
         }
         loss = None
         if self.task == "classification" and batch.get("labels") is not None:
-            loss = torch.nn.functional.cross_entropy(outs["logits"].float(), batch["labels"])
+            from .tasks.classification import classification_loss
+
+            loss = classification_loss(outs["logits"], batch["labels"])
         return SimpleNamespace(loss=loss, **outs)
 
 
@@ -131,7 +133,7 @@ def score_on_validation(run_dir: Path, model_dir: Path, model, task: str, onnx_f
         for idx in eval_batches([len(f["input_ids"]) for f in feats], 64):
             yield idx, t.collate([feats[i] for i in idx])
 
-    key = MAIN_METRIC.get(task, "loss")
+    key = t.metric
     with torch.inference_mode():
         ours = t.evaluate(model, batches, features)
     theirs = t.evaluate(OrtModel(onnx_file, model.config, task), batches, features)
@@ -167,6 +169,13 @@ _BODY = {
 probs = np.exp(logits - logits.max(-1, keepdims=True))
 probs /= probs.sum(-1, keepdims=True)
 print({labels[str(i)]: float(p) for i, p in enumerate(probs[0])})
+""",
+    # several labels per text: each label's own probability; those at 0.5 or more are given
+    "classification-multi": """enc = tokenizer(["what a lovely film"], return_tensors="np")
+(logits,) = run(enc)
+probs = 1 / (1 + np.exp(-logits))
+print({labels[str(i)]: float(p) for i, p in enumerate(probs[0])})
+print("labels:", [labels[str(i)] for i, p in enumerate(probs[0]) if p >= 0.5])
 """,
     "qa": """question, context = "Who wrote it?", "The book was written by Ada."
 enc = tokenizer(question, context, return_tensors="np", return_offsets_mapping=True, truncation="only_second")

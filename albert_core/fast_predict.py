@@ -48,20 +48,25 @@ class OnnxPredictor(Predictor):
             return_tensors="np",
         )
 
-    def _classify(self, text: str, pair: str | None = None) -> dict:
+    def _probabilities(self, z):
+        """Softmax over the labels (multi-label: each label's sigmoid), in numpy."""
         import numpy as np
 
-        z = self.logits(self._encode(text, pair or None))[0].astype(np.float64)
-        p = np.exp(z - z.max())
-        p /= p.sum()
-        scores = dict(zip(self.labels, p.tolist(), strict=True))
-        return {"label": max(scores, key=scores.get), "scores": scores}
+        z = z.astype(np.float64)
+        if self.multi_label:
+            return 1.0 / (1.0 + np.exp(-z))
+        p = np.exp(z - z.max(-1, keepdims=True))
+        return p / p.sum(-1, keepdims=True)
+
+    def _classify(self, text: str, pair: str | None = None) -> dict:
+        z = self.logits(self._encode(text, pair or None))
+        return self.answer(self._probabilities(z)[0].tolist())
 
     def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
         out = []
         for i in range(0, len(texts), batch_size):
             z = self.logits(self._encode(texts[i : i + batch_size], padding=True))
-            out += [self.labels[j] for j in z.argmax(-1).tolist()]
+            out += [self.answer(p)["label"] for p in self._probabilities(z).tolist()]
         return out
 
 

@@ -1,4 +1,5 @@
-"""Classification metrics: accuracy, macro F1, MCC (two classes) and the confusion matrix."""
+"""Classification metrics: accuracy, macro F1, MCC (two classes) and the confusion matrix; for a
+multi-label classifier, micro and macro F1, exact match and each label's outcomes."""
 
 from __future__ import annotations
 
@@ -30,3 +31,48 @@ def label_scores(confusion: list[list[int]], labels: list[str]) -> list[dict]:
         out.append({"label": label, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
                     "support": support})  # fmt: skip
     return out
+
+
+MULTI_LABEL_THRESHOLD = 0.5  # a multi-label classifier gives each label whose probability reaches this
+
+
+def multilabel_metrics(y_true: list[list[int]], y_pred: list[list[int]]) -> dict:
+    """A multi-label classifier's scores from 0/1 rows (one column per label): micro F1 (the main
+    metric: every label decision counts once), macro F1, exact match (the share of texts whose
+    whole set is right) and each label's outcomes [true positives, false positives, false
+    negatives] (`multilabel_scores` reads precision, recall and F1 from them)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    t = np.asarray(y_true, dtype=bool).reshape(len(y_true), -1)
+    p = np.asarray(y_pred, dtype=bool).reshape(t.shape)
+    outcomes = np.stack([(t & p).sum(0), (~t & p).sum(0), (t & ~p).sum(0)], axis=1)
+    return {
+        "micro_f1": float(f1_score(t, p, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(t, p, average="macro", zero_division=0)),
+        "exact_match": float((t == p).all(1).mean()) if len(t) else 0.0,
+        "outcomes": outcomes.tolist(),
+    }
+
+
+def multilabel_scores(outcomes: list[list[int]], labels: list[str]) -> list[dict]:
+    """Precision, recall, F1 and support of each label of a multi-label classifier, from its
+    [true positives, false positives, false negatives]: the same rows `label_scores` gives."""
+    out = []
+    for (tp, fp, fn), label in zip(outcomes, labels, strict=True):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        out.append({"label": label, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                    "support": tp + fn})  # fmt: skip
+    return out
+
+
+def scores_by_label(metrics: dict, labels: list[str]) -> list[dict]:
+    """Each label's scores from a classifier's metrics: its confusion matrix, or a multi-label
+    classifier's outcomes; [] when the metrics hold neither for these labels."""
+    confusion, outcomes = metrics.get("confusion"), metrics.get("outcomes")
+    if labels and confusion and len(confusion) == len(labels):
+        return label_scores(confusion, labels)
+    if labels and outcomes and len(outcomes) == len(labels):
+        return multilabel_scores(outcomes, labels)
+    return []

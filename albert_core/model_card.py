@@ -88,17 +88,19 @@ An ALBERT {start}, made with ALBERT Studio on {time.strftime("%Y-%m-%d")}.
 
 ## Use
 ```python
-{_usage(config.task)}
+{_usage(config.task, config.multi_label)}
 ```
 """
 
 
 def _by_label(metrics: dict, labels: list[str] | None) -> str:
-    """A classifier's precision, recall, F1 and support per label, from its confusion matrix."""
-    confusion = metrics.get("confusion")
-    if not labels or not confusion or len(confusion) != len(labels):
+    """A classifier's precision, recall, F1 and support per label, from its confusion matrix (or
+    a multi-label classifier's outcomes)."""
+    from .metrics import scores_by_label
+
+    scores = scores_by_label(metrics, labels or [])
+    if not scores:
         return ""
-    from .metrics import label_scores
 
     lines = [
         "",
@@ -108,12 +110,12 @@ def _by_label(metrics: dict, labels: list[str] | None) -> str:
         "| label | precision | recall | F1 | support |",
         "|---|---|---|---|---|",
     ]
-    for d in label_scores(confusion, labels):
+    for d in scores:
         lines.append(f"| {d['label']} | {d['precision']:.4f} | {d['recall']:.4f} | {d['f1']:.4f} | {d['support']} |")
     return "\n".join(lines)
 
 
-def _usage(task: str) -> str:
+def _usage(task: str, multi_label: bool = False) -> str:
     if task == "qa":
         return """import torch
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
@@ -123,8 +125,11 @@ enc = tok("Who wrote it?", "The book was written by Mary Shelley.", return_tenso
 out = model(**enc)
 start, end = out.start_logits.argmax(), out.end_logits.argmax()
 print(tok.decode(enc["input_ids"][0, start : end + 1]))"""
-    return f"""from transformers import pipeline
+    usage = f"""from transformers import pipeline
 pipe = pipeline("{_pipeline_tag(task)}", model="path/to/this/folder")"""
+    if multi_label:  # several labels per text: each label's own probability; 0.5 or more gives it
+        usage += '\nprint(pipe("some text", top_k=None))  # the labels at 0.5 or more are its labels'
+    return usage
 
 
 def _pipeline_tag(task: str) -> str:

@@ -39,6 +39,10 @@ class Predictor:
         )
         # a classifier trained on text pairs (None: not known, a model saved elsewhere)
         self.text_pairs: bool | None = getattr(model.config, "text_pairs", None) if task == "classification" else None
+        from .tasks.classification import is_multi_label
+
+        # several labels per text: each label's probability is its own (a sigmoid, not a softmax)
+        self.multi_label = task == "classification" and is_multi_label(model.config)
 
     def predict(self, text: str, context: str | None = None) -> dict:
         t0 = time.perf_counter()
@@ -66,10 +70,32 @@ class Predictor:
 
         enc = self.tokenizer(text, pair or None, truncation=True, max_length=self.max_length, return_tensors="pt")
         with torch.inference_mode():
-            logits = self.model(**enc).logits[0]
-        probs = torch.softmax(logits.float(), -1).tolist()
+            logits = self.model(**enc).logits.float()
+        return self.answer(self._normalize(logits)[0].tolist())
+
+    def _normalize(self, logits):
+        """Probabilities from a batch of logits: softmax over the labels, or for a multi-label
+        classifier each label's own sigmoid."""
+        import torch
+
+        return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, -1)
+
+    def answer(self, probs: list[float]) -> dict:
+        """A classifier's answer from its label probabilities: the likeliest label; for a
+        multi-label classifier every label at 0.5 or more (`labels`, also joined in `label`; none
+        is an answer too)."""
         scores = dict(zip(self.labels, probs))
-        return {"label": max(scores, key=scores.get), "scores": scores}
+        if not self.multi_label:
+            return {"label": max(scores, key=scores.get), "scores": scores}
+        chosen = self.chosen(probs)
+        return {"label": ", ".join(chosen), "labels": chosen, "scores": scores}
+
+    def chosen(self, probs: list[float]) -> list[str]:
+        """The labels a multi-label classifier gives: those at the threshold or above, likeliest first."""
+        from .metrics import MULTI_LABEL_THRESHOLD
+
+        ranked = sorted(range(len(probs)), key=lambda i: -probs[i])
+        return [self.labels[i] for i in ranked if probs[i] >= MULTI_LABEL_THRESHOLD]
 
     def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
         """Each label's probability for one batch of texts (and second texts), on the model's device."""
@@ -81,15 +107,13 @@ class Predictor:
         device = next(self.model.parameters()).device
         with torch.inference_mode():
             logits = self.model(**{k: v.to(device) for k, v in enc.items()}).logits.float()
-        return torch.softmax(logits, -1).cpu().tolist()
+        return self._normalize(logits).cpu().tolist()
 
     def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
+        """Each text's label (multi-label: its labels joined by ", ", as `predict` gives them)."""
         out = []
         for i in range(0, len(texts), batch_size):
-            out += [
-                self.labels[max(range(len(p)), key=p.__getitem__)]
-                for p in self.probabilities(texts[i : i + batch_size])
-            ]
+            out += [self.answer(p)["label"] for p in self.probabilities(texts[i : i + batch_size])]
         return out
 
 

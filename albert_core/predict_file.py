@@ -66,6 +66,8 @@ class FilePredictions:
     input_columns: int = 0  # the input's own columns come first in each row; then the predictions
     labels: list[str] = field(default_factory=list)  # classification: the model's labels
     confusion: list[list[int]] | None = None  # classification against the file's labels (rows: true)
+    outcomes: list[list[int]] | None = None  # multi-label against the file's: [TP, FP, FN] per label
+    multi_label: bool = False  # several labels per text: a prediction or a truth of "" is no label
 
     @property
     def score(self) -> float | None:
@@ -130,9 +132,17 @@ class _Input:
 
 
 def _read_classification(
-    path: Path, columns: dict, labels: list[str], notes: list[str], text_pairs: bool | None = None
+    path: Path,
+    columns: dict,
+    labels: list[str],
+    notes: list[str],
+    text_pairs: bool | None = None,
+    multi_label: bool = False,
 ) -> _Input:
-    from .data.classification import detect_columns
+    """The texts (and second texts) of a file, and its own labels where the model knows them
+    (multi-label: each row's set, joined by ", " as the predictions are; an empty cell is a
+    text with no label)."""
+    from .data.classification import detect_columns, split_labels
 
     table = _table_or_lines(path)
     if not isinstance(table, Table):
@@ -158,16 +168,21 @@ def _read_classification(
     if label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
-        found = {v for v in values if v}
+        sets = [split_labels(v) or () for v in values] if multi_label else [(v,) if v else () for v in values]
+        found = {y for labels_ in sets for y in labels_}
         if found and found <= known:
-            gold = values
+            gold = [", ".join(labels_) for labels_ in sets] if multi_label else values
         elif found & known:
             unknown = sorted(found - known)
             notes.append(
                 f"column {label_col!r} also holds labels the model does not know ({', '.join(unknown[:5])}); "
                 "those rows are not compared"
             )
-            gold = [v if v in known else "" for v in values]
+            gold = (
+                [", ".join(x) if set(x) <= known else None for x in sets]
+                if multi_label
+                else [v if v in known else "" for v in values]
+            )
     for p in table.problems:
         notes.append(str(p))
     return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold)
@@ -301,6 +316,8 @@ def predict_file(
 
 def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
     labels = predictor.labels
+    if predictor.multi_label:
+        return _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop)
     inp = _read_classification(path, columns, labels, notes, predictor.text_pairs)
     empty = sum(1 for t in inp.texts if not t)
     if empty:
@@ -342,6 +359,51 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
         metric="accuracy", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts,
         predicted=[labels[k] for k in best], confidence=[p[k] for p, k in zip(probs, best, strict=True)],
         truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels), confusion=confusion,
+    )  # fmt: skip
+
+
+def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
+    """A multi-label classifier's labels for every row: each label at 0.5 or more, joined by ", ".
+    A row counts as right when its whole set is (exact match); the micro F1 over every label
+    decision and each label's outcomes come with it. The confidence of a row is that of its least
+    sure decision (max(p, 1 - p) of the label nearest 0.5), so the surest mistakes come first."""
+    from .metrics import multilabel_metrics
+
+    labels = predictor.labels
+    inp = _read_classification(path, columns, labels, notes, predictor.text_pairs, multi_label=True)
+    probs = _classify(predictor, inp, batch_size, progress, stop)
+    chosen = [predictor.chosen(p) for p in probs]
+    predicted = [", ".join(c) for c in chosen]
+    confidence = [min(max(x, 1 - x) for x in p) for p in probs]
+    scored = len(labels) <= SCORE_COLUMNS_UP_TO
+    header = [*inp.header, "predicted", "confidence", *(f"p({y})" for y in labels if scored)]
+    if inp.gold is not None:
+        header.append("correct")
+    rows, wrong, y_true, y_pred = [], [], [], []
+    for r, (cells, p) in enumerate(zip(inp.cells, probs, strict=True)):
+        row = [*cells, predicted[r], f"{confidence[r]:.4f}", *(f"{x:.4f}" for x in p if scored)]
+        truth = inp.gold[r] if inp.gold is not None else None
+        if truth is not None:
+            have = {y.strip() for y in truth.split(",") if y.strip()}
+            ok = have == set(chosen[r])
+            row.append("yes" if ok else "no")
+            y_true.append([int(y in have) for y in labels])
+            y_pred.append([int(y in chosen[r]) for y in labels])
+            if not ok:
+                wrong.append((-confidence[r], r))
+        elif inp.gold is not None:
+            row.append("")
+        rows.append(row)
+    compared = len(y_true)
+    outcomes, extra = None, ""
+    if compared:
+        m = multilabel_metrics(y_true, y_pred)
+        outcomes, extra = m["outcomes"], f"micro F1 {m['micro_f1']:.1%} over every label decision"
+    return FilePredictions(
+        out="", task="classification", header=header, rows=rows, compared=compared, correct=compared - len(wrong),
+        metric="exact match", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts, predicted=predicted,
+        confidence=confidence, truth=[t if t is not None else "(labels it does not know)" for t in inp.gold] if inp.gold is not None else None, pairs=inp.pairs,
+        input_columns=len(inp.header), labels=list(labels), outcomes=outcomes, extra=extra, multi_label=True,
     )  # fmt: skip
 
 

@@ -55,6 +55,9 @@ class RunConfig:
     # data
     columns: dict = field(default_factory=dict)  # {"text": ..., "text_pair": ..., "label": ...}
     val_fraction: float = 0.1
+    # classification: several labels per text (a JSON list, or labels joined by the separator)
+    multi_label: bool = False
+    label_separator: str = ","
     max_length: int = 128
     tokenizer_vocab_size: int = 0  # 0: the spec's vocabulary size
     tokenizer_from: str = ""  # new weights, with the tokenizer of this model (a folder, a run, a hub id)
@@ -144,6 +147,10 @@ class RunConfig:
             errs.append(f"warm-up ratio must be below 1 (got {self.warmup_ratio})")
         if not self.eval_file and not (0 < self.val_fraction < 1):
             errs.append(f"validation fraction must be between 0 and 1 (got {self.val_fraction})")
+        if self.multi_label and self.task != "classification":
+            errs.append(f"several labels per text (multi_label) is for classification, not {self.task}")
+        if self.multi_label and not self.label_separator.strip():
+            errs.append("the label separator must be a character such as , ; or | (got nothing)")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             errs.append(f"precision {self.precision!r} is not one of auto, fp32, bf16, fp16")
         if errs:
@@ -376,6 +383,16 @@ class RunSummary:
 
 
 MAIN_METRIC = {"classification": "accuracy", "qa": "f1", "ner": "f1", "pretrain": "mlm_accuracy"}
+MULTI_LABEL_METRIC = "micro_f1"  # a multi-label classifier's: accuracy would ask for every label of a text right
+
+
+def main_metric(config: RunConfig | dict) -> str:
+    """The metric a run is judged by (runs list, compare, keep-best), from its settings."""
+    get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
+    task = get("task", "classification")
+    if task == "classification" and get("multi_label", False):
+        return MULTI_LABEL_METRIC
+    return MAIN_METRIC.get(task, "loss")
 
 
 def metric_percent(task: str, value: float) -> float:
@@ -389,7 +406,7 @@ def summarize(run_dir: str | Path) -> RunSummary:
     run_dir = Path(run_dir)
     config = load_config(run_dir)
     status, step, total, metric, message = "created", 0, 0, None, ""
-    key = MAIN_METRIC.get(config.task, "loss")
+    key = main_metric(config)
     for ev in read_events(run_dir / "events.jsonl"):
         kind = ev["event"]
         if kind == "started":

@@ -37,7 +37,7 @@ class TaskReader:
     roles: tuple[str, ...]  # column roles the user can map ("" roles hidden)
     optional_roles: tuple[str, ...]
     file_filter: str
-    read: Callable[[str, dict | None], DataPreview]
+    read: Callable[[str, dict | None, dict | None], DataPreview]  # (path, columns, options)
     hint: str = ""
 
 
@@ -58,12 +58,16 @@ def _table_preview(path: str) -> tuple[list[str], list[list[str]], list[int]]:
     return t.header, t.rows, t.lines
 
 
-def read_classification_preview(path: str, columns: dict | None = None) -> DataPreview:
-    """Rows, column roles, problems and label counts of a classification file."""
+def read_classification_preview(path: str, columns: dict | None = None, options: dict | None = None) -> DataPreview:
+    """Rows, column roles, problems and label counts of a classification file. `options`:
+    multi_label (None: judged from the label column) and label_separator; the preview's
+    info says which reading was used."""
     from albert_core.data.classification import read_classification
 
+    options = options or {}
+    separator = options.get("label_separator") or ","
     try:
-        data = read_classification(path, columns or None)
+        data = read_classification(path, columns or None, multi_label=options.get("multi_label"), separator=separator)
     except DataError as e:
         header, rows, lines = _table_preview(path)
         return DataPreview(str(path), header, rows, lines, dict(columns or {}), list(e.problems), fatal=True)
@@ -77,7 +81,22 @@ def read_classification_preview(path: str, columns: dict | None = None) -> DataP
         list(data.problems),
         dict(data.label_counts()),
         len(data),
+        chart_title="Labels (texts that have each)" if data.multi_label else "Labels",
+        info=_label_info(data),
     )
+
+
+def _label_info(data) -> dict:
+    """Whether the file was read with several labels per text, and for such a file the texts
+    with none and the labels per text on average."""
+    if not data.multi_label:
+        return {"multi_label": False}
+    sizes = [len(s) for s in data.label_sets]
+    return {
+        "multi_label": True,
+        "no_label": sum(1 for n in sizes if n == 0),
+        "per_text": sum(sizes) / max(1, len(sizes)),
+    }
 
 
 register_reader(

@@ -31,6 +31,8 @@ class ProjectState:
     train_file: str = ""
     eval_file: str = ""
     columns: dict = field(default_factory=dict)
+    multi_label: bool = False  # classification: several labels per text
+    label_separator: str = ","  # what joins them in a table's cell
     val_fraction: float = 0.1
     seed: int = 42
     num_labels: int = 2
@@ -92,7 +94,8 @@ class Project(QObject):
 
     # -- data ---------------------------------------------------------------------------------
     def update_data(self, **changes: Any) -> None:
-        """Change any of task, train_file, eval_file, columns, val_fraction, seed, num_labels."""
+        """Change any of task, train_file, eval_file, columns, multi_label, label_separator,
+        val_fraction, seed, num_labels."""
         changed = False
         for key, value in changes.items():
             if getattr(self.state, key) != value:
@@ -143,7 +146,8 @@ class Project(QObject):
         else:
             model = {"preset": "", "spec": dict(s.spec), "init": ""}
         known = {f.name for f in dataclasses.fields(RunConfig)}
-        fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed"}
+        fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed", "multi_label"}
+        fixed.add("label_separator")
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
         if not self.tokenizer_choices_apply():
@@ -155,6 +159,8 @@ class Project(QObject):
             eval_file=s.eval_file,
             name=name,
             columns={k: v for k, v in s.columns.items() if v},
+            multi_label=s.multi_label and s.task == "classification",
+            label_separator=s.label_separator,
             val_fraction=s.val_fraction,
             seed=s.seed,
             **model,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import MAIN_METRIC, RunSummary, finished_note, list_runs, load_config, metric_percent, pid_alive
+from albert_core.runs import RunSummary, finished_note, list_runs, load_config, main_metric, metric_percent, pid_alive
 
 READ_CHUNK = 1 << 20
 STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
@@ -88,7 +88,7 @@ class SummaryCache:
         """Like `albert_core.runs.summarize`, reading only the part of the log not read before."""
         run_dir = Path(run_dir)
         config = load_config(run_dir)
-        key = MAIN_METRIC.get(config.task, "loss")
+        key = main_metric(config)
         with self._lock:
             state = self._update(run_dir, key)
             status = state.status

@@ -34,7 +34,7 @@ def _snippet(context: str, start: int, length: int) -> str:
 
 
 # -- question answering -------------------------------------------------------------------------
-def read_qa_preview(path: str, columns: dict | None = None) -> DataPreview:
+def read_qa_preview(path: str, columns: dict | None = None, options: dict | None = None) -> DataPreview:
     """Question, a snippet of its context around the answer, and the answers of each question."""
     from albert_core.data.squad import read_squad
 
@@ -70,7 +70,7 @@ def read_qa_preview(path: str, columns: dict | None = None) -> DataPreview:
 
 
 # -- named entities -----------------------------------------------------------------------------
-def read_ner_preview(path: str, columns: dict | None = None) -> DataPreview:
+def read_ner_preview(path: str, columns: dict | None = None, options: dict | None = None) -> DataPreview:
     """Each sentence as token/TAG pairs (IOB2), the scheme the file used, and the tag counts."""
     from albert_core.data.conll import read_ner
 
@@ -105,7 +105,7 @@ def read_ner_preview(path: str, columns: dict | None = None) -> DataPreview:
 
 
 # -- pre-training corpus -------------------------------------------------------------------------
-def read_corpus_preview(path: str, columns: dict | None = None) -> DataPreview:
+def read_corpus_preview(path: str, columns: dict | None = None, options: dict | None = None) -> DataPreview:
     """The first documents of a corpus (files and folders joined by os.pathsep) and its
     statistics (counted as `albert_core.data.corpus.corpus_stats` counts them), in one pass."""
     from albert_core.data.corpus import CorpusReport, iter_documents

@@ -1,7 +1,10 @@
-"""Classification data: one text (or a text pair) and a label per row."""
+"""Classification data: one text (or a text pair) and a label per row, or, for a multi-label
+classifier, a set of labels per row (a JSON list, or labels joined by a separator: "sports,politics";
+an empty set is allowed: a text none of the labels fits)."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -17,16 +20,27 @@ class ClassificationData:
     columns: dict[str, str | None]  # role (text, text_pair, label) → column name
     texts: list[str]
     pairs: list[str] | None
-    labels: list[str]
+    labels: list[str]  # multi-label: each row's set joined by ", " (for showing)
     lines: list[int]
     problems: list[Problem] = field(default_factory=list)
     table: Table | None = None
+    label_sets: list[tuple[str, ...]] | None = None  # multi-label: each row's labels, sorted
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    @property
+    def multi_label(self) -> bool:
+        return self.label_sets is not None
+
     def label_counts(self) -> Counter:
+        """Rows per label (multi-label: the rows that have it)."""
+        if self.label_sets is not None:
+            return Counter(y for labels in self.label_sets for y in labels)
         return Counter(self.labels)
+
+    def all_labels(self) -> set[str]:
+        return set(self.label_counts())
 
     def subset(self, idx: list[int]) -> ClassificationData:
         return ClassificationData(
@@ -37,7 +51,55 @@ class ClassificationData:
             [self.labels[i] for i in idx],
             [self.lines[i] for i in idx],
             [],
+            label_sets=[self.label_sets[i] for i in idx] if self.label_sets is not None else None,
         )
+
+
+def split_labels(cell: str, separator: str = ",") -> tuple[str, ...] | None:
+    """A multi-label cell's labels, sorted and without repeats: a JSON list (["a", "b"]) or labels
+    joined by `separator` ("a,b"); an empty cell or [] is no label. None: a JSON list of
+    something other than plain values."""
+    cell = cell.strip()
+    if cell.startswith("["):
+        try:
+            items = json.loads(cell)
+        except json.JSONDecodeError:
+            items = None
+        if isinstance(items, list):
+            if any(isinstance(v, (list, dict)) for v in items):
+                return None
+            return tuple(sorted({str(v).strip() for v in items if v is not None and str(v).strip()}))
+    return tuple(sorted({y.strip() for y in cell.split(separator) if y.strip()}))
+
+
+def is_json_list(cell: str) -> bool:
+    cell = cell.strip()
+    if not (cell.startswith("[") and cell.endswith("]")):
+        return False
+    try:
+        return isinstance(json.loads(cell), list)
+    except json.JSONDecodeError:
+        return False
+
+
+def looks_multi_label(cells: list[str], separator: str = ",") -> bool:
+    """Whether a label column holds several labels per row: JSON lists, or, in one row in ten or
+    more, labels joined by `separator` that recur on their own (so "a,b" is two labels, not one
+    label with a comma in it)."""
+    cells = [c.strip() for c in cells if c.strip()]
+    if not cells:
+        return False
+    if any(is_json_list(c) for c in cells):
+        return True
+    joined = [c for c in cells if separator in c]
+    if len(joined) < max(2, len(cells) // 10):
+        return False
+    parts = Counter(y.strip() for c in joined for y in c.split(separator) if y.strip())
+    alone = set(cells) - set(joined)
+    # few labels make many sets, or the parts are labels of rows of their own
+    return sum(parts.values()) > len(parts) and (
+        len(parts) <= len(set(joined)) or sum(1 for y in parts if y in alone) * 2 >= len(parts)
+    )
 
 
 def detect_columns(table: Table) -> dict[str, str | None]:
@@ -75,9 +137,13 @@ def read_classification(
     columns: dict[str, str | None] | None = None,
     fmt: str | None = None,
     has_header: bool | None = None,
+    multi_label: bool | None = False,
+    separator: str = ",",
 ) -> ClassificationData:
     """Read a classification file. Rows with problems are left out and each is reported;
-    the DataError raised when nothing usable remains lists every problem."""
+    the DataError raised when nothing usable remains lists every problem. `multi_label`: each
+    row has a set of labels (`split_labels`), None: judged from the label column
+    (`looks_multi_label`); a single-label reading refuses JSON lists."""
     table = read_table(path, fmt, has_header)
     cols = detect_columns(table)
     if columns:
@@ -96,28 +162,62 @@ def read_classification(
     hi = {h: i for i, h in enumerate(table.header)}
     ti, li = hi[cols["text"]], hi[cols["label"]]
     pi = hi[cols["text_pair"]] if cols.get("text_pair") else None
+    if multi_label is None:
+        multi_label = looks_multi_label([row[li] for row in table.rows[:5000]], separator)
+    if not multi_label:
+        listed = next(
+            (line for row, line in zip(table.rows, table.lines) if is_json_list(row[li])),
+            None,
+        )
+        if listed is not None:
+            raise DataError(
+                [
+                    Problem(
+                        table.path,
+                        listed,
+                        f"has a list of labels in column {cols['label']!r}; for several labels "
+                        "per text, train a multi-label classifier (--multi-label; the Data page: "
+                        '"Several labels per text")',
+                    )
+                ]  # fmt: skip
+            )
     problems = list(table.problems)
     texts, pairs, labels, lines = [], [] if pi is not None else None, [], []
+    sets: list[tuple[str, ...]] | None = [] if multi_label else None
     for row, line in zip(table.rows, table.lines):
         text, label = row[ti].strip(), row[li].strip()
-        if not label:
+        if sets is not None:
+            found = split_labels(label, separator)
+            if found is None:
+                problems.append(
+                    Problem(table.path, line, f"has a list in column {cols['label']!r} whose items are not labels")
+                )
+                continue
+        elif not label:
             problems.append(Problem(table.path, line, f"has no label (column {cols['label']!r} is empty)"))
             continue
         if not text:
             problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))
             continue
         texts.append(text)
+        if sets is not None:
+            sets.append(found)
+            label = ", ".join(found)
         labels.append(label)
         lines.append(line)
         if pi is not None:
             pairs.append(row[pi].strip())
     if not texts:
         raise DataError(problems or [Problem(table.path, 0, "has no usable rows")])
-    if len(set(labels)) < 2 and len(texts) > 1:
+    data = ClassificationData(table.path, cols, texts, pairs, labels, lines, problems, table, label_sets=sets)
+    distinct = data.all_labels()
+    if sets is not None and not distinct:
+        raise DataError([Problem(table.path, 0, f"no row has a label in column {cols['label']!r}")])
+    if sets is None and len(distinct) < 2 and len(texts) > 1:
         problems.append(
             Problem(table.path, 0, f"every row has the label {labels[0]!r}; a classifier needs at least two labels")
         )
-    return ClassificationData(table.path, cols, texts, pairs, labels, lines, problems, table)
+    return data
 
 
 def label_order(labels: list[str] | set[str]) -> list[str]:
@@ -127,6 +227,15 @@ def label_order(labels: list[str] | set[str]) -> list[str]:
         return sorted(uniq, key=lambda s: float(s))
     except ValueError:
         return sorted(uniq)
+
+
+def random_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices for (train, validation), drawn at random (a multi-label data set: its label sets
+    are too many to stratify by); same seed, same split; one row or more each once there are two."""
+    idx = list(range(n))
+    random.Random(seed).shuffle(idx)
+    n_val = min(max(round(n * fraction), 1), n - 1) if n >= 2 else 0
+    return sorted(idx[n_val:]), sorted(idx[:n_val])
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -150,10 +259,14 @@ def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[lis
 
 
 def check_eval_labels(train: ClassificationData, evaluation: ClassificationData) -> list[Problem]:
-    """Rows of the validation file whose label never appears in training."""
-    known = set(train.labels)
-    return [
-        Problem(evaluation.path, line, f"label {y!r} never appears in the training data ({train.path})")
-        for y, line in zip(evaluation.labels, evaluation.lines)
-        if y not in known
-    ]
+    """Rows of the validation file with a label that never appears in training."""
+    known = train.all_labels()
+    sets = evaluation.label_sets or [(y,) for y in evaluation.labels]
+    out = []
+    for labels, line in zip(sets, evaluation.lines):
+        new = [y for y in labels if y not in known]
+        if new:
+            out.append(
+                Problem(evaluation.path, line, f"label {new[0]!r} never appears in the training data ({train.path})")
+            )
+    return out

@@ -1,4 +1,8 @@
-"""Sequence classification: one text or a text pair → a label (sentiment, spam, topic…)."""
+"""Sequence classification: one text or a text pair → a label (sentiment, spam, topic…), or, for a
+multi-label classifier, → any number of labels (the topics of an article, the tags of a question):
+one independent yes/no per label (transformers' `problem_type="multi_label_classification"`, a
+sigmoid and binary cross-entropy per label), so the saved model loads in plain transformers and its
+pipeline gives each label's probability."""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from ..data.classification import (
     ClassificationData,
     check_eval_labels,
     label_order,
+    random_split,
     read_classification,
     stratified_split,
 )
-from ..metrics import classification_metrics
+from ..metrics import MULTI_LABEL_THRESHOLD, classification_metrics, multilabel_metrics
 from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 
 
@@ -21,25 +26,36 @@ class ClassificationTask(Task):
     metric = "accuracy"
     model_class_name = "AlbertForSequenceClassification"
 
+    def __init__(self, config):
+        super().__init__(config)
+        self.multi_label = bool(config.multi_label)
+        if self.multi_label:
+            self.metric = "micro_f1"
+
     def load_data(self) -> None:
         c = self.config
 
         def hold_out(data: ClassificationData):
-            tr, va = stratified_split(data.labels, c.val_fraction, c.seed)
-            return (
-                data.subset(tr),
-                data.subset(va),
-                f"{c.val_fraction:.0%} of the training file, stratified, seed {c.seed}",
+            if self.multi_label:
+                tr, va = random_split(len(data), c.val_fraction, c.seed)
+                how = "at random"
+            else:
+                tr, va, how = *stratified_split(data.labels, c.val_fraction, c.seed), "stratified"
+            return data.subset(tr), data.subset(va), f"{c.val_fraction:.0%} of the training file, {how}, seed {c.seed}"
+
+        def read(path: str) -> ClassificationData:
+            return read_classification(
+                path, columns=c.columns or None, multi_label=self.multi_label, separator=c.label_separator
             )
 
-        self.read_train_and_eval(lambda path: read_classification(path, columns=c.columns or None), hold_out)
+        self.read_train_and_eval(read, hold_out)
         if self.split == "file":
             unknown = check_eval_labels(self.train_data, self.eval_data)
             self.warnings += [str(p) + "; the row is left out of evaluation" for p in unknown]
             bad = {p.line for p in unknown}
             keep = [i for i, line in enumerate(self.eval_data.lines) if line not in bad]
             self.eval_data = self.eval_data.subset(keep)
-        self.labels = label_order(self.train_data.labels)
+        self.labels = label_order(self.train_data.all_labels())
 
     def tokenizer_texts(self) -> Iterator[str]:
         yield from self.train_data.texts
@@ -53,12 +69,18 @@ class ClassificationTask(Task):
             "label2id": {y: i for i, y in enumerate(self.labels)},
             # whether it reads a second text: the playground shows that box, files give that column
             "text_pairs": self.train_data.pairs is not None,
+            # None rather than absent: a single-label model fine-tuned from a multi-label one is single-label
+            "problem_type": MULTI_LABEL_PROBLEM if self.multi_label else None,
         }
 
     def _features(self, data: ClassificationData) -> list[dict]:
         if not data.texts:
             return []  # a split too small to hold out a validation example
         index = {y: i for i, y in enumerate(self.labels)}
+        if self.multi_label:
+            targets = [[1.0 if y in row else 0.0 for y in self.labels] for row in data.label_sets]
+        else:
+            targets = [index[y] for y in data.labels]
         enc = self.tokenizer(
             data.texts,
             data.pairs,
@@ -68,8 +90,8 @@ class ClassificationTask(Task):
             return_attention_mask=False,
         )
         return [
-            {"input_ids": ids, "token_type_ids": tt, "labels": index[y]}
-            for ids, tt, y in zip(enc["input_ids"], enc["token_type_ids"], data.labels)
+            {"input_ids": ids, "token_type_ids": tt, "labels": y}
+            for ids, tt, y in zip(enc["input_ids"], enc["token_type_ids"], targets)
         ]
 
     def prepare(self) -> Prepared:
@@ -82,6 +104,7 @@ class ClassificationTask(Task):
         counts = self.train_data.label_counts()
         info = {
             "labels": self.labels,
+            "multi_label": self.multi_label,
             "label_counts": {y: counts[y] for y in self.labels},
             "split": self.split,
             "train_file": self.config.train_file,
@@ -94,7 +117,9 @@ class ClassificationTask(Task):
 
         fill = {"input_ids": self.tokenizer.pad_token_id, "token_type_ids": 0}
         batch = pad_sequences(features, fill, pad_multiple)
-        batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=torch.long)
+        # multi-label: a row of 0/1 per text, as float (what BCEWithLogitsLoss takes)
+        dtype = torch.float32 if self.multi_label else torch.long
+        batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=dtype)
         return batch
 
     def evaluate(self, model, batches, features: list[dict]) -> dict:
@@ -104,17 +129,67 @@ class ClassificationTask(Task):
             out = model(**batch)
             total += float(out.loss) * len(idx)
             n += len(idx)
-            y_pred += out.logits.argmax(-1).tolist()
-            y_true += batch["labels"].tolist()
-        metrics = classification_metrics(y_true, y_pred, len(self.labels))
+            if self.multi_label:
+                y_pred += (out.logits.float().sigmoid() >= MULTI_LABEL_THRESHOLD).int().tolist()
+                y_true += batch["labels"].int().tolist()
+            else:
+                y_pred += out.logits.argmax(-1).tolist()
+                y_true += batch["labels"].tolist()
+        if self.multi_label:
+            metrics = multilabel_metrics(y_true, y_pred)
+        else:
+            metrics = classification_metrics(y_true, y_pred, len(self.labels))
         return {"loss": total / max(1, n), **metrics}
 
     def final_advice(self, metrics: dict) -> list[str]:
-        advice = one_answer_advice(metrics.get("confusion"), self.labels, self.config, self.logged_losses)
+        if self.multi_label:
+            advice = no_label_advice(metrics.get("outcomes"), self.labels, self.config, self.logged_losses)
+        else:
+            advice = one_answer_advice(metrics.get("confusion"), self.labels, self.config, self.logged_losses)
         return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
-        return [f"Labels: {', '.join(self.labels)}", f"Validation: {self.split}"]
+        kind = " (several per text: each label is a yes/no of its own, given at probability 0.5)" * self.multi_label
+        return [f"Labels{kind}: {', '.join(self.labels)}", f"Validation: {self.split}"]
+
+
+MULTI_LABEL_PROBLEM = "multi_label_classification"  # transformers' config.problem_type
+
+
+def is_multi_label(config) -> bool:
+    """Whether a model's config (transformers') is a multi-label classifier's."""
+    return getattr(config, "problem_type", None) == MULTI_LABEL_PROBLEM
+
+
+def classification_loss(logits, labels):
+    """A classifier's loss as transformers computes it: cross-entropy for one label per text
+    (labels are class numbers), binary cross-entropy per label for several (rows of 0/1)."""
+    import torch.nn.functional as F
+
+    if labels.is_floating_point():
+        return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
+    return F.cross_entropy(logits.float(), labels)
+
+
+def no_label_advice(outcomes: list[list[int]] | None, labels: list[str], config, losses=()) -> str:
+    """A warning when a finished multi-label classifier never gives some label that validation
+    texts have: its probability stays under 0.5 for every text, which is where such a model
+    starts (most labels are absent from most texts), so it has not learnt that label. A tiny
+    model can learn one label and stay stuck on the others for a whole run (one seed in four on
+    the tests' topics)."""
+    if not outcomes:
+        return ""
+    never = [(y, tp + fn) for y, (tp, fp, fn) in zip(labels, outcomes, strict=True) if tp + fp == 0 and tp + fn >= 5]
+    if not never:
+        return ""
+    if len(never) == len(labels):
+        what = "the model gives no label to any validation text: every probability stays under 0.5"
+    else:
+        names = ", ".join(f"'{y}' ({n} texts)" for y, n in never)
+        what = f"the model never gives {names}, though validation texts have {'it' if len(never) == 1 else 'them'}"
+    return f"{what}, so it has not learnt {'them' if len(never) > 1 else 'it'} yet. " + nothing_learnt_hint(
+        config, losses
+    )
 
 
 def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], config, losses=()) -> str:

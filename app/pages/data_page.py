@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -43,11 +44,13 @@ from ..widgets.table_model import RowsTableModel
 from ..workers import run_in_thread
 
 
-def _tagged_read(request: int, read, path: str, columns: dict | None) -> tuple[int, DataPreview | Exception]:
+def _tagged_read(
+    request: int, read, path: str, columns: dict | None, options: dict | None = None
+) -> tuple[int, DataPreview | Exception]:
     """Run a reader and tag its outcome with the request number (errors become values so a
     stale request's error never reaches the window)."""
     try:
-        return request, read(path, columns)
+        return request, read(path, columns, options)
     except (OSError, ValueError) as e:
         return request, e
 
@@ -330,7 +333,9 @@ class DataPage(QWidget):
         self._updating = False
         self._sync_split_enabled()
         if s.train_file:
-            self.open_file(s.train_file, s.columns or None)
+            self.open_file(
+                s.train_file, s.columns or None, multi_label=s.multi_label if s.task == "classification" else None
+            )
         else:
             self.path_edit.clear()
             self.status.setText(reader_for(s.task).hint)
@@ -345,6 +350,9 @@ class DataPage(QWidget):
             box.currentTextChanged.connect(self._on_role_chosen)
             self.role_boxes[role] = box
             self.map_form.addRow(ROLE_TITLES.get(role, role), box)
+        self.multi_check = self.separator_edit = None
+        if reader.task == "classification":
+            self._add_multi_label_row()
         self.map_box.setVisible(bool(reader.roles))
         pretrain = reader.task == "pretrain"
         self.corpus_box.setVisible(pretrain)
@@ -358,20 +366,70 @@ class DataPage(QWidget):
             else "Open or drop a training file here"
         )
 
+    def _add_multi_label_row(self) -> None:
+        """Several labels per text (a JSON list, or labels joined by a separator): ticked by the
+        reader when the label column looks so, and the user's to change."""
+        s = self.project.state
+        self.multi_check = QCheckBox("Several labels per text")
+        self.multi_check.setToolTip(
+            "Each text may have any number of the labels (topics, tags), or none: the label column holds "
+            "a JSON list, or labels joined by the separator. Each label becomes a yes/no of its own."
+        )
+        self.multi_check.setChecked(s.multi_label)
+        self.separator_edit = QLineEdit(s.label_separator)
+        self.separator_edit.setMaxLength(3)
+        self.separator_edit.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 4)
+        self.separator_edit.setToolTip("What joins the labels in a cell, as in sports,politics")
+        self.separator_edit.setEnabled(s.multi_label)
+        row = QHBoxLayout()
+        row.addWidget(self.multi_check)
+        row.addStretch(1)
+        row.addWidget(QLabel("joined by"))
+        row.addWidget(self.separator_edit)
+        self.map_form.addRow(row)
+        self.multi_check.toggled.connect(self._on_multi_label_toggled)
+        self.separator_edit.editingFinished.connect(self._on_separator_edited)
+
+    def _on_multi_label_toggled(self, checked: bool) -> None:
+        self.separator_edit.setEnabled(checked)
+        if self._updating:
+            return
+        self.project.update_data(multi_label=checked)
+        if self.preview:
+            self.open_file(self.preview.path, self._chosen_columns(), multi_label=checked)
+
+    def _on_separator_edited(self) -> None:
+        separator = self.separator_edit.text()
+        if not separator.strip():  # a label separator must be something: back to the one in use
+            self.separator_edit.setText(self.project.state.label_separator)
+            return
+        if separator != self.project.state.label_separator:
+            self.project.update_data(label_separator=separator)
+            if self.preview:
+                self.open_file(self.preview.path, self._chosen_columns(), multi_label=True)
+
+    def _chosen_columns(self) -> dict:
+        return {
+            role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()
+        }
+
     # -- reading ------------------------------------------------------------------------------
-    def open_file(self, path: str, columns: dict | None = None) -> None:
-        """Read `path` in the background with the current task's reader."""
+    def open_file(self, path: str, columns: dict | None = None, multi_label: bool | None = None) -> None:
+        """Read `path` in the background with the current task's reader. `multi_label` (a
+        classification file): several labels per text or one; None: as the label column looks."""
         self.path_edit.setText(path)
         self._request += 1
         request = self._request
         self.status.setText(f"Reading {Path(path).name}…")
         reader = reader_for(self.project.state.task)
+        options = {"multi_label": multi_label, "label_separator": self.project.state.label_separator}
         self._worker = run_in_thread(
             _tagged_read,
             request,
             reader.read,
             path,
             columns,
+            options,
             on_returned=self._on_read_returned,
             on_errored=self._on_read_errored,
         )
@@ -438,15 +496,29 @@ class DataPage(QWidget):
             self.project.update_data(train_file=preview.path, columns={})
         else:
             n_labels = len(preview.label_counts)
+            multi = bool(preview.info.get("multi_label"))
+            several = ""
+            if multi:
+                none = preview.info.get("no_label", 0)
+                several = (
+                    f" (several per text: {preview.info.get('per_text', 0):.1f} on average, {none:,} texts with none)"
+                )
             self.status.setText(
                 f"{name}: {len(preview.rows):,} rows, {preview.usable:,} usable, "
-                f"{n_labels} label{'s' if n_labels != 1 else ''}, {len(preview.problems)} problem"
+                f"{n_labels} label{'s' if n_labels != 1 else ''}{several}, {len(preview.problems)} problem"
                 f"{'s' if len(preview.problems) != 1 else ''}."
             )
             self.status.setStyleSheet("")
+            if self.multi_check is not None:
+                self._updating = True
+                self.multi_check.setChecked(multi)
+                self._updating = False
             roles = {k: v for k, v in preview.roles.items() if v}
             self.project.update_data(
-                train_file=preview.path, columns=roles, num_labels=max(2, n_labels) if n_labels else 2
+                train_file=preview.path,
+                columns=roles,
+                num_labels=max(2, n_labels) if n_labels else 2,
+                multi_label=multi,
             )
         self.preview_ready.emit(preview)
 
@@ -480,10 +552,7 @@ class DataPage(QWidget):
     def _on_role_chosen(self, _text: str) -> None:
         if self._updating or not self.preview:
             return
-        columns = {
-            role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()
-        }
-        self.open_file(self.preview.path, columns)
+        self.open_file(self.preview.path, self._chosen_columns(), multi_label=self.project.state.multi_label)
 
     def _on_open_clicked(self) -> None:
         reader = reader_for(self.project.state.task)

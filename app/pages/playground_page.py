@@ -489,7 +489,9 @@ class PlaygroundPage(QWidget):
         self._fill_file_table(outcome, order[:FILE_ROWS_SHOWN])
         if outcome.confusion:
             self.file_scores.show_confusion(outcome.labels, outcome.confusion, f"on {Path(job.path).name}")
-        self.file_scores.setVisible(bool(outcome.confusion))
+        elif outcome.outcomes:  # a multi-label classifier: each label's scores, no confusion matrix
+            self.file_scores.show_outcomes(outcome.labels, outcome.outcomes, f"on {Path(job.path).name}")
+        self.file_scores.setVisible(bool(outcome.confusion or outcome.outcomes))
 
     def _fill_file_table(self, result, order: list[int]) -> None:
         question = result.task == "qa"
@@ -504,10 +506,11 @@ class PlaygroundPage(QWidget):
         wrong = set(result.mistakes)
         for r, i in enumerate(order):
             nothing = "(no answer)" if question else "(none)" if result.task == "ner" else ""
+            nothing = "(no label)" if result.multi_label else nothing
             sure = "" if question and not result.predicted[i] else f"{result.confidence[i]:.1%}"
             cells = [result.texts[i], result.predicted[i] or nothing, sure]
             if result.truth is not None:
-                cells.append(result.truth[i])
+                cells.append(result.truth[i] or ("(no label)" if result.multi_label else ""))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import MAIN_METRIC, metric_percent
+from albert_core.runs import main_metric, metric_percent
 
 from .loss_plot import _Panel
 
@@ -54,7 +54,7 @@ def read_run_curves(path: str) -> RunCurves:
     except (OSError, ValueError):
         config = {}
     task = str(config.get("task", ""))
-    out = RunCurves(str(p), str(config.get("name") or p.name), task, config, metric_name=MAIN_METRIC.get(task, ""))
+    out = RunCurves(str(p), str(config.get("name") or p.name), task, config, metric_name=main_metric(config))
     for ev in read_events(p / "events.jsonl"):
         if ev["event"] == "step" and isinstance(ev.get("loss"), (int, float)):
             out.steps.append(float(ev["step"]))

@@ -1,6 +1,7 @@
 """A run's validation scores label by label, from its newest eval event: each label's precision,
-recall, F1 and support and the confusion matrix for a classifier (which labels it mixes up), each
-entity type's F1 for NER. An accuracy of 90% can hide a label the model never gets right; this
+recall, F1 and support and the confusion matrix for a classifier (which labels it mixes up; a
+multi-label classifier has none, each label being a yes/no of its own), each entity type's F1 for
+NER. An accuracy of 90% can hide a label the model never gets right; this
 panel shows it."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.metrics import label_scores
+from albert_core.metrics import label_scores, multilabel_scores
 
 from .. import theme
 
@@ -76,10 +77,13 @@ class LabelScores(QWidget):
         # the saved model's scores (the best evaluation's with keep_best), else the newest evaluation's
         last = next((e for e in reversed(events) if e.get("event") in ("finished", "eval")), None) or {}
         metrics = last.get("metrics") or {}
-        confusion = metrics.get("confusion")
+        confusion, outcomes = metrics.get("confusion"), metrics.get("outcomes")
         step = last.get("best_step") or last.get("step", 0)
         if labels and confusion and len(confusion) == len(labels):
             self.show_confusion(labels, confusion, f"on the validation set at step {step:,}")
+            return True
+        if labels and outcomes and len(outcomes) == len(labels):
+            self.show_outcomes(labels, outcomes, f"on the validation set at step {step:,}")
             return True
         types = {k[3:]: v for k, v in metrics.items() if k.startswith("f1_") and isinstance(v, (int, float))}
         if types:
@@ -104,13 +108,23 @@ class LabelScores(QWidget):
     def show_confusion(self, labels: list[str], confusion: list[list[int]], where: str) -> None:
         """Each label's scores and the confusion matrix (true labels in rows); `where` says on
         what data, e.g. "on the validation set at step 1,200"."""
-        t, weakest = self._start(
-            label_scores(confusion, labels), "label", where, ["Precision", "Recall", "F1", "Support"]
+        self._fill_scores(
+            label_scores(confusion, labels), [sum(row[r] for row in confusion) for r in range(len(labels))], where
         )
+        self._show_matrix(labels, confusion)
+
+    def show_outcomes(self, labels: list[str], outcomes: list[list[int]], where: str) -> None:
+        """A multi-label classifier's scores, from each label's [true positives, false positives,
+        false negatives]; no confusion matrix: a text may have several labels, or none."""
+        self._fill_scores(multilabel_scores(outcomes, labels), [tp + fp for tp, fp, _ in outcomes], where)
+        self.matrix_title.setText("Several labels per text: each label is a yes/no of its own, so no confusion matrix.")
+        self.matrix.hide()
+
+    def _fill_scores(self, rows: list[dict], predicted: list[int], where: str) -> None:
+        t, weakest = self._start(rows, "label", where, ["Precision", "Recall", "F1", "Support"])
         for r, d in enumerate(self.rows):
-            predicted = sum(row[r] for row in confusion)
             t.setItem(
-                r, 0, _item(f"{d['precision']:.1%}", f"of the {predicted:,} predicted {d['label']}, how many are")
+                r, 0, _item(f"{d['precision']:.1%}", f"of the {predicted[r]:,} predicted {d['label']}, how many are")
             )
             t.setItem(
                 r, 1, _item(f"{d['recall']:.1%}", f"of the {d['support']:,} true {d['label']}, how many were found")
@@ -121,7 +135,6 @@ class LabelScores(QWidget):
                 t.item(r, 2).setForeground(QColor(theme.COLORS["wrong"]))
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         _fit_height(t)
-        self._show_matrix(labels, confusion)
 
     def _show_matrix(self, labels: list[str], confusion: list[list[int]]) -> None:
         m = self.matrix

@@ -122,7 +122,15 @@ class ClassificationView(PredictionView):
     def show_result(self, result: dict) -> None:
         scores = dict(result.get("scores") or {})
         self.scores = scores
-        self.label.setText(str(result.get("label", "")))
+        multi = "labels" in result  # a multi-label classifier: each bar is a yes/no of its own
+        if multi:
+            self.label.setText(", ".join(result["labels"]) or "no label")
+            self.label.setToolTip(
+                "Every label at 50% or more; each label's probability is its own, they need not add up to 100%"
+            )
+        else:
+            self.label.setText(str(result.get("label", "")))
+            self.label.setToolTip("")
         names = list(scores)
         if len(names) > self.MAX_BARS:
             names = sorted(names, key=scores.get, reverse=True)[: self.MAX_BARS]
@@ -133,10 +141,19 @@ class ClassificationView(PredictionView):
         rest = len(scores) - len(names)
         if rest:
             drawn = set(names)
-            others = sum(p for name, p in scores.items() if name not in drawn)
-            self.rest_label.setText(
-                f"1 more label, {others:.1%}" if rest == 1 else f"{rest} more labels, {others:.1%} together"
-            )
+            others = [p for name, p in scores.items() if name not in drawn]
+            if multi:  # independent probabilities: their sum means nothing, their largest does
+                self.rest_label.setText(
+                    f"1 more label, {others[0]:.1%}"
+                    if rest == 1
+                    else f"{rest} more labels, each {max(others):.1%} or less"
+                )
+            else:
+                self.rest_label.setText(
+                    f"1 more label, {sum(others):.1%}"
+                    if rest == 1
+                    else f"{rest} more labels, {sum(others):.1%} together"
+                )
         self.rest_label.setVisible(bool(rest))
 
     def shown(self) -> list[tuple[str, str]]:

@@ -232,3 +232,62 @@ def test_the_menus_predict_a_file_opens_the_playground_and_says_what_it_needs(wi
     assert window.current_page() == "Playground"
     assert "Load a model first" in window.playground_page.status.text()
     assert window.predict_file_action.shortcut().toString() == "Ctrl+P"
+
+
+def test_a_file_with_several_labels_per_text_is_read_so_and_the_run_trains_them(window, qtbot, tmp_path):
+    from tests.core.helpers import write_csv, write_topics_jsonl
+
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000) as blocker:
+        page.open_file(str(write_topics_jsonl(tmp_path / "topics.jsonl", 80)))
+    preview = blocker.args[0]
+    assert not preview.fatal and preview.info["multi_label"] and page.multi_check.isChecked()
+    # each label counts the texts that have it; one text in eight has none
+    assert page.label_chart.counts == {"food": 40, "money": 40, "sport": 40}
+    assert "several per text" in page.status.text() and "10 texts with none" in page.status.text()
+    config = window.project.run_config()
+    assert config.multi_label is True and config.task == "classification"
+
+    # untick: lists cannot be one label each, and the problem says what to do
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000) as blocker:
+        page.multi_check.setChecked(False)
+    assert blocker.args[0].fatal and "Several labels per text" in page.problems.texts()[0]
+    assert window.project.run_config().multi_label is False
+
+    # a file of one label per text is read so, and the box follows it
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.multi_check.setChecked(True)
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(write_csv(tmp_path / "one.csv", [("good film", "pos"), ("bad film", "neg")] * 5)))
+    assert not page.multi_check.isChecked() and window.project.run_config().multi_label is False
+
+    # labels joined by another separator: ticked by hand, the separator chosen
+    rows = [("goal and bank", "sport;money"), ("bread", "food"), ("a plain text", ""), ("tax", "money")] * 5
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(write_csv(tmp_path / "joined.csv", rows)))
+    page.separator_edit.setText(";")
+    page.separator_edit.editingFinished.emit()  # not multi-label yet: nothing read again
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.multi_check.setChecked(True)
+    assert page.label_chart.counts == {"food": 5, "money": 10, "sport": 5}
+    assert window.project.run_config().label_separator == ";"
+
+
+def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
+    from app.widgets.prediction_views import ClassificationView
+
+    view = ClassificationView()
+    qtbot.addWidget(view)
+    view.show_result(
+        {"label": "sport, money", "labels": ["sport", "money"], "scores": {"food": 0.02, "money": 0.81, "sport": 0.97}}
+    )
+    assert view.label.text() == "sport, money" and view.shown() == [
+        ("food", "2.0%"),
+        ("money", "81.0%"),
+        ("sport", "97.0%"),
+    ]
+    view.show_result({"label": "", "labels": [], "scores": {"food": 0.2, "money": 0.1, "sport": 0.3}})
+    assert view.label.text() == "no label"
+    many = {f"T{i:02d}": i / 100 for i in range(30)}  # independent: the rest line gives their largest, not a sum
+    view.show_result({"label": "", "labels": [], "scores": many})
+    assert view.rest_label.text() == "20 more labels, each 19.0% or less"

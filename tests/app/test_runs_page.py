@@ -178,6 +178,15 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
     qtbot.waitUntil(lambda: len(panel.rows) == 25, timeout=10_000)
     assert panel.matrix.isHidden() and "evaluate --json" in panel.matrix_title.text()
 
+    # several labels per text: each label's scores from its outcomes, and no confusion matrix
+    topics = run("topics", ["food", "sport"], {"micro_f1": 0.8, "outcomes": [[8, 2, 0], [3, 0, 3]]})
+    page.refresh_now()
+    assert page.select_run(str(topics))
+    qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["food", "sport"], timeout=10_000)
+    assert [panel.scores.item(0, c).text() for c in range(4)] == ["80.0%", "100.0%", "88.9%", "8"]
+    assert [panel.scores.item(1, c).text() for c in range(4)] == ["100.0%", "50.0%", "66.7%", "6"]
+    assert panel.matrix.isHidden() and "no confusion matrix" in panel.matrix_title.text()
+
     assert page.select_run(str(ner))
     qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["LOC", "PER"], timeout=10_000)
     assert panel.scores.item(0, 0).text() == "25.0%" and "Weakest: <b>LOC</b>" in panel.title.text()

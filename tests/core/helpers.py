@@ -61,3 +61,33 @@ def save_tiny_model(folder: Path, arch: str = "AlbertForSequenceClassification",
     getattr(transformers, arch)(config).save_pretrained(folder)
     tok.save_pretrained(folder)
     return Path(folder)
+
+
+TOPICS = {
+    "sport": "goal match team coach league score".split(),
+    "money": "bank price market stock trade tax".split(),
+    "food": "bread cheese soup recipe oven sugar".split(),
+}
+
+
+def topic_rows(n: int, seed: int = 0) -> list[tuple[str, list[str]]]:
+    """A learnable multi-label set: each text holds words of none, one, two or three topics, and
+    its labels are those topics."""
+    rng = random.Random(seed)
+    names = sorted(TOPICS)
+    rows = []
+    for i in range(n):
+        labels = [t for k, t in enumerate(names) if (i >> k) & 1] if i % 8 else []
+        words = rng.sample(FILL, 3) + [rng.choice(TOPICS[t]) for t in labels for _ in range(2)]
+        rng.shuffle(words)
+        rows.append((" ".join(words), labels))
+    return rows
+
+
+def write_topics_jsonl(path: Path, n: int = 160, seed: int = 0) -> Path:
+    import json
+
+    with open(path, "w", encoding="utf-8") as f:
+        for text, labels in topic_rows(n, seed):
+            f.write(json.dumps({"text": text, "labels": labels}) + "\n")
+    return path

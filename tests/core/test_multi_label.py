@@ -1,0 +1,191 @@
+"""A multi-label classifier: several labels per text, each a yes/no of its own."""
+
+import csv
+import json
+
+import pytest
+
+from albert_core.data.classification import looks_multi_label, read_classification, split_labels
+from albert_core.data.problems import DataError
+from albert_core.engine import train
+from albert_core.events import read_events
+from albert_core.metrics import multilabel_metrics, multilabel_scores
+from albert_core.predict import load_predictor
+from albert_core.runs import ConfigError, RunConfig, create_run, summarize
+from tests.core.helpers import TINY, topic_rows, write_csv, write_topics_jsonl
+
+
+def test_label_cells_are_read_as_lists_or_joined_and_an_empty_one_is_no_label(tmp_path):
+    data = read_classification(write_topics_jsonl(tmp_path / "t.jsonl", 16), multi_label=True)
+    assert data.multi_label and len(data) == 16
+    assert data.label_sets[0] == () and data.label_sets[7] == ("food", "money", "sport")
+    assert data.labels[3] == "food, money"  # shown joined
+    counts = data.label_counts()
+    assert counts["food"] == sum("food" in s for s in data.label_sets)
+
+    rows = [("bread and cheese", "food;money"), ("a plain text", ""), ("goal", " sport ; sport ")]
+    joined = read_classification(write_csv(tmp_path / "t.csv", rows), multi_label=True, separator=";")
+    assert joined.label_sets == [("food", "money"), (), ("sport",)]
+
+    assert split_labels('["b", "a", "b"]') == ("a", "b")
+    assert split_labels("[[1], 2]") is None  # a list of lists holds no labels
+
+
+def test_a_single_label_reading_of_lists_says_how_to_train_on_them(tmp_path):
+    path = write_topics_jsonl(tmp_path / "t.jsonl", 16)
+    with pytest.raises(DataError) as e:
+        read_classification(path)
+    assert "t.jsonl:1" in str(e.value) and "--multi-label" in str(e.value)
+
+
+def test_a_label_column_is_judged_multi_label_only_when_its_parts_recur():
+    assert looks_multi_label(['["a", "b"]', '["a"]'])
+    assert looks_multi_label(["a,b", "a", "b,c", "c", "a,c", "b"] * 3)
+    # every label a name with a comma in it, none recurring on its own: one label each
+    assert not looks_multi_label([f"Smith{i}, John{i}" for i in range(20)])
+    assert not looks_multi_label(["pos", "neg"] * 10)
+
+
+def test_metrics_agree_with_sklearn():
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    y_true = [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 0], [1, 0, 0]]
+    y_pred = [[1, 0, 0], [0, 1, 1], [1, 1, 0], [0, 0, 0], [0, 1, 0]]
+    m = multilabel_metrics(y_true, y_pred)
+    assert m["micro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="micro"))
+    assert m["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro"))
+    assert m["exact_match"] == pytest.approx(2 / 5)
+    scores = multilabel_scores(m["outcomes"], ["a", "b", "c"])
+    p = precision_score(y_true, y_pred, average=None, zero_division=0)
+    r = recall_score(y_true, y_pred, average=None, zero_division=0)
+    assert [d["precision"] for d in scores] == pytest.approx(list(p))
+    assert [d["recall"] for d in scores] == pytest.approx(list(r))
+    assert [d["support"] for d in scores] == [3, 2, 1]
+
+
+def test_multi_label_is_only_for_classification():
+    with pytest.raises(ConfigError, match="multi_label"):
+        RunConfig(task="ner", train_file="x.txt", multi_label=True).validate()
+
+
+@pytest.fixture(scope="module")
+def topics_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("topics")
+    config = RunConfig(
+        task="classification",
+        train_file=str(write_topics_jsonl(tmp / "topics.jsonl", 800)),
+        multi_label=True,
+        spec=TINY.to_dict(),
+        preset="",
+        batch_size=16,
+        lr=3e-3,
+        epochs=20,
+        val_fraction=0.2,
+        log_every=5,
+        seed=1,
+    )
+    run = create_run(config, tmp / "run")
+    result = train(run)
+    assert result["event"] == "finished", result
+    return run, result
+
+
+def test_it_learns_every_label_and_saves_a_model_plain_transformers_reads_as_multi_label(topics_run):
+    run, result = topics_run
+    m = result["metrics"]
+    assert m["micro_f1"] >= 0.9 and m["exact_match"] >= 0.7  # chance: 0.5 and 1/8
+    losses = [e["loss"] for e in read_events(run / "events.jsonl") if e["event"] == "step"]
+    assert losses[-1] < losses[0] * 0.5
+    s = summarize(run)
+    assert s.metric_name == "micro_f1" and s.metric == pytest.approx(m["micro_f1"])
+
+    from transformers import AutoConfig, pipeline
+
+    assert AutoConfig.from_pretrained(run / "model").problem_type == "multi_label_classification"
+    pipe = pipeline("text-classification", model=str(run / "model"), device="cpu")
+    predictor = load_predictor(run)
+    texts = [t for t, _ in topic_rows(24, seed=7)]
+    for text, theirs in zip(texts, pipe(texts, top_k=None), strict=True):
+        ours = predictor.predict(text)
+        # the pipeline applies each label's own sigmoid, as ours does: they need not sum to 1
+        assert {d["label"]: d["score"] for d in theirs} == pytest.approx(ours["scores"], abs=1e-5)
+        assert ours["labels"] == [d["label"] for d in theirs if d["score"] >= 0.5]
+        assert ours["label"] == ", ".join(ours["labels"])
+    fresh = topic_rows(40, seed=8)  # texts it never saw: most get exactly their topics, two or three included
+    assert sum(set(predictor.predict(t)["labels"]) == set(y) for t, y in fresh) >= 32
+    assert any(len(y) >= 2 and set(predictor.predict(t)["labels"]) == set(y) for t, y in fresh)
+    fast = load_predictor(run, fast=True)
+    assert fast.predict(texts[3])["scores"] == pytest.approx(predictor.predict(texts[3])["scores"], abs=1e-4)
+    assert fast.classify_batch(texts) == predictor.classify_batch(texts)
+    card = (run / "model" / "README.md").read_text()
+    assert "several per text" in card and "| sport |" in card and "top_k=None" in card
+
+
+def test_evaluate_and_a_file_of_predictions_score_each_label(topics_run, tmp_path):
+    from albert_core.evaluate import evaluate_model
+    from albert_core.predict_file import predict_file
+
+    run, result = topics_run
+    again = evaluate_model(str(run))
+    assert again["outcomes"] == result["metrics"]["outcomes"]
+    assert [d["label"] for d in again["per_label"]] == ["food", "money", "sport"]
+
+    rows = topic_rows(40, seed=11)
+    src = write_csv(tmp_path / "check.csv", [(t, ",".join(y)) for t, y in rows])
+    got = predict_file(str(run), str(src), str(tmp_path / "out.csv"))
+    assert got.compared == 40 and got.metric == "exact match"
+    predictor = load_predictor(run)
+    expected = [predictor.predict(t)["labels"] for t, _ in rows]
+    right = sum(set(e) == set(y) for e, y in zip(expected, [y for _, y in rows], strict=True))
+    assert got.correct == right
+    assert (
+        got.outcomes
+        == multilabel_metrics(
+            [[int(k in y) for k in predictor.labels] for _, y in rows],
+            [[int(k in e) for k in predictor.labels] for e in expected],
+        )["outcomes"]
+    )
+    with open(tmp_path / "out.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [r["predicted"] for r in table] == [", ".join(e) for e in expected]
+    assert {"p(food)", "p(money)", "p(sport)", "correct"} <= set(table[0])
+    assert "micro F1" in got.summary()
+
+
+def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(topics_run, tmp_path, capsys):
+    from albert_core.cli import main
+
+    run, result = topics_run
+    data = write_topics_jsonl(tmp_path / "t.jsonl", 40)
+    assert main(["train", "--train", str(data), "--multi-label", "--spec", _spec(tmp_path), "--max-steps", "2",
+                 "--out", str(tmp_path / "cli-run")]) == 0  # fmt: skip
+    assert json.loads((tmp_path / "cli-run" / "run.json").read_text())["multi_label"] is True
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "micro_f1" in out and "precision" in out and "true / predicted" not in out  # no confusion matrix
+
+    from albert_core.export import export
+
+    exported = export(run, "onnx", tmp_path / "onnx")
+    assert exported.metric == "micro_f1"
+    assert exported.metric_export == pytest.approx(exported.metric_pytorch, abs=1e-6)
+    assert "np.exp(-logits)" in (tmp_path / "onnx" / "README.md").read_text()  # a sigmoid, not a softmax
+
+
+def _spec(tmp_path) -> str:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(TINY.to_dict()))
+    return str(path)
+
+
+def test_labels_the_model_never_gives_are_named_with_what_to_do():
+    from albert_core.tasks.classification import no_label_advice
+
+    config = RunConfig(task="classification", train_file="t.jsonl", multi_label=True, lr=1e-3)
+    # food learnt; money and sport never given, though 30 and 28 texts have them
+    advice = no_label_advice([[20, 1, 2], [0, 0, 30], [0, 0, 28]], ["food", "money", "sport"], config)
+    assert "'money' (30 texts), 'sport' (28 texts)" in advice and "Train it longer" in advice
+    nothing = no_label_advice([[0, 0, 20], [0, 0, 30]], ["a", "b"], config)
+    assert "no label to any validation text" in nothing
+    assert no_label_advice([[20, 1, 2], [5, 0, 25]], ["a", "b"], config) == ""  # every label given
