@@ -152,6 +152,11 @@ def shared() -> SummaryCache:
     return _shared
 
 
+METRIC_WORDS = {"micro_f1": "micro F1", "f1": "F1", "mlm_accuracy": "MLM accuracy"}  # as a person writes them
+
+
 def metric_text(r: RunSummary, digits: int = 2) -> str:
     """A run's main metric in percent, the same scale for every task (as the comparison plots)."""
-    return f"{r.metric_name} {metric_percent(r.task, r.metric):.{digits}f}%" if r.metric is not None else ""
+    if r.metric is None:
+        return ""
+    return f"{METRIC_WORDS.get(r.metric_name, r.metric_name)} {metric_percent(r.task, r.metric):.{digits}f}%"

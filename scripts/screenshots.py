@@ -250,6 +250,51 @@ def task_shots(app, win, shot, pretrained: str | None = None) -> None:
 
     win.project.update_data(train_file=str(SAMPLE_DATA))
     shot("Train", "train_finetune")
+    multi_label_shots(app, win, shot)
+
+
+TOPICS = {
+    "sport": "the team won the match; a late goal; the coach and the league; the players scored".split("; "),
+    "money": "the bank raised its rates; prices fell on the market; a tax on trade; the shares rose".split("; "),
+    "food": "a recipe for bread; cheese and soup for dinner; the oven was hot; sugar and butter".split("; "),
+}
+
+
+def multi_label_shots(app, win, shot) -> None:
+    """A file with several labels per text on the Data page, and a tiny multi-label model in the
+    playground answering a text of two topics."""
+    import json
+    import random
+
+    from albert_core.engine import train
+    from albert_core.runs import RunConfig, create_run, default_runs_dir, new_run_dir
+
+    rng = random.Random(1)
+    path = Path(os.environ["ALBERT_STUDIO_HOME"]) / "task-data" / "topics.jsonl"
+    rows = []
+    for i in range(800):
+        labels = [t for k, t in enumerate(sorted(TOPICS)) if (i >> k) & 1] if i % 8 else []
+        parts = [rng.choice(TOPICS[t]) for t in labels] or [rng.choice(["it rained all day", "we met at noon"])]
+        rng.shuffle(parts)
+        rows.append(json.dumps({"text": " and ".join(parts), "labels": labels}))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    page = win.data_page
+    page.choose_task("classification", clear_file=True)
+    page.open_file(str(path))
+    wait(app, lambda: not page.is_busy(), 30)
+    shot("Data", "data_multilabel")
+    config = RunConfig(train_file=str(path), multi_label=True, preset="", spec=SPEC, batch_size=16, max_length=64,
+                       epochs=20, lr=3e-3, log_every=5, num_threads=1, name="tiny topics")  # fmt: skip
+    run = create_run(config, new_run_dir(config, default_runs_dir()))
+    last = train(run)
+    print(f"topics: {last['event']} {last.get('metrics', last.get('message', ''))}", file=sys.stderr)
+    play = win.playground_page
+    play.load_model_path(str(run))
+    wait(app, lambda: play.predictor is not None and not play.is_loading() and play.predictor.multi_label, 120)
+    play.result = None
+    play.set_text("the bank raised its rates and the team won the match")
+    wait(app, lambda: play.result is not None, 60)
+    shot("Playground", "playground_multilabel")
 
 
 if __name__ == "__main__":

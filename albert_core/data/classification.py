@@ -179,7 +179,7 @@ def read_classification(
                         "per text, train a multi-label classifier (--multi-label; the Data page: "
                         '"Several labels per text")',
                     )
-                ]  # fmt: skip
+                ]
             )
     problems = list(table.problems)
     texts, pairs, labels, lines = [], [] if pi is not None else None, [], []

@@ -149,7 +149,11 @@ class ClassificationTask(Task):
         return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
-        kind = " (several per text: each label is a yes/no of its own, given at probability 0.5)" * self.multi_label
+        kind = (
+            " (several per text: each label is a yes/no of its own, given at probability 0.5)"
+            if self.multi_label
+            else ""
+        )
         return [f"Labels{kind}: {', '.join(self.labels)}", f"Validation: {self.split}"]
 
 

@@ -52,9 +52,9 @@ def test_metric_column_shows_every_task_in_percent(window, runs):
 
     table = window.runs_page.table.model()
     shown = {table.index(row, 2).data(): table.index(row, 5).data() for row in range(table.rowCount())}
-    assert shown["qa"] == f"f1 {final('qa', 'f1'):.2f}%"
-    assert shown["ner"] == f"f1 {100 * final('ner', 'f1'):.2f}%"
-    assert shown["pretrain"] == f"mlm_accuracy {100 * final('pretrain', 'mlm_accuracy'):.2f}%"
+    assert shown["qa"] == f"F1 {final('qa', 'f1'):.2f}%"
+    assert shown["ner"] == f"F1 {100 * final('ner', 'f1'):.2f}%"
+    assert shown["pretrain"] == f"MLM accuracy {100 * final('pretrain', 'mlm_accuracy'):.2f}%"
 
 
 def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, runs):
