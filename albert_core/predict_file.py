@@ -129,6 +129,7 @@ class _Input:
     texts: list[str]
     pairs: list[str] | None = None
     gold: list[str] | None = None
+    gold_sets: list[tuple[str, ...] | None] | None = None  # multi-label: each row's labels (None: not compared)
 
 
 def _read_classification(
@@ -164,7 +165,7 @@ def _read_classification(
     hi = {h: i for i, h in enumerate(table.header)}
     texts = [row[hi[text_col]].strip() for row in table.rows]
     pairs = [row[hi[pair_col]].strip() for row in table.rows] if pair_col and pair_col != text_col else None
-    gold = None
+    gold = gold_sets = None
     if label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
@@ -172,20 +173,21 @@ def _read_classification(
         found = {y for labels_ in sets for y in labels_}
         if found and found <= known:
             gold = [", ".join(labels_) for labels_ in sets] if multi_label else values
+            gold_sets = list(sets) if multi_label else None
         elif found & known:
             unknown = sorted(found - known)
             notes.append(
                 f"column {label_col!r} also holds labels the model does not know ({', '.join(unknown[:5])}); "
                 "those rows are not compared"
             )
-            gold = (
-                [", ".join(x) if set(x) <= known else None for x in sets]
-                if multi_label
-                else [v if v in known else "" for v in values]
-            )
+            if multi_label:
+                gold_sets = [x if set(x) <= known else None for x in sets]
+                gold = [", ".join(x) if x is not None else "(labels it does not know)" for x in gold_sets]
+            else:
+                gold = [v if v in known else "" for v in values]
     for p in table.problems:
         notes.append(str(p))
-    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold)
+    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets)
 
 
 def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
@@ -377,21 +379,21 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     confidence = [min(max(x, 1 - x) for x in p) for p in probs]
     scored = len(labels) <= SCORE_COLUMNS_UP_TO
     header = [*inp.header, "predicted", "confidence", *(f"p({y})" for y in labels if scored)]
-    if inp.gold is not None:
+    if inp.gold_sets is not None:
         header.append("correct")
     rows, wrong, y_true, y_pred = [], [], [], []
     for r, (cells, p) in enumerate(zip(inp.cells, probs, strict=True)):
         row = [*cells, predicted[r], f"{confidence[r]:.4f}", *(f"{x:.4f}" for x in p if scored)]
-        truth = inp.gold[r] if inp.gold is not None else None
+        truth = inp.gold_sets[r] if inp.gold_sets is not None else None
         if truth is not None:
-            have = {y.strip() for y in truth.split(",") if y.strip()}
+            have = set(truth)
             ok = have == set(chosen[r])
             row.append("yes" if ok else "no")
             y_true.append([int(y in have) for y in labels])
             y_pred.append([int(y in chosen[r]) for y in labels])
             if not ok:
                 wrong.append((-confidence[r], r))
-        elif inp.gold is not None:
+        elif inp.gold_sets is not None:
             row.append("")
         rows.append(row)
     compared = len(y_true)
@@ -402,8 +404,8 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     return FilePredictions(
         out="", task="classification", header=header, rows=rows, compared=compared, correct=compared - len(wrong),
         metric="exact match", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts, predicted=predicted,
-        confidence=confidence, truth=[t if t is not None else "(labels it does not know)" for t in inp.gold] if inp.gold is not None else None, pairs=inp.pairs,
-        input_columns=len(inp.header), labels=list(labels), outcomes=outcomes, extra=extra, multi_label=True,
+        confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels),
+        outcomes=outcomes, extra=extra, multi_label=True,
     )  # fmt: skip
 
 

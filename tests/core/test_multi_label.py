@@ -151,6 +151,12 @@ def test_evaluate_and_a_file_of_predictions_score_each_label(topics_run, tmp_pat
     assert {"p(food)", "p(money)", "p(sport)", "correct"} <= set(table[0])
     assert "micro F1" in got.summary()
 
+    # a row with a label the model does not know is predicted, said, and not compared
+    src.write_text(src.read_text() + '"bread and rain","food,weather"\n')
+    more = predict_file(str(run), str(src), str(tmp_path / "out2.csv"))
+    assert more.compared == 40 and len(more.rows) == 41 and more.correct == got.correct
+    assert any("weather" in n for n in more.notes) and more.truth[-1] == "(labels it does not know)"
+
 
 def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(topics_run, tmp_path, capsys):
     from albert_core.cli import main
