@@ -26,6 +26,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
             init=pred.model_dir,
             max_length=pred.max_length,
             multi_label=pred.multi_label,
+            label_separator=pred.label_separator,
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)

@@ -43,6 +43,7 @@ class Predictor:
 
         # several labels per text: each label's probability is its own (a sigmoid, not a softmax)
         self.multi_label = task == "classification" and is_multi_label(model.config)
+        self.label_separator = getattr(model.config, "label_separator", ",")  # as the training file joined them
 
     def predict(self, text: str, context: str | None = None) -> dict:
         t0 = time.perf_counter()

@@ -139,6 +139,7 @@ def _read_classification(
     notes: list[str],
     text_pairs: bool | None = None,
     multi_label: bool = False,
+    separator: str = ",",
 ) -> _Input:
     """The texts (and second texts) of a file, and its own labels where the model knows them
     (multi-label: each row's set, joined by ", " as the predictions are; an empty cell is a
@@ -169,7 +170,9 @@ def _read_classification(
     if label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
-        sets = [split_labels(v) or () for v in values] if multi_label else [(v,) if v else () for v in values]
+        sets = (
+            [split_labels(v, separator) or () for v in values] if multi_label else [(v,) if v else () for v in values]
+        )
         found = {y for labels_ in sets for y in labels_}
         if found and found <= known:
             gold = [", ".join(labels_) for labels_ in sets] if multi_label else values
@@ -372,7 +375,9 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     from .metrics import multilabel_metrics
 
     labels = predictor.labels
-    inp = _read_classification(path, columns, labels, notes, predictor.text_pairs, multi_label=True)
+    inp = _read_classification(
+        path, columns, labels, notes, predictor.text_pairs, multi_label=True, separator=predictor.label_separator
+    )
     probs = _classify(predictor, inp, batch_size, progress, stop)
     chosen = [predictor.chosen(p) for p in probs]
     predicted = [", ".join(c) for c in chosen]

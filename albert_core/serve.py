@@ -94,6 +94,8 @@ def make_handler(service: Service):
                 return
             try:
                 size = int(self.headers.get("Content-Length") or 0)
+                if size < 0:
+                    raise RequestError(400, "Content-Length is negative; send the body's length in bytes")
                 if size > MAX_BODY:
                     raise RequestError(413, f"the request is over {MAX_BODY // 2**20} MB; send fewer texts")
                 try:

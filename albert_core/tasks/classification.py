@@ -18,6 +18,7 @@ from ..data.classification import (
     stratified_split,
 )
 from ..metrics import MULTI_LABEL_THRESHOLD, classification_metrics, multilabel_metrics
+from ..runs import main_metric
 from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 
 
@@ -29,8 +30,7 @@ class ClassificationTask(Task):
     def __init__(self, config):
         super().__init__(config)
         self.multi_label = bool(config.multi_label)
-        if self.multi_label:
-            self.metric = "micro_f1"
+        self.metric = main_metric(config)  # micro F1 for several labels per text: one rule, in runs
 
     def load_data(self) -> None:
         c = self.config
@@ -71,6 +71,8 @@ class ClassificationTask(Task):
             "text_pairs": self.train_data.pairs is not None,
             # None rather than absent: a single-label model fine-tuned from a multi-label one is single-label
             "problem_type": MULTI_LABEL_PROBLEM if self.multi_label else None,
+            # what joined its labels in the training file: a test file written alike is read alike
+            **({"label_separator": self.config.label_separator} if self.multi_label else {}),
         }
 
     def _features(self, data: ClassificationData) -> list[dict]:

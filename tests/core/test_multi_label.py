@@ -166,6 +166,15 @@ def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(to
     assert main(["train", "--train", str(data), "--multi-label", "--spec", _spec(tmp_path), "--max-steps", "2",
                  "--out", str(tmp_path / "cli-run")]) == 0  # fmt: skip
     assert json.loads((tmp_path / "cli-run" / "run.json").read_text())["multi_label"] is True
+    # labels joined by ";": the saved model keeps the separator, so its own file is read back alike
+    joined = write_csv(tmp_path / "joined.csv", [(t, ";".join(y)) for t, y in topic_rows(40)])
+    assert main(["train", "--train", str(joined), "--multi-label", "--label-separator", ";", "--spec", _spec(tmp_path),
+                 "--max-steps", "2", "--out", str(tmp_path / "semi")]) == 0  # fmt: skip
+    from albert_core.evaluate import evaluate_model
+    from albert_core.predict_file import predict_file
+
+    assert predict_file(str(tmp_path / "semi"), str(joined), str(tmp_path / "semi.csv")).compared == 40
+    assert evaluate_model(str(tmp_path / "semi" / "model"), str(joined))["examples"] == 40
     capsys.readouterr()
     assert main(["evaluate", "--model", str(run)]) == 0
     out = capsys.readouterr().out
