@@ -34,7 +34,7 @@ from .data.table import Table
 from .runs import ConfigError
 
 SCORE_COLUMNS_UP_TO = 20  # one probability column per label when the model has at most this many
-PREVIEW_ROWS = 200
+PREVIEW_ROWS = 200  # rows of a predicted file the window lists (the file has them all)
 OUT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)

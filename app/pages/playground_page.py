@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.predict_file import PREVIEW_ROWS
 from albert_core.runs import run_model
 
 from .. import theme
@@ -43,7 +44,6 @@ from ..widgets.prediction_views import VIEWS, PredictionView
 from ..workers import run_in_thread
 
 DEBOUNCE_MS = 200
-FILE_ROWS_SHOWN = 200  # rows of a predicted file listed on the page (the file has them all)
 FILE_TIP = (
     "Predict for every row of a CSV, TSV, JSON Lines or text file (SQuAD JSON for question answering) and "
     "save the rows with their predictions; a column of the model's labels is compared with them"
@@ -481,17 +481,15 @@ class PlaygroundPage(QWidget):
         order = outcome.mistakes + [i for i in range(len(outcome.rows)) if i not in wrong]
         shown = "the surest mistakes first" if outcome.mistakes else "in the file's order"
         lines = [
-            f"{outcome.summary()}. Below: {min(len(order), FILE_ROWS_SHOWN):,} rows, {shown}; double-click one to "
+            f"{outcome.summary()}. Below: {min(len(order), PREVIEW_ROWS):,} rows, {shown}; double-click one to "
             "try it above.",
             *notes,
         ]
         self.file_status.setText("\n".join(lines))
-        self._fill_file_table(outcome, order[:FILE_ROWS_SHOWN])
-        if outcome.confusion:
-            self.file_scores.show_confusion(outcome.labels, outcome.confusion, f"on {Path(job.path).name}")
-        elif outcome.outcomes:  # a multi-label classifier: each label's scores, no confusion matrix
-            self.file_scores.show_outcomes(outcome.labels, outcome.outcomes, f"on {Path(job.path).name}")
-        self.file_scores.setVisible(bool(outcome.confusion or outcome.outcomes))
+        self._fill_file_table(outcome, order[:PREVIEW_ROWS])
+        # a classifier's scores by label: with its confusion matrix, or a multi-label one's without
+        metrics = {"confusion": outcome.confusion, "outcomes": outcome.outcomes}
+        self.file_scores.setVisible(self.file_scores.show_metrics(metrics, outcome.labels, f"on {Path(job.path).name}"))
 
     def _fill_file_table(self, result, order: list[int]) -> None:
         question = result.task == "qa"
@@ -504,9 +502,10 @@ class PlaygroundPage(QWidget):
         table.setHorizontalHeaderLabels(heads)
         table.setRowCount(len(order))
         wrong = set(result.mistakes)
+        nothing = "(no answer)" if question else "(none)" if result.task == "ner" else ""
+        nothing = "(no label)" if result.multi_label else nothing
+        table.show()  # measured below: a hidden table's viewport has a stale width
         for r, i in enumerate(order):
-            nothing = "(no answer)" if question else "(none)" if result.task == "ner" else ""
-            nothing = "(no label)" if result.multi_label else nothing
             sure = "" if question and not result.predicted[i] else f"{result.confidence[i]:.1%}"
             cells = [result.texts[i], result.predicted[i] or nothing, sure]
             if result.truth is not None:

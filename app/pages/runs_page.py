@@ -372,6 +372,8 @@ class RunsPage(QWidget):
         runs = self.selected_runs()
         self._selected = runs[0] if len(runs) == 1 else None
         self._update_buttons()
+        if len(runs) != 1:  # scores by label belong to one run; a new one's come when its events are read
+            self.label_scores.hide()
         if len(runs) == 1:
             run = runs[0]
             metric = f", {metric_text(run)}" if run.metric is not None else ""
@@ -385,7 +387,6 @@ class RunsPage(QWidget):
             )
         elif len(runs) > 1:
             self.title.setText(f"{len(runs)} runs selected: press Compare to overlay their curves.")
-            self.label_scores.hide()
 
     def _on_curves_read(self, result: tuple[str, list[dict]]) -> None:
         path, events = result

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.metrics import label_scores, multilabel_scores
+from albert_core.metrics import label_scores, multilabel_scores, scores_by_label
 
 from .. import theme
 
@@ -77,13 +77,8 @@ class LabelScores(QWidget):
         # the saved model's scores (the best evaluation's with keep_best), else the newest evaluation's
         last = next((e for e in reversed(events) if e.get("event") in ("finished", "eval")), None) or {}
         metrics = last.get("metrics") or {}
-        confusion, outcomes = metrics.get("confusion"), metrics.get("outcomes")
         step = last.get("best_step") or last.get("step", 0)
-        if labels and confusion and len(confusion) == len(labels):
-            self.show_confusion(labels, confusion, f"on the validation set at step {step:,}")
-            return True
-        if labels and outcomes and len(outcomes) == len(labels):
-            self.show_outcomes(labels, outcomes, f"on the validation set at step {step:,}")
+        if self.show_metrics(metrics, labels or [], f"on the validation set at step {step:,}"):
             return True
         types = {k[3:]: v for k, v in metrics.items() if k.startswith("f1_") and isinstance(v, (int, float))}
         if types:
@@ -91,6 +86,18 @@ class LabelScores(QWidget):
             return True
         self.rows = []
         return False
+
+    def show_metrics(self, metrics: dict, labels: list[str], where: str) -> bool:
+        """A classifier's scores by label from its metrics: its confusion matrix, or a multi-label
+        classifier's outcomes (as `scores_by_label` chooses); False, and nothing shown, when the
+        metrics hold neither for these labels."""
+        if not scores_by_label(metrics, labels):
+            return False
+        if metrics.get("confusion"):
+            self.show_confusion(labels, metrics["confusion"], where)
+        else:
+            self.show_outcomes(labels, metrics["outcomes"], where)
+        return True
 
     def _start(self, rows: list[dict], what: str, where: str, columns: list[str]) -> tuple[QTableWidget, dict]:
         """Show `rows` (one per label) in the title and an emptied scores table; returns the
