@@ -166,9 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
     pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
     pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
-    pp.add_argument(
-        "--fast", action="store_true", help="--text through onnxruntime (exported once into the model folder)"
-    )
+    pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
     pp.add_argument("--json", action="store_true")
 
     sp = sub.add_parser(
@@ -223,16 +221,30 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # here, so a reader that went away is met below, not at exit
         return code
     except USER_ERRORS as e:
-        if getattr(args, "json", False):
-            print(json.dumps({"error": str(e)}))
-        else:
-            print(f"error: {e}", file=sys.stderr)
-        return 2
+        return _say_error(args, str(e))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as e:  # a file that cannot be read or written, a full disk: said, not a traceback
+        return _say_error(args, os_error_text(e))
+
+
+def os_error_text(e: OSError) -> str:
+    """An OSError as a user reads it: the file, then what the system said of it."""
+    what = e.strerror or str(e)
+    if e.filename is None:
+        return what
+    return f"{e.filename}: {what}" + (f" (to {e.filename2})" if e.filename2 else "")
+
+
+def _say_error(args, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}))
+    else:
+        print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def cmd_params(args) -> int:
@@ -509,7 +521,12 @@ def predict_a_file(args) -> int:
             print(f"\r{done:,} / {total:,}", end="\n" if done == total else "", file=sys.stderr, flush=True)
             shown[0] = now
 
-    result = predict_file(args.model, args.file, args.out, columns, args.batch_size, progress)
+    model = args.model
+    if args.fast:  # onnxruntime for every row (the model is exported once into its folder)
+        from .predict import load_predictor
+
+        model = load_predictor(args.model, fast=True)
+    result = predict_file(model, args.file, args.out, columns, args.batch_size, progress)
     if args.json:
         print(json.dumps({"out": result.out, "task": result.task, "rows": len(result.rows), "compared": result.compared,
                           "correct": result.correct, "score": result.score, "metric": result.metric,
@@ -540,10 +557,12 @@ def predict_a_file(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from .predict import load_predictor
     from .serve import make_server
 
+    predictor = load_predictor(args.model, fast=args.fast)  # its own errors say what is wrong with the model
     try:
-        server = make_server(args.model, args.host, args.port, fast=args.fast)
+        server = make_server(args.model, args.host, args.port, predictor=predictor)
     except OSError as e:
         raise ConfigError(
             f"cannot listen on {args.host}:{args.port} ({e.strerror or e}); choose another --port"

@@ -58,16 +58,10 @@ class OnnxPredictor(Predictor):
         p = np.exp(z - z.max(-1, keepdims=True))
         return p / p.sum(-1, keepdims=True)
 
-    def _classify(self, text: str, pair: str | None = None) -> dict:
-        z = self.logits(self._encode(text, pair or None))
-        return self.answer(self._probabilities(z)[0].tolist())
-
-    def classify_batch(self, texts: list[str], batch_size: int = 64) -> list[str]:
-        out = []
-        for i in range(0, len(texts), batch_size):
-            z = self.logits(self._encode(texts[i : i + batch_size], padding=True))
-            out += [self.answer(p)["label"] for p in self._probabilities(z).tolist()]
-        return out
+    def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
+        """Each label's probability for one batch of texts (and second texts), from onnxruntime;
+        `predict`, `classify_batch` and file predictions all come through here."""
+        return self._probabilities(self.logits(self._encode(texts, pairs, padding=True))).tolist()
 
 
 class OnnxModel:

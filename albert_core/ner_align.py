@@ -92,42 +92,65 @@ def tags_to_entities(words: list[tuple[str, int, int]], tags: list[str], scores:
     return out
 
 
+def ner_logits(model, pad_id: int, feats: list[dict], batch_size: int = 64, after=None) -> list[list[list[float]]]:
+    """Each window's logits, a row per piece (its own length, no padding), run in length-sorted
+    batches so little is padded. `after(done, total)` is called after each batch (it may raise
+    to stop)."""
+    import torch
+
+    from .batching import eval_batches
+    from .tasks.base import pad_sequences
+
+    logits: list = [None] * len(feats)
+    device = next(model.parameters()).device
+    done = 0
+    for idx in eval_batches([len(f["input_ids"]) for f in feats], batch_size):
+        batch = pad_sequences([feats[i] for i in idx], {"input_ids": pad_id}, pad_multiple=1)
+        with torch.inference_mode():
+            out = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().tolist()
+        for j, i in enumerate(idx):
+            logits[i] = out[j][: len(feats[i]["input_ids"])]
+        done += len(idx)
+        if after is not None:
+            after(done, len(feats))
+    return logits
+
+
 def predict_ner(model, tokenizer, text: str, max_length: int | None = None) -> dict:
     """Entities in `text`: {"entities": [{"text", "type", "start", "end", "score"}], "tokens":
     [{"text", "start", "end", "tag", "score"}] (one per word), "latency_ms"}; start/end are
     character offsets in `text`."""
-    import torch
-
     t0 = time.perf_counter()
-    words = split_words(text)
-    if not words:
-        return {"entities": [], "tokens": [], "latency_ms": 0.0}
+    out = predict_ner_batch(model, tokenizer, [text], max_length)[0]
+    out["latency_ms"] = (time.perf_counter() - t0) * 1000.0
+    return out
+
+
+def predict_ner_batch(
+    model, tokenizer, texts: list[str], max_length: int | None = None, batch_size: int = 64, after=None
+) -> list[dict]:
+    """`predict_ner` for many texts at once (without latency_ms), their windows in length-sorted
+    batches; `after(done, total)` as for `ner_logits`, counting windows."""
     if max_length is None:
         max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
-    feats = ner_features(tokenizer, [[w for w, _, _ in words]], None, max_length)
-    width = max(len(f["input_ids"]) for f in feats)
-    pad = tokenizer.pad_token_id or 0
-    ids = torch.full((len(feats), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(feats), width), dtype=torch.long)
-    for i, f in enumerate(feats):
-        ids[i, : len(f["input_ids"])] = torch.tensor(f["input_ids"])
-        mask[i, : len(f["input_ids"])] = 1
-    device = next(model.parameters()).device
+    words = [split_words(t) for t in texts]
+    kept = [i for i, w in enumerate(words) if w]  # a text with no words has no entities
+    feats = ner_features(tokenizer, [[w for w, _, _ in words[i]] for i in kept], None, max_length) if kept else []
     was_training = model.training
     model.eval()
-    with torch.inference_mode():
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu().tolist()
-    model.train(was_training)
-    preds = word_predictions(feats, logits, [len(words)])[0]
+    try:
+        logits = ner_logits(model, tokenizer.pad_token_id or 0, feats, batch_size, after)
+    finally:
+        model.train(was_training)
+    preds = word_predictions(feats, logits, [len(words[i]) for i in kept])
     id2label = model.config.id2label
-    tags = [id2label[k] for k, _ in preds]
-    scores = [p for _, p in preds]
-    tokens = [
-        {"text": w, "start": s, "end": e, "tag": t, "score": p}
-        for (w, s, e), t, p in zip(words, tags, scores, strict=True)
-    ]
-    return {
-        "entities": tags_to_entities(words, tags, scores, text),
-        "tokens": tokens,
-        "latency_ms": (time.perf_counter() - t0) * 1000.0,
-    }
+    out = [{"entities": [], "tokens": []} for _ in texts]
+    for i, pred in zip(kept, preds, strict=True):
+        tags = [id2label[k] for k, _ in pred]
+        scores = [p for _, p in pred]
+        tokens = [
+            {"text": w, "start": s, "end": e, "tag": t, "score": p}
+            for (w, s, e), t, p in zip(words[i], tags, scores, strict=True)
+        ]
+        out[i] = {"entities": tags_to_entities(words[i], tags, scores, texts[i]), "tokens": tokens}
+    return out

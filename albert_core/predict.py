@@ -67,12 +67,7 @@ class Predictor:
         return out
 
     def _classify(self, text: str, pair: str | None = None) -> dict:
-        import torch
-
-        enc = self.tokenizer(text, pair or None, truncation=True, max_length=self.max_length, return_tensors="pt")
-        with torch.inference_mode():
-            logits = self.model(**enc).logits.float()
-        return self.answer(self._normalize(logits)[0].tolist())
+        return self.answer(self.probabilities([text], [pair] if pair else None)[0])
 
     def _normalize(self, logits):
         """Probabilities from a batch of logits: softmax over the labels, or for a multi-label

@@ -170,13 +170,21 @@ def _read_classification(
     if label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
-        sets = (
-            [split_labels(v, separator) or () for v in values] if multi_label else [(v,) if v else () for v in values]
-        )
-        found = {y for labels_ in sets for y in labels_}
-        if found and found <= known:
+        sets = [split_labels(v, separator) for v in values] if multi_label else [(v,) if v else () for v in values]
+        unread = [table.lines[r] for r, x in enumerate(sets) if x is None]  # a list of lists: not labels
+        if unread:
+            where = ", ".join(f"{path.name}:{n}" for n in unread[:5]) + (" …" if len(unread) > 5 else "")
+            notes.append(
+                f"{len(unread):,} label cell{'s' if len(unread) > 1 else ''} of column {label_col!r} "
+                f"hold{'' if len(unread) > 1 else 's'} lists within a list, not labels ({where}); not compared"
+            )
+        found = {y for labels_ in sets if labels_ is not None for y in labels_}
+        if found and found <= known and not unread:
             gold = [", ".join(labels_) for labels_ in sets] if multi_label else values
             gold_sets = list(sets) if multi_label else None
+        elif multi_label and found and found <= known:
+            gold_sets = sets
+            gold = [", ".join(x) if x is not None else "(not a list of labels)" for x in sets]
         elif found & known:
             unknown = sorted(found - known)
             notes.append(
@@ -184,8 +192,11 @@ def _read_classification(
                 "those rows are not compared"
             )
             if multi_label:
-                gold_sets = [x if set(x) <= known else None for x in sets]
-                gold = [", ".join(x) if x is not None else "(labels it does not know)" for x in gold_sets]
+                gold_sets = [x if x is not None and set(x) <= known else None for x in sets]
+                gold = [
+                    ", ".join(x) if x is not None else "(labels it does not know)" if y is not None
+                    else "(not a list of labels)" for x, y in zip(gold_sets, sets, strict=True)
+                ]  # fmt: skip
             else:
                 gold = [v if v in known else "" for v in values]
     for p in table.problems:
@@ -248,6 +259,17 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
 def _check(stop: Callable[[], bool] | None) -> None:
     if stop is not None and stop():
         raise Stopped()
+
+
+def _after_batch(progress: Progress | None, stop):
+    """What runs after each batch: the progress said, then a stop honoured."""
+
+    def after(done: int, total: int) -> None:
+        if progress:
+            progress(done, total)
+        _check(stop)
+
+    return after
 
 
 def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None, stop) -> list[list[float]]:
@@ -431,30 +453,15 @@ def _read_tagged(path: Path):
 
 def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FilePredictions:
     """Tag the file's own words (so they line up with its tags) and compare entity by entity."""
-    import torch
-
-    from .batching import eval_batches
     from .data.conll import to_iob2
     from .metrics_ner import entities, entity_scores
-    from .ner_align import ner_features, word_predictions
-    from .tasks.base import pad_sequences
+    from .ner_align import ner_features, ner_logits, word_predictions
 
     notes += [str(p) for p in data.problems]
     tok, model = predictor.tokenizer, predictor.model
     feats = ner_features(tok, data.sentences, None, predictor.max_length)
-    logits: list = [None] * len(feats)
-    device = next(model.parameters()).device
-    done = 0
-    for idx in eval_batches([len(f["input_ids"]) for f in feats], batch_size):
-        _check(stop)
-        batch = pad_sequences([feats[i] for i in idx], {"input_ids": tok.pad_token_id or 0}, pad_multiple=1)
-        with torch.inference_mode():
-            out = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().tolist()
-        for j, i in enumerate(idx):
-            logits[i] = out[j][: len(feats[i]["input_ids"])]
-        done += len(idx)
-        if progress:
-            progress(done, len(feats))
+    _check(stop)
+    logits = ner_logits(model, tok.pad_token_id or 0, feats, batch_size, _after_batch(progress, stop))
     preds = word_predictions(feats, logits, [len(s) for s in data.sentences])
     id2label = model.config.id2label
     tags = [to_iob2([id2label[k] for k, _ in sent], "IOB2") for sent in preds]
@@ -488,24 +495,24 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
 
 
 def _predict_entities(predictor, path, columns, notes, progress, stop, batch_size=64) -> FilePredictions:
-    from .ner_align import predict_ner
+    from .ner_align import predict_ner_batch
 
     tagged = _read_tagged(path) if not columns.get("text") else None
     if tagged is not None:
         return _predict_tagged(predictor, tagged, notes, batch_size, progress, stop)
     inp = _read_texts(path, columns, notes)
     header = [*inp.header, "entities", "tagged"]
+    _check(stop)
+    results = predict_ner_batch(
+        predictor.model, predictor.tokenizer, inp.texts, predictor.max_length, batch_size, _after_batch(progress, stop)
+    )
     rows, found, sure = [], [], []
-    for i, (cells, text) in enumerate(zip(inp.cells, inp.texts, strict=True)):
-        _check(stop)
-        res = predict_ner(predictor.model, predictor.tokenizer, text, max_length=predictor.max_length)
+    for cells, res in zip(inp.cells, results, strict=True):
         ents = "; ".join(f"{e['text']} ({e['type']})" for e in res["entities"])
         tagged = " ".join(f"{t['text']}/{t['tag']}" for t in res["tokens"])
         rows.append([*cells, ents, tagged])
         found.append(ents)
         sure.append(min((e["score"] for e in res["entities"]), default=1.0))
-        if progress:
-            progress(i + 1, len(inp.texts))
     return FilePredictions(
         "", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure, input_columns=len(inp.header)
     )

@@ -117,11 +117,13 @@ def make_handler(service: Service):
     return Handler
 
 
-def make_server(model_dir: str, host: str = "127.0.0.1", port: int = 8000, fast: bool = False):
-    """The server (not yet serving): `server.serve_forever()` runs it, `server.shutdown()` ends it."""
+def make_server(model_dir: str, host: str = "127.0.0.1", port: int = 8000, fast: bool = False, predictor=None):
+    """The server (not yet serving): `server.serve_forever()` runs it, `server.shutdown()` ends it.
+    `predictor`: the model of `model_dir` already loaded; otherwise it is loaded here. The
+    address is taken last, so an OSError from here is one of listening."""
     from .predict import load_predictor
 
-    service = Service(load_predictor(model_dir, fast=fast), str(model_dir))
+    service = Service(predictor or load_predictor(model_dir, fast=fast), str(model_dir))
     server = ThreadingHTTPServer((host, port), make_handler(service))
     server.service = service
     return server

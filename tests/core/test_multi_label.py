@@ -157,6 +157,12 @@ def test_evaluate_and_a_file_of_predictions_score_each_label(topics_run, tmp_pat
     assert more.compared == 40 and len(more.rows) == 41 and more.correct == got.correct
     assert any("weather" in n for n in more.notes) and more.truth[-1] == "(labels it does not know)"
 
+    # a cell holding lists within a list is not a label set: named by its line, and not compared
+    src.write_text(src.read_text() + '"bread","[[""food""]]"\n')
+    odd = predict_file(str(run), str(src), str(tmp_path / "out3.csv"))
+    assert odd.compared == 40 and len(odd.rows) == 42 and odd.truth[-1] == "(not a list of labels)"
+    assert any("check.csv:43" in n and "lists within a list" in n for n in odd.notes)
+
 
 def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(topics_run, tmp_path, capsys):
     from albert_core.cli import main

@@ -83,3 +83,21 @@ def test_failed_export_falls_back_to_torch(model_dir, monkeypatch):
     assert p.predict("good film")["label"] in ("neg", "neu", "pos")
     assert not (model_dir / "model.onnx").exists()
     assert onnx_export.onnx_path(model_dir).name == "model.onnx"
+
+
+def test_file_predictions_run_in_onnxruntime(model_dir, tmp_path, monkeypatch):
+    from albert_core.predict_file import predict_file
+
+    src = tmp_path / "reviews.csv"
+    src.write_text("text\n" + "".join(f'"{t}"\n' for t in TEXTS[:20]), encoding="utf-8")
+    plain = predict_file(load_predictor(model_dir), src, tmp_path / "plain.csv")
+    fast = load_predictor(model_dir, fast=True)
+
+    def no_torch(*a, **k):
+        raise AssertionError("the PyTorch model was called")
+
+    monkeypatch.setattr(fast.model, "forward", no_torch)
+    quick = predict_file(fast, src, tmp_path / "fast.csv")
+    assert quick.predicted == plain.predicted
+    assert quick.confidence == pytest.approx(plain.confidence, abs=1e-4)
+    assert fast.predict(TEXTS[0])["label"] == plain.predicted[0]

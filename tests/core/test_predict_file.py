@@ -146,13 +146,17 @@ def test_question_answering_and_entities_from_a_file(tmp_path):
 
     ner = save_tiny_model(tmp_path / "ner", "AlbertForTokenClassification", num_labels=3)
     src = tmp_path / "notes.txt"
-    src.write_text("ada lived in london\nwho wrote the book\n", encoding="utf-8")
-    predict_file(ner, src, tmp_path / "ents.csv")
+    lines = ["ada lived in london", "who wrote the book", "…", "ada " * 40 + "wrote it", "a", "london calling"]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = predict_file(ner, src, tmp_path / "ents.csv", batch_size=4)
     out = read_rows(tmp_path / "ents.csv")
-    assert out[0] == ["text", "entities", "tagged"]
+    assert out[0] == ["text", "entities", "tagged"] and len(out) == len(lines) + 1
     predictor = load_predictor(ner)
-    alone = predict_ner(predictor.model, predictor.tokenizer, "ada lived in london")
-    assert out[1][2] == " ".join(f"{t['text']}/{t['tag']}" for t in alone["tokens"])
+    # sentences tagged together, padded to the longest of their batch, are tagged as they are alone
+    for line, row, found in zip(lines, out[1:], got.predicted, strict=True):
+        alone = predict_ner(predictor.model, predictor.tokenizer, line)
+        assert row[2] == " ".join(f"{t['text']}/{t['tag']}" for t in alone["tokens"])
+        assert found == "; ".join(f"{e['text']} ({e['type']})" for e in alone["entities"])
 
 
 def test_the_cli_predicts_a_file_and_names_the_surest_mistakes(classifier, tmp_path, capsys):

@@ -82,3 +82,13 @@ def test_a_port_in_use_is_said_plainly(serving, capsys):
     port = url.rsplit(":", 1)[1]
     assert cli_main(["serve", "--model", predictor.model_dir, "--port", port]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_model_that_cannot_be_read_is_not_called_a_port_problem(tmp_path, capsys):
+    model = save_tiny_model(tmp_path / "m", "AlbertForSequenceClassification")
+    (model / "config.json").unlink()
+    (model / "config.json").mkdir()  # unreadable as a file, whoever runs the test
+    assert cli_main(["serve", "--model", str(model), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot listen" not in err and "config.json" in err
+    assert "Traceback" not in err
