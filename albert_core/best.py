@@ -33,12 +33,14 @@ class BestKeeper:
         self.metrics: dict = {}
         self.stale = 0  # evaluations since the best
         self.first = 0  # the step of the first evaluation
+        self.last = 0  # the step of the latest evaluation weighed
         state = self.folder / "best.json"
         if state.exists():  # a resumed run: its best so far
             try:
                 d = json.loads(state.read_text(encoding="utf-8"))
                 self.step, self.value, self.metrics, self.stale = d["step"], d["value"], d["metrics"], d["stale"]
                 self.first = d["first"]
+                self.last = self.step
             except (ValueError, KeyError, TypeError, OSError):
                 pass  # damaged: start afresh (the weights file is only read with a valid state)
 
@@ -61,9 +63,9 @@ class BestKeeper:
         value = metrics.get(self.metric)
         if not self.active or not isinstance(value, (int, float)):
             return False
-        if step == self.step:
-            return False  # the same step again (the final evaluation after an early stop)
-        self.first = self.first or step
+        if step == self.last:
+            return False  # the same step again (the final evaluation after an early stop): not weighed twice
+        self.first, self.last = self.first or step, step
         loss = metrics.get("loss")
         new = self.better(float(value), float(loss) if isinstance(loss, (int, float)) else math.nan)
         if new:

@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "each label is a yes/no of its own",
     )
     tp.add_argument("--label-separator", help="with --multi-label: what joins the labels in a cell (default ,)")
+    tp.add_argument(
+        "--label-columns",
+        help="several labels per text as a 0/1 column per label, e.g. toxic,obscene,insult (implies --multi-label; "
+        "with --multi-label and no label column named, such columns are found by themselves)",
+    )
     tp.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tp.add_argument(
         "--precision",
@@ -165,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--text-column", help="with --file: the text column (qa: the question)")
     pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
     pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
+    pp.add_argument("--label-columns", help="with --file, multi-label: the 0/1 columns of true labels, a,b,c "
+                    "(default: the file's columns named as the model's labels)")  # fmt: skip
     pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
     pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
     pp.add_argument("--json", action="store_true")
@@ -352,6 +359,13 @@ def _config_from_args(args) -> RunConfig:
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
     cols = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
+    if args.label_columns:
+        if args.label_column:
+            raise ConfigError(
+                "name the label column (--label-column) or the 0/1 label columns (--label-columns), not both"
+            )
+        cols["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
+        c.multi_label = True
     if any(cols.values()):
         c.columns = {k: v for k, v in cols.items() if v}
     c.bucket_by_length = not args.no_bucket if args.no_bucket else c.bucket_by_length
@@ -513,6 +527,8 @@ def predict_a_file(args) -> int:
     from .predict_file import predict_file
 
     columns = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
+    if args.label_columns:
+        columns["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
     shown = [0.0]
 
     def progress(done: int, total: int) -> None:

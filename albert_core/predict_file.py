@@ -23,15 +23,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .data.problems import DataError, read_text
 from .data.table import Table
-from .runs import ConfigError
+from .runs import ConfigError, atomic_write_text
 
 SCORE_COLUMNS_UP_TO = 20  # one probability column per label when the model has at most this many
 PREVIEW_ROWS = 200  # rows of a predicted file the window lists (the file has them all)
@@ -130,6 +128,7 @@ class _Input:
     pairs: list[str] | None = None
     gold: list[str] | None = None
     gold_sets: list[tuple[str, ...] | None] | None = None  # multi-label: each row's labels (None: not compared)
+    answers: list[list[str]] | None = None  # QA: each question's right answers (none: unanswerable)
 
 
 def _read_classification(
@@ -160,14 +159,25 @@ def _read_classification(
             "the model was trained on text pairs, and no second text column was found (name it: --pair-column); "
             "predicted from the first text alone"
         )
-    label_col = _pick(table, "label", columns.get("label"), guess.get("label"))
+    given = columns.get("label")
+    if isinstance(given, list) and not multi_label:
+        raise ConfigError("0/1 label columns are for a multi-label model; name this model's label column instead")
+    flags = [_pick(table, "label", n, None) for n in given] if isinstance(given, list) else None
+    if multi_label and not given:  # a 0/1 column for each of the model's labels, where the file has them
+        from .data.classification import is_indicator
+
+        flags = [n for n in table.header if n in labels and n != text_col and is_indicator(table, n)] or None
+    label_col = None if flags else _pick(table, "label", given, guess.get("label"))
     if not text_col:
         raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
     hi = {h: i for i, h in enumerate(table.header)}
     texts = [row[hi[text_col]].strip() for row in table.rows]
     pairs = [row[hi[pair_col]].strip() for row in table.rows] if pair_col and pair_col != text_col else None
     gold = gold_sets = None
-    if label_col and label_col != text_col:
+    if flags:
+        gold_sets = _flag_sets(table, flags, labels, notes)
+        gold = [", ".join(x) if x is not None else "(not 0 or 1)" for x in gold_sets]
+    elif label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
         sets = [split_labels(v, separator) for v in values] if multi_label else [(v,) if v else () for v in values]
@@ -204,6 +214,36 @@ def _read_classification(
     return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets)
 
 
+def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[str]) -> list[tuple[str, ...] | None]:
+    """Each row's labels from a 0/1 column per label (None: a cell that is neither; not compared)."""
+    from .data.classification import NO_CELLS, YES_CELLS
+
+    unknown = [n for n in flags if n not in labels]
+    if unknown:
+        raise DataError(
+            f"has label columns the model does not know ({', '.join(unknown)}); it knows {', '.join(labels)}",
+            table.path,
+        )
+    missing = [y for y in labels if y not in flags]
+    if missing:
+        notes.append(f"the file has no column for {', '.join(missing)}: those labels are taken as absent")
+    idx = [table.header.index(n) for n in flags]
+    sets: list[tuple[str, ...] | None] = []
+    odd = []
+    for row, line in zip(table.rows, table.lines, strict=True):
+        cells = [row[i].strip().lower() for i in idx]
+        if any(c not in YES_CELLS and c not in NO_CELLS for c in cells):
+            sets.append(None)
+            odd.append(line)
+        else:
+            sets.append(tuple(sorted(n for n, c in zip(flags, cells, strict=True) if c in YES_CELLS)))
+    if odd:
+        where = ", ".join(f"{Path(table.path).name}:{n}" for n in odd[:5]) + (" …" if len(odd) > 5 else "")
+        notes.append(f"{len(odd):,} row{'s' if len(odd) > 1 else ''} with a label cell that is not 0 or 1 "
+                     f"({where}); not compared")  # fmt: skip
+    return sets
+
+
 def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
     """Texts alone (NER): the classification reading, with no labels to compare and no second text."""
     return _read_classification(path, {"text": columns.get("text")}, [], notes, text_pairs=False)
@@ -222,14 +262,14 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
         if data is not None:
             notes += [str(p) for p in data.problems]
             ex = data.examples
-            gold = ["\n".join(e.answer_texts) for e in ex] if any(e.answers for e in ex) else None
+            answers = [list(dict.fromkeys(t for t in e.answer_texts if t)) for e in ex]  # each named once
             return _Input(
                 ["id", "question", "context"],
                 [[e.id, e.question, e.context] for e in ex],
                 [e.line for e in ex],
                 [e.question for e in ex],
                 [e.context for e in ex],
-                gold,
+                answers=answers if any(e.answers for e in ex) else None,
             )
     table = read_table(path)
 
@@ -530,7 +570,7 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
 
     inp = _read_qa(path, columns, notes)
     header = [*inp.header, "answer", "score"]
-    if inp.gold is not None:
+    if inp.answers is not None:
         header += ["gold answers", "exact"]
     results: list[dict] = [{}] * len(inp.cells)
     done = 0
@@ -551,8 +591,8 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
         row = [*cells, answer, f"{top['score']:.4f}" if top else ""]
         answers.append(answer)
         sure.append(top["score"] if top else 0.0)
-        if inp.gold is not None:
-            golds = list(dict.fromkeys(g for g in inp.gold[i].split("\n") if g))
+        if inp.answers is not None:
+            golds = inp.answers[i]
             em, _ = score_one(answer, golds or [""])
             compared += 1
             correct += int(em)
@@ -561,7 +601,7 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
                 wrong.append((-(top["score"] if top else 0.0), i))
         rows.append(row)
     mistakes = [r for _, r in sorted(wrong)]
-    truth = [" | ".join(dict.fromkeys(g.split("\n"))) for g in inp.gold] if inp.gold is not None else None
+    truth = [" | ".join(g) for g in inp.answers] if inp.answers is not None else None
     return FilePredictions(
         out="", task="qa", header=header, rows=rows, compared=compared, correct=correct, metric="exact match",
         mistakes=mistakes, texts=inp.texts, predicted=answers, confidence=sure, truth=truth, pairs=inp.pairs,
@@ -586,15 +626,7 @@ def _write(out: Path, fmt: str, header: list[str], rows: list[list[str]], input_
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:  # whole or not at all: a temporary file, flushed to disk, then renamed
+        atomic_write_text(out, buf.getvalue())
     except OSError as e:
         raise ConfigError(f"{out}: cannot write there ({e.strerror or e}); choose another folder") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(buf.getvalue())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

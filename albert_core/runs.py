@@ -53,7 +53,8 @@ class RunConfig:
     spec: dict | None = None
     init: str = ""  # a model folder, a run folder, or a hub id
     # data
-    columns: dict = field(default_factory=dict)  # {"text": ..., "text_pair": ..., "label": ...}
+    # {"text": ..., "text_pair": ..., "label": ...}; a multi-label "label" may list 0/1 columns, one per label
+    columns: dict = field(default_factory=dict)
     val_fraction: float = 0.1
     # classification: several labels per text (a JSON list, or labels joined by the separator)
     multi_label: bool = False
@@ -174,7 +175,11 @@ class RunConfig:
                 ok = isinstance(v, dict) and all(isinstance(k, str) for k in v)
                 kind = "a JSON object"
                 if ok and f.name == "columns":
-                    ok, kind = all(isinstance(c, str) or c is None for c in v.values()), "column names"
+                    ok = all(
+                        isinstance(c, str) or c is None or (isinstance(c, list) and all(isinstance(x, str) for x in c))
+                        for c in v.values()
+                    )  # a list: the label is several 0/1 columns, one per label
+                    kind = "column names"
             else:
                 ok, kind = isinstance(v, str), "text"
             if not ok:

@@ -89,10 +89,15 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
 def _label_info(data) -> dict:
     """Whether the file was read with several labels per text, and for such a file the texts
     with none and the labels per text on average."""
+    from albert_core.data.classification import indicator_columns
+
+    # 0/1 columns (one per label) the label box offers as one choice
+    flags = indicator_columns(data.table, {data.columns.get("text"), data.columns.get("text_pair")})
     if not data.multi_label:
-        return {"multi_label": False}
+        return {"multi_label": False, "flag_columns": flags}
     sizes = [len(s) for s in data.label_sets]
     return {
+        "flag_columns": flags,
         "multi_label": True,
         "no_label": sum(1 for n in sizes if n == 0),
         "per_text": sum(sizes) / max(1, len(sizes)),

@@ -1,6 +1,7 @@
 """Classification data: one text (or a text pair) and a label per row, or, for a multi-label
-classifier, a set of labels per row (a JSON list, or labels joined by a separator: "sports,politics";
-an empty set is allowed: a text none of the labels fits)."""
+classifier, a set of labels per row (a JSON list, or labels joined by a separator: "sports,politics",
+or a 0/1 column per label as in toxic,obscene,insult; an empty set is allowed: a text none of the
+labels fits)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .table import KNOWN_NAMES, Table, read_table
 @dataclass
 class ClassificationData:
     path: str
-    columns: dict[str, str | None]  # role (text, text_pair, label) → column name
+    columns: dict  # role (text, text_pair, label) → column name (multi-label: maybe a list of 0/1 columns)
     texts: list[str]
     pairs: list[str] | None
     labels: list[str]  # multi-label: each row's set joined by ", " (for showing)
@@ -102,6 +103,25 @@ def looks_multi_label(cells: list[str], separator: str = ",") -> bool:
     )
 
 
+YES_CELLS = frozenset({"1", "1.0", "true", "yes"})
+NO_CELLS = frozenset({"0", "0.0", "false", "no", ""})
+
+
+def indicator_columns(table: Table, exclude: set | None = None) -> list[str]:
+    """The columns that hold only 0 and 1 (or true and false), in the file's order: each may be a
+    label of a multi-label classifier, given to the rows where it is 1. Two or more, or none."""
+    found = [n for n in table.header if not (exclude and n in exclude) and is_indicator(table, n)]
+    return found if len(found) >= 2 else []
+
+
+def is_indicator(table: Table, name: str) -> bool:
+    """Whether column `name` holds only 0 and 1 (or true and false; empty cells allowed), judged on
+    its first 2,000 rows."""
+    i = table.header.index(name)
+    cells = {r[i].strip().lower() for r in table.rows[:2000]}
+    return bool(cells - {""}) and cells <= YES_CELLS | NO_CELLS
+
+
 def detect_columns(table: Table) -> dict[str, str | None]:
     """Guess which column is the text, the optional second text, and the label."""
     lower = [h.lower() for h in table.header]
@@ -145,16 +165,26 @@ def read_classification(
     row has a set of labels (`split_labels`), None: judged from the label column
     (`looks_multi_label`); a single-label reading refuses JSON lists."""
     table = read_table(path, fmt, has_header)
-    cols = detect_columns(table)
+    cols: dict = detect_columns(table)
     if columns:
         for role, name in columns.items():
-            if name and name not in table.header:
-                raise DataError(
-                    f"has no column {name!r} for the {role}; its columns are {', '.join(table.header)}", path
-                )
-            cols[role] = name or None
+            for one in name if isinstance(name, (list, tuple)) else [name]:
+                if one and one not in table.header:
+                    raise DataError(
+                        f"has no column {one!r} for the {role}; its columns are {', '.join(table.header)}", path
+                    )
+            cols[role] = (list(name) if isinstance(name, (list, tuple)) else name) or None
     if not cols.get("text"):
         raise DataError(f"no text column found among {', '.join(table.header)}; choose one", path)
+    named_label = isinstance(cols.get("label"), str) and cols["label"].lower() in KNOWN_NAMES["label"]
+    if not (columns or {}).get("label") and (multi_label or (multi_label is None and not named_label)):
+        # a 0/1 column per label (toxic, obscene, insult …): taken when several labels per text are wanted,
+        # or may be (None) and no column is called a label; never when the label column is named
+        flags = indicator_columns(table, {cols["text"], cols.get("text_pair")})
+        if flags:
+            cols["label"] = flags
+    if isinstance(cols.get("label"), list):
+        return _read_indicators(table, cols)
     if not cols.get("label"):
         raise DataError(f"no label column found among {', '.join(table.header)}; choose one", path)
     if cols["text"] == cols["label"]:
@@ -216,6 +246,53 @@ def read_classification(
     if sets is None and len(distinct) < 2 and len(texts) > 1:
         problems.append(
             Problem(table.path, 0, f"every row has the label {labels[0]!r}; a classifier needs at least two labels")
+        )
+    return data
+
+
+def _read_indicators(table: Table, cols: dict) -> ClassificationData:
+    """A multi-label file with a 0/1 column per label: each row's labels are the columns where it has 1."""
+    names = cols["label"]
+    if len(names) < 1 or cols["text"] in names:
+        raise DataError("the text column cannot also be a label column; choose the 0/1 label columns", table.path)
+    hi = {h: i for i, h in enumerate(table.header)}
+    ti, pi, flags = hi[cols["text"]], hi.get(cols.get("text_pair") or ""), [hi[n] for n in names]
+    problems = list(table.problems)
+    texts, pairs, sets, lines = [], [] if pi is not None else None, [], []
+    for row, line in zip(table.rows, table.lines):
+        cells = [row[i].strip().lower() for i in flags]
+        odd = next((k for k, c in enumerate(cells) if c not in YES_CELLS and c not in NO_CELLS), None)
+        if odd is not None:
+            problems.append(
+                Problem(
+                    table.path, line, f"has {row[flags[odd]].strip()!r} in column {names[odd]!r}, which holds 0 or 1"
+                )
+            )
+            continue
+        text = row[ti].strip()
+        if not text:
+            problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))
+            continue
+        texts.append(text)
+        sets.append(tuple(sorted(n for n, c in zip(names, cells) if c in YES_CELLS)))
+        lines.append(line)
+        if pairs is not None:
+            pairs.append(row[pi].strip())
+    if not texts:
+        raise DataError(problems or [Problem(table.path, 0, "has no usable rows")])
+    labels = [", ".join(x) for x in sets]
+    data = ClassificationData(table.path, cols, texts, pairs, labels, lines, problems, table, label_sets=sets)
+    never = [n for n in names if n not in data.all_labels()]
+    if len(never) == len(names):
+        raise DataError([Problem(table.path, 0, f"no row has a 1 in any of the columns {', '.join(names)}")])
+    for n in never:
+        problems.append(
+            Problem(
+                table.path,
+                0,
+                f"no row has a 1 in column {n!r}: a label no text has cannot be learnt; it is left out",
+                severity="warning",
+            )  # fmt: skip
         )
     return data
 

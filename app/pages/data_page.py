@@ -80,6 +80,14 @@ PIECES_TIP = (
     "now; with one trained on this corpus, counted when a pre-training run starts"
 )
 ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
+
+
+def flag_choice(names: list[str]) -> str:
+    """The label box's choice for a 0/1 column per label."""
+    shown = ", ".join(names[:4]) + (f" … ({len(names)})" if len(names) > 4 else "")
+    return f"0/1 columns: {shown}"
+
+
 NONE = "(none)"
 
 
@@ -396,7 +404,10 @@ class DataPage(QWidget):
             return
         self.project.update_data(multi_label=checked)
         if self.preview:
-            self.open_file(self.preview.path, self._chosen_columns(), multi_label=checked)
+            columns = self._chosen_columns()
+            if not checked and isinstance(columns.get("label"), list):  # one label per text: one column of them
+                columns["label"] = None
+            self.open_file(self.preview.path, columns, multi_label=checked)
 
     def _on_separator_edited(self) -> None:
         separator = self.separator_edit.text()
@@ -409,9 +420,14 @@ class DataPage(QWidget):
                 self.open_file(self.preview.path, self._chosen_columns(), multi_label=True)
 
     def _chosen_columns(self) -> dict:
-        return {
-            role: (box.currentText() if box.currentText() != NONE else None) for role, box in self.role_boxes.items()
-        }
+        """Each role's column as chosen in its box; the label may be a list of 0/1 columns."""
+        chosen: dict = {}
+        for role, box in self.role_boxes.items():
+            names = box.currentData()
+            chosen[role] = (
+                names if isinstance(names, list) else box.currentText() if box.currentText() != NONE else None
+            )
+        return chosen
 
     # -- reading ------------------------------------------------------------------------------
     def open_file(self, path: str, columns: dict | None = None, multi_label: bool | None = None) -> None:
@@ -471,7 +487,15 @@ class DataPage(QWidget):
             if role in reader_for(self.project.state.task).optional_roles:
                 box.addItem(NONE)
             box.addItems(preview.header)
-            box.setCurrentText(preview.roles.get(role) or NONE)
+            chosen = preview.roles.get(role)
+            flags = preview.info.get("flag_columns") if role == "label" else None
+            if flags or isinstance(chosen, list):  # a 0/1 column per label: one choice for them all
+                names = chosen if isinstance(chosen, list) else flags
+                box.addItem(flag_choice(names), names)
+            if isinstance(chosen, list):
+                box.setCurrentIndex(box.count() - 1)
+            else:
+                box.setCurrentText(chosen or NONE)
         self._updating = False
         self.problems.set_problems(preview.problems)
         self.problem_note.setText(
@@ -552,7 +576,16 @@ class DataPage(QWidget):
     def _on_role_chosen(self, _text: str) -> None:
         if self._updating or not self.preview:
             return
-        self.open_file(self.preview.path, self._chosen_columns(), multi_label=self.project.state.multi_label)
+        columns = self._chosen_columns()
+        # 0/1 columns are several labels per text; a single label column is read as the box says, or,
+        # right after 0/1 columns, as the column looks
+        if isinstance(columns.get("label"), list):
+            multi = True
+        elif isinstance(self.preview.roles.get("label"), list):
+            multi = None
+        else:
+            multi = self.project.state.multi_label
+        self.open_file(self.preview.path, columns, multi_label=multi)
 
     def _on_open_clicked(self) -> None:
         reader = reader_for(self.project.state.task)

@@ -273,6 +273,28 @@ def test_a_file_with_several_labels_per_text_is_read_so_and_the_run_trains_them(
     assert window.project.run_config().label_separator == ";"
 
 
+def test_a_0_1_column_per_label_is_one_choice_of_the_label_box(window, qtbot, tmp_path):
+    from tests.core.helpers import write_topic_flags
+
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(write_topic_flags(tmp_path / "flags.csv", 80)))
+    box = page.role_boxes["label"]
+    assert box.currentText() == "0/1 columns: food, money, sport" and page.multi_check.isChecked()
+    assert page.label_chart.counts == {"food": 40, "money": 40, "sport": 40}
+    config = window.project.run_config()
+    assert config.multi_label is True and config.columns["label"] == ["food", "money", "sport"]
+
+    # one of them as the label: one label per text (its 0 and 1); the 0/1 choice stays offered
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        box.setCurrentText("sport")
+    assert window.project.run_config().columns["label"] == "sport"
+    assert page.label_chart.counts == {"0": 40, "1": 40} and not page.multi_check.isChecked()
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        box.setCurrentIndex(box.count() - 1)
+    assert window.project.run_config().columns["label"] == ["food", "money", "sport"] and page.multi_check.isChecked()
+
+
 def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
     from app.widgets.prediction_views import ClassificationView
 

@@ -91,3 +91,13 @@ def write_topics_jsonl(path: Path, n: int = 160, seed: int = 0) -> Path:
         for text, labels in topic_rows(n, seed):
             f.write(json.dumps({"text": text, "labels": labels}) + "\n")
     return path
+
+
+def write_topic_flags(path: Path, n: int = 40, seed: int = 0) -> Path:
+    """The topic rows as a 0/1 column per label (comment, food, money, sport), as in toxic-comment data."""
+    names = sorted(TOPICS)
+    return write_csv(
+        path,
+        [(text, *("1" if t in labels else "0" for t in names)) for text, labels in topic_rows(n, seed)],
+        header=("comment", *names),
+    )

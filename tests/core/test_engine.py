@@ -173,6 +173,8 @@ def test_the_best_so_far_survives_a_stop_and_resume(tmp_path):
     assert (again.step, again.stale, again.first) == (30, 1, 10)
     assert not again.should_stop()
     assert not again.update(50, {"accuracy": 0.45, "loss": 0.9}, model) and again.should_stop()
+    # the run's closing evaluation at the step where it stopped early is not counted a second time
+    assert not again.update(50, {"accuracy": 0.45, "loss": 0.9}, model) and again.stale == 2
     assert again.restore(model) == {"accuracy": 0.5, "loss": 0.6}
     assert torch.equal(model.weight, saved)
     by_loss = BestKeeper(tmp_path / "loss", "loss", keep=False, patience=1)

@@ -12,7 +12,7 @@ from albert_core.events import read_events
 from albert_core.metrics import multilabel_metrics, multilabel_scores
 from albert_core.predict import load_predictor
 from albert_core.runs import ConfigError, RunConfig, create_run, summarize
-from tests.core.helpers import TINY, topic_rows, write_csv, write_topics_jsonl
+from tests.core.helpers import TINY, topic_rows, write_csv, write_topic_flags, write_topics_jsonl
 
 
 def test_label_cells_are_read_as_lists_or_joined_and_an_empty_one_is_no_label(tmp_path):
@@ -29,6 +29,29 @@ def test_label_cells_are_read_as_lists_or_joined_and_an_empty_one_is_no_label(tm
 
     assert split_labels('["b", "a", "b"]') == ("a", "b")
     assert split_labels("[[1], 2]") is None  # a list of lists holds no labels
+
+
+def test_a_0_1_column_per_label_is_read_as_each_row_s_labels(tmp_path):
+    path = write_topic_flags(tmp_path / "flags.csv", 16)
+    data = read_classification(path, multi_label=None)  # as the Data page first reads a file
+    assert data.multi_label and data.columns["label"] == ["food", "money", "sport"]
+    assert data.label_sets == [tuple(y) for _, y in topic_rows(16)] and data.texts[1] == topic_rows(16)[1][0]
+    assert data.labels[7] == "food, money, sport"
+    two = read_classification(path, {"label": ["food", "sport"]}, multi_label=True)
+    assert two.label_sets[7] == ("food", "sport")
+
+    # a cell that is not 0 or 1 is named by line and column; a column no row has is said
+    rows = [("bread", "1", "0", "0"), ("goal", "0", "0", "2"), ("plain", "0", "0", "0"), ("cheese", "1", "0", "0")]
+    odd_path = write_csv(tmp_path / "odd.csv", rows, ("text", "food", "money", "sport"))
+    odd = read_classification(odd_path, {"label": ["food", "money", "sport"]}, multi_label=True)
+    assert odd.label_sets == [("food",), (), ("food",)]
+    assert any(p.line == 3 and "'2' in column 'sport'" in p.message for p in odd.problems)
+    assert any("'money'" in p.message and p.severity == "warning" for p in odd.problems)
+
+    # two 0/1 columns beside a column called label: one label per text, as before
+    rows = [("a fine film", "1", "0"), ("a dull film", "0", "1")] * 4
+    plain = read_classification(write_csv(tmp_path / "b.csv", rows, ("sentence", "label", "short")), multi_label=None)
+    assert not plain.multi_label and plain.columns["label"] == "label"
 
 
 def test_a_single_label_reading_of_lists_says_how_to_train_on_them(tmp_path):
@@ -180,6 +203,19 @@ def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(to
     from albert_core.predict_file import predict_file
 
     assert predict_file(str(tmp_path / "semi"), str(joined), str(tmp_path / "semi.csv")).compared == 40
+    # a 0/1 column per label: --label-columns names them (a multi-label run), and a file of the model's
+    # own label columns is compared as the joined file is
+    flags = write_topic_flags(tmp_path / "flags.csv", 40)
+    assert main(["train", "--train", str(flags), "--label-columns", "food,money,sport", "--spec", _spec(tmp_path),
+                 "--max-steps", "2", "--out", str(tmp_path / "flagged")]) == 0  # fmt: skip
+    saved = json.loads((tmp_path / "flagged" / "run.json").read_text())
+    assert saved["multi_label"] is True and saved["columns"]["label"] == ["food", "money", "sport"]
+    by_flags = predict_file(str(tmp_path / "semi"), str(flags), str(tmp_path / "by-flags.csv"))
+    by_joined = predict_file(str(tmp_path / "semi"), str(joined), str(tmp_path / "semi.csv"))
+    assert (by_flags.compared, by_flags.correct, by_flags.truth) == (40, by_joined.correct, by_joined.truth)
+    assert main(["predict", "--model", str(tmp_path / "semi"), "--file", str(flags), "--label-columns", "food,money",
+                 "--out", str(tmp_path / "two.csv")]) == 0  # fmt: skip
+    assert "taken as absent" in capsys.readouterr().out
     assert evaluate_model(str(tmp_path / "semi" / "model"), str(joined))["examples"] == 40
     capsys.readouterr()
     assert main(["evaluate", "--model", str(run)]) == 0

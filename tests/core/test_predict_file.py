@@ -119,6 +119,8 @@ def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path)
     with pytest.raises(Stopped):
         predict_file(classifier, data, tmp_path / "o.csv", stop=lambda: True)
     assert (tmp_path / "o.csv").read_text(encoding="utf-8") == "kept\n"  # an older file stays whole
+    with pytest.raises(ConfigError, match="cannot write there"):  # a folder that is a file
+        predict_file(classifier, data, tmp_path / "o.csv" / "p.csv")
 
 
 def test_question_answering_and_entities_from_a_file(tmp_path):
