@@ -40,7 +40,7 @@ class BestKeeper:
                 d = json.loads(state.read_text(encoding="utf-8"))
                 self.step, self.value, self.metrics, self.stale = d["step"], d["value"], d["metrics"], d["stale"]
                 self.first = d["first"]
-                self.last = self.step
+                self.last = d.get("last", self.step)
             except (ValueError, KeyError, TypeError, OSError):
                 pass  # damaged: start afresh (the weights file is only read with a valid state)
 
@@ -83,6 +83,7 @@ class BestKeeper:
                     "metrics": self.metrics,
                     "stale": self.stale,
                     "first": self.first,
+                    "last": self.last,
                 },
             )
         return new

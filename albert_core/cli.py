@@ -528,6 +528,10 @@ def predict_a_file(args) -> int:
 
     columns = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
     if args.label_columns:
+        if args.label_column:
+            raise ConfigError(
+                "name the label column (--label-column) or the 0/1 label columns (--label-columns), not both"
+            )
         columns["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
     shown = [0.0]
 

@@ -27,6 +27,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
             max_length=pred.max_length,
             multi_label=pred.multi_label,
             label_separator=pred.label_separator,
+            columns=_label_columns(pred, data_file),
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)
@@ -65,3 +66,16 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
         metrics["labels"] = list(pred.labels)
         metrics["per_label"] = scores_by_label(metrics, pred.labels)
     return metrics
+
+
+def _label_columns(pred, data_file: str) -> dict:
+    """For a multi-label model, the file's 0/1 columns named as its labels, when it has them (other
+    0/1 columns are not labels of this model); otherwise nothing named: the columns are guessed."""
+    if not pred.multi_label:
+        return {}
+    from .data.classification import is_indicator
+    from .data.table import read_table
+
+    table = read_table(data_file)
+    flags = [n for n in table.header if n in pred.labels and is_indicator(table, n)]
+    return {"label": flags} if flags else {}

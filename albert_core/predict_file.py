@@ -129,6 +129,7 @@ class _Input:
     gold: list[str] | None = None
     gold_sets: list[tuple[str, ...] | None] | None = None  # multi-label: each row's labels (None: not compared)
     answers: list[list[str]] | None = None  # QA: each question's right answers (none: unanswerable)
+    compared_labels: list[str] | None = None  # multi-label: the labels the file says (None: all the model's)
 
 
 def _read_classification(
@@ -174,9 +175,11 @@ def _read_classification(
     texts = [row[hi[text_col]].strip() for row in table.rows]
     pairs = [row[hi[pair_col]].strip() for row in table.rows] if pair_col and pair_col != text_col else None
     gold = gold_sets = None
+    compared_labels = None
     if flags:
         gold_sets = _flag_sets(table, flags, labels, notes)
         gold = [", ".join(x) if x is not None else "(not 0 or 1)" for x in gold_sets]
+        compared_labels = [y for y in labels if y in flags]
     elif label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
         known = set(labels)
@@ -211,7 +214,10 @@ def _read_classification(
                 gold = [v if v in known else "" for v in values]
     for p in table.problems:
         notes.append(str(p))
-    return _Input(table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets)
+    return _Input(
+        table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets,
+        compared_labels=compared_labels if compared_labels != list(labels) else None,
+    )  # fmt: skip
 
 
 def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[str]) -> list[tuple[str, ...] | None]:
@@ -226,7 +232,7 @@ def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[st
         )
     missing = [y for y in labels if y not in flags]
     if missing:
-        notes.append(f"the file has no column for {', '.join(missing)}: those labels are taken as absent")
+        notes.append(f"the file has no column for {', '.join(missing)}: those labels are not compared")
     idx = [table.header.index(n) for n in flags]
     sets: list[tuple[str, ...] | None] = []
     odd = []
@@ -301,12 +307,13 @@ def _check(stop: Callable[[], bool] | None) -> None:
         raise Stopped()
 
 
-def _after_batch(progress: Progress | None, stop):
-    """What runs after each batch: the progress said, then a stop honoured."""
+def _after_batch(progress: Progress | None, stop, rows: int | None = None):
+    """What runs after each batch: the progress said, then a stop honoured. `rows`: the file's rows,
+    when a batch counts something else (NER windows): the progress is said in rows."""
 
     def after(done: int, total: int) -> None:
         if progress:
-            progress(done, total)
+            progress(round(done * rows / max(1, total)), rows) if rows is not None else progress(done, total)
         _check(stop)
 
     return after
@@ -449,15 +456,16 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     if inp.gold_sets is not None:
         header.append("correct")
     rows, wrong, y_true, y_pred = [], [], [], []
+    scope = inp.compared_labels or list(labels)  # labels the file has no column for are not compared
     for r, (cells, p) in enumerate(zip(inp.cells, probs, strict=True)):
         row = [*cells, predicted[r], f"{confidence[r]:.4f}", *(f"{x:.4f}" for x in p if scored)]
         truth = inp.gold_sets[r] if inp.gold_sets is not None else None
         if truth is not None:
-            have = set(truth)
-            ok = have == set(chosen[r])
+            have, mine = set(truth), set(chosen[r]) & set(scope)
+            ok = have == mine
             row.append("yes" if ok else "no")
-            y_true.append([int(y in have) for y in labels])
-            y_pred.append([int(y in chosen[r]) for y in labels])
+            y_true.append([int(y in have) for y in scope])
+            y_pred.append([int(y in mine) for y in scope])
             if not ok:
                 wrong.append((-confidence[r], r))
         elif inp.gold_sets is not None:
@@ -471,7 +479,7 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     return FilePredictions(
         out="", task="classification", header=header, rows=rows, compared=compared, correct=compared - len(wrong),
         metric="exact match", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts, predicted=predicted,
-        confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels),
+        confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=scope,
         outcomes=outcomes, extra=extra, multi_label=True,
     )  # fmt: skip
 
@@ -501,7 +509,9 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
     tok, model = predictor.tokenizer, predictor.model
     feats = ner_features(tok, data.sentences, None, predictor.max_length)
     _check(stop)
-    logits = ner_logits(model, tok.pad_token_id or 0, feats, batch_size, _after_batch(progress, stop))
+    logits = ner_logits(
+        model, tok.pad_token_id or 0, feats, batch_size, _after_batch(progress, stop, len(data.sentences))
+    )
     preds = word_predictions(feats, logits, [len(s) for s in data.sentences])
     id2label = model.config.id2label
     tags = [to_iob2([id2label[k] for k, _ in sent], "IOB2") for sent in preds]
@@ -544,8 +554,15 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
     header = [*inp.header, "entities", "tagged"]
     _check(stop)
     results = predict_ner_batch(
-        predictor.model, predictor.tokenizer, inp.texts, predictor.max_length, batch_size, _after_batch(progress, stop)
+        predictor.model,
+        predictor.tokenizer,
+        inp.texts,
+        predictor.max_length,
+        batch_size,
+        _after_batch(progress, stop, len(inp.texts)),
     )
+    if progress:  # texts with no words had no window to count
+        progress(len(inp.texts), len(inp.texts))
     rows, found, sure = [], [], []
     for cells, res in zip(inp.cells, results, strict=True):
         ents = "; ".join(f"{e['text']} ({e['type']})" for e in res["entities"])

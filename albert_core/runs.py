@@ -150,6 +150,8 @@ class RunConfig:
             errs.append(f"validation fraction must be between 0 and 1 (got {self.val_fraction})")
         if self.multi_label and self.task != "classification":
             errs.append(f"several labels per text (multi_label) is for classification, not {self.task}")
+        if isinstance(self.columns.get("label"), list) and not self.multi_label:
+            errs.append("0/1 label columns give several labels per text: set multi_label (--multi-label)")
         if self.multi_label and not self.label_separator.strip():
             errs.append("the label separator must be a character such as , ; or | (got nothing)")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
@@ -176,10 +178,12 @@ class RunConfig:
                 kind = "a JSON object"
                 if ok and f.name == "columns":
                     ok = all(
-                        isinstance(c, str) or c is None or (isinstance(c, list) and all(isinstance(x, str) for x in c))
-                        for c in v.values()
+                        isinstance(c, str)
+                        or c is None
+                        or (k == "label" and isinstance(c, list) and all(isinstance(x, str) for x in c))
+                        for k, c in v.items()
                     )  # a list: the label is several 0/1 columns, one per label
-                    kind = "column names"
+                    kind = "column names (the label may be a list of 0/1 columns)"
             else:
                 ok, kind = isinstance(v, str), "text"
             if not ok:

@@ -9,6 +9,7 @@ python scripts/screenshots.py --tasks    # also tiny QA, NER and pre-training ru
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sys
 import tempfile
@@ -283,6 +284,16 @@ def multi_label_shots(app, win, shot) -> None:
     page.open_file(str(path))
     wait(app, lambda: not page.is_busy(), 30)
     shot("Data", "data_multilabel")
+    flags = path.with_name("topics-flags.csv")  # the same texts, a 0/1 column per label
+    with open(flags, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["comment", *sorted(TOPICS)])
+        for line in rows:
+            rec = json.loads(line)
+            w.writerow([rec["text"], *(int(t in rec["labels"]) for t in sorted(TOPICS))])
+    page.open_file(str(flags))
+    wait(app, lambda: not page.is_busy(), 30)
+    shot("Data", "data_label_columns")
     config = RunConfig(train_file=str(path), multi_label=True, preset="", spec=SPEC, batch_size=16, max_length=64,
                        epochs=20, lr=3e-3, log_every=5, num_threads=1, name="tiny topics")  # fmt: skip
     run = create_run(config, new_run_dir(config, default_runs_dir()))

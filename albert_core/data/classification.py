@@ -177,13 +177,19 @@ def read_classification(
     if not cols.get("text"):
         raise DataError(f"no text column found among {', '.join(table.header)}; choose one", path)
     named_label = isinstance(cols.get("label"), str) and cols["label"].lower() in KNOWN_NAMES["label"]
-    if not (columns or {}).get("label") and (multi_label or (multi_label is None and not named_label)):
-        # a 0/1 column per label (toxic, obscene, insult …): taken when several labels per text are wanted,
-        # or may be (None) and no column is called a label; never when the label column is named
+    if not (columns or {}).get("label") and multi_label is not False and not named_label:
+        # a 0/1 column per label (toxic, obscene, insult …): taken when several labels per text are wanted
+        # or may be (None), and no column is named as the label (given, or called label, class …)
         flags = indicator_columns(table, {cols["text"], cols.get("text_pair")})
         if flags:
             cols["label"] = flags
     if isinstance(cols.get("label"), list):
+        if multi_label is False:
+            raise DataError(
+                '0/1 label columns give several labels per text; tick "Several labels per text" (--multi-label) '
+                "or choose one label column",
+                path,
+            )
         return _read_indicators(table, cols)
     if not cols.get("label"):
         raise DataError(f"no label column found among {', '.join(table.header)}; choose one", path)
@@ -253,7 +259,9 @@ def read_classification(
 def _read_indicators(table: Table, cols: dict) -> ClassificationData:
     """A multi-label file with a 0/1 column per label: each row's labels are the columns where it has 1."""
     names = cols["label"]
-    if len(names) < 1 or cols["text"] in names:
+    if not names:
+        raise DataError("no 0/1 label column was named; name them, e.g. toxic,obscene,insult", table.path)
+    if cols["text"] in names:
         raise DataError("the text column cannot also be a label column; choose the 0/1 label columns", table.path)
     hi = {h: i for i, h in enumerate(table.header)}
     ti, pi, flags = hi[cols["text"]], hi.get(cols.get("text_pair") or ""), [hi[n] for n in names]
@@ -290,7 +298,8 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
             Problem(
                 table.path,
                 0,
-                f"no row has a 1 in column {n!r}: a label no text has cannot be learnt; it is left out",
+                f"no row has a 1 in column {n!r}: no text here has that label (none in a training "
+                "file cannot be learnt)",
                 severity="warning",
             )  # fmt: skip
         )

@@ -405,8 +405,11 @@ class DataPage(QWidget):
         self.project.update_data(multi_label=checked)
         if self.preview:
             columns = self._chosen_columns()
-            if not checked and isinstance(columns.get("label"), list):  # one label per text: one column of them
-                columns["label"] = None
+            flags = self.preview.info.get("flag_columns") or []
+            if not checked and isinstance(columns.get("label"), list):  # one label per text: a column guessed
+                columns.pop("label")
+            elif checked and flags and columns.get("label") in flags:  # one 0/1 column ticked: all of them
+                columns["label"] = flags
             self.open_file(self.preview.path, columns, multi_label=checked)
 
     def _on_separator_edited(self) -> None:
@@ -537,6 +540,8 @@ class DataPage(QWidget):
                 self._updating = True
                 self.multi_check.setChecked(multi)
                 self._updating = False
+                # 0/1 columns are not joined by anything
+                self.separator_edit.setEnabled(multi and not isinstance(preview.roles.get("label"), list))
             roles = {k: v for k, v in preview.roles.items() if v}
             self.project.update_data(
                 train_file=preview.path,

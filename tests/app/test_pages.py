@@ -294,6 +294,15 @@ def test_a_0_1_column_per_label_is_one_choice_of_the_label_box(window, qtbot, tm
         box.setCurrentIndex(box.count() - 1)
     assert window.project.run_config().columns["label"] == ["food", "money", "sport"] and page.multi_check.isChecked()
 
+    # unticked: one label per text, from a column guessed again, never a list of columns left behind
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000) as blocker:
+        page.multi_check.setChecked(False)
+    assert not blocker.args[0].fatal and isinstance(window.project.run_config().columns["label"], str)
+    assert box.findText("0/1 columns: food, money, sport") >= 0  # still offered
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.multi_check.setChecked(True)  # ticked on one 0/1 column: all of them
+    assert window.project.run_config().columns["label"] == ["food", "money", "sport"]
+
 
 def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
     from app.widgets.prediction_views import ClassificationView

@@ -213,9 +213,15 @@ def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(to
     by_flags = predict_file(str(tmp_path / "semi"), str(flags), str(tmp_path / "by-flags.csv"))
     by_joined = predict_file(str(tmp_path / "semi"), str(joined), str(tmp_path / "semi.csv"))
     assert (by_flags.compared, by_flags.correct, by_flags.truth) == (40, by_joined.correct, by_joined.truth)
+    capsys.readouterr()
     assert main(["predict", "--model", str(tmp_path / "semi"), "--file", str(flags), "--label-columns", "food,money",
-                 "--out", str(tmp_path / "two.csv")]) == 0  # fmt: skip
-    assert "taken as absent" in capsys.readouterr().out
+                 "--out", str(tmp_path / "two.csv"), "--json"]) == 0  # fmt: skip
+    two = json.loads(capsys.readouterr().out)  # sport, with no column here, is left out of the comparison
+    assert two["labels"] == ["food", "money"] and len(two["outcomes"]) == 2
+    assert any("sport: those labels are not compared" in n for n in two["notes"])
+    assert evaluate_model(str(tmp_path / "semi" / "model"), str(flags))["examples"] == 40
+    with pytest.raises(ConfigError, match="multi_label"):  # 0/1 columns are several labels per text
+        RunConfig(train_file=str(flags), columns={"label": ["food", "sport"]}).validate()
     assert evaluate_model(str(tmp_path / "semi" / "model"), str(joined))["examples"] == 40
     capsys.readouterr()
     assert main(["evaluate", "--model", str(run)]) == 0
