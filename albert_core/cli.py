@@ -358,13 +358,8 @@ def _config_from_args(args) -> RunConfig:
         c.lr, why = lr_for(c)
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
-    cols = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
-    if args.label_columns:
-        if args.label_column:
-            raise ConfigError(
-                "name the label column (--label-column) or the 0/1 label columns (--label-columns), not both"
-            )
-        cols["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
+    cols = columns_from_args(args)
+    if isinstance(cols["label"], list):  # 0/1 label columns: several labels per text
         c.multi_label = True
     if any(cols.values()):
         c.columns = {k: v for k, v in cols.items() if v}
@@ -522,17 +517,24 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def predict_a_file(args) -> int:
-    from .metrics import scores_by_label
-    from .predict_file import predict_file
-
-    columns = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
+def columns_from_args(args) -> dict:
+    """The columns `train` and `predict --file` were told: text, second text, and the label column or
+    (--label-columns a,b,c) the list of 0/1 label columns."""
+    cols = {"text": args.text_column, "text_pair": args.pair_column, "label": args.label_column}
     if args.label_columns:
         if args.label_column:
             raise ConfigError(
                 "name the label column (--label-column) or the 0/1 label columns (--label-columns), not both"
             )
-        columns["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
+        cols["label"] = [n.strip() for n in args.label_columns.split(",") if n.strip()]
+    return cols
+
+
+def predict_a_file(args) -> int:
+    from .metrics import scores_by_label
+    from .predict_file import predict_file
+
+    columns = columns_from_args(args)
     shown = [0.0]
 
     def progress(done: int, total: int) -> None:

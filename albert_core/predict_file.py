@@ -186,18 +186,17 @@ def _read_classification(
         sets = [split_labels(v, separator) for v in values] if multi_label else [(v,) if v else () for v in values]
         unread = [table.lines[r] for r, x in enumerate(sets) if x is None]  # a list of lists: not labels
         if unread:
-            where = ", ".join(f"{path.name}:{n}" for n in unread[:5]) + (" …" if len(unread) > 5 else "")
             notes.append(
                 f"{len(unread):,} label cell{'s' if len(unread) > 1 else ''} of column {label_col!r} "
-                f"hold{'' if len(unread) > 1 else 's'} lists within a list, not labels ({where}); not compared"
+                f"hold{'' if len(unread) > 1 else 's'} lists within a list, not labels ({_where(path, unread)}); "
+                "not compared"
             )
         found = {y for labels_ in sets if labels_ is not None for y in labels_}
-        if found and found <= known and not unread:
-            gold = [", ".join(labels_) for labels_ in sets] if multi_label else values
-            gold_sets = list(sets) if multi_label else None
-        elif multi_label and found and found <= known:
-            gold_sets = sets
-            gold = [", ".join(x) if x is not None else "(not a list of labels)" for x in sets]
+        if found and found <= known:
+            gold = (
+                [", ".join(x) if x is not None else "(not a list of labels)" for x in sets] if multi_label else values
+            )
+            gold_sets = sets if multi_label else None
         elif found & known:
             unknown = sorted(found - known)
             notes.append(
@@ -220,9 +219,14 @@ def _read_classification(
     )  # fmt: skip
 
 
+def _where(path: str | Path, lines: list[int]) -> str:
+    """The first few of `lines` as file:line."""
+    return ", ".join(f"{Path(path).name}:{n}" for n in lines[:5]) + (" …" if len(lines) > 5 else "")
+
+
 def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[str]) -> list[tuple[str, ...] | None]:
     """Each row's labels from a 0/1 column per label (None: a cell that is neither; not compared)."""
-    from .data.classification import NO_CELLS, YES_CELLS
+    from .data.classification import flag_labels
 
     unknown = [n for n in flags if n not in labels]
     if unknown:
@@ -237,16 +241,13 @@ def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[st
     sets: list[tuple[str, ...] | None] = []
     odd = []
     for row, line in zip(table.rows, table.lines, strict=True):
-        cells = [row[i].strip().lower() for i in idx]
-        if any(c not in YES_CELLS and c not in NO_CELLS for c in cells):
-            sets.append(None)
+        found, bad = flag_labels(row, idx, flags)
+        sets.append(found if bad is None else None)
+        if bad is not None:
             odd.append(line)
-        else:
-            sets.append(tuple(sorted(n for n, c in zip(flags, cells, strict=True) if c in YES_CELLS)))
     if odd:
-        where = ", ".join(f"{Path(table.path).name}:{n}" for n in odd[:5]) + (" …" if len(odd) > 5 else "")
         notes.append(f"{len(odd):,} row{'s' if len(odd) > 1 else ''} with a label cell that is not 0 or 1 "
-                     f"({where}); not compared")  # fmt: skip
+                     f"({_where(table.path, odd)}); not compared")  # fmt: skip
     return sets
 
 

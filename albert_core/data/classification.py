@@ -256,6 +256,14 @@ def read_classification(
     return data
 
 
+def flag_labels(row: list[str], idx: list[int], names: list[str]) -> tuple[tuple[str, ...], int | None]:
+    """A row's labels from its 0/1 cells at `idx` (the columns `names`): the names where it has 1,
+    sorted, and the position in `idx` of the first cell that is neither 0 nor 1 (None: none)."""
+    cells = [row[i].strip().lower() for i in idx]
+    odd = next((k for k, c in enumerate(cells) if c not in YES_CELLS and c not in NO_CELLS), None)
+    return tuple(sorted(n for n, c in zip(names, cells, strict=True) if c in YES_CELLS)), odd
+
+
 def _read_indicators(table: Table, cols: dict) -> ClassificationData:
     """A multi-label file with a 0/1 column per label: each row's labels are the columns where it has 1."""
     names = cols["label"]
@@ -268,8 +276,7 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
     problems = list(table.problems)
     texts, pairs, sets, lines = [], [] if pi is not None else None, [], []
     for row, line in zip(table.rows, table.lines):
-        cells = [row[i].strip().lower() for i in flags]
-        odd = next((k for k, c in enumerate(cells) if c not in YES_CELLS and c not in NO_CELLS), None)
+        found, odd = flag_labels(row, flags, names)
         if odd is not None:
             problems.append(
                 Problem(
@@ -282,7 +289,7 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
             problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))
             continue
         texts.append(text)
-        sets.append(tuple(sorted(n for n, c in zip(names, cells) if c in YES_CELLS)))
+        sets.append(found)
         lines.append(line)
         if pairs is not None:
             pairs.append(row[pi].strip())
