@@ -116,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--label-separator", help="with --multi-label: what joins the labels in a cell (default ,)")
     tp.add_argument(
         "--label-columns",
-        help="several labels per text as a 0/1 column per label, e.g. toxic,obscene,insult (implies --multi-label; "
-        "with --multi-label and no label column named, such columns are found by themselves)",
+        help="a 0/1 column per label, e.g. toxic,obscene,insult: one label per text when every row has a 1 in "
+        "exactly one of them (one-hot), else several (--multi-label); with no label column named, such "
+        "columns are found by themselves",
     )
     tp.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tp.add_argument(
@@ -359,8 +360,16 @@ def _config_from_args(args) -> RunConfig:
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
     cols = columns_from_args(args)
-    if isinstance(cols["label"], list):  # 0/1 label columns: several labels per text
-        c.multi_label = True
+    if isinstance(cols["label"], list) and args.multi_label is None and c.train_file:
+        # 0/1 label columns: one label per text when the file is one-hot, else several
+        from .data.classification import one_hot
+        from .data.table import read_table
+
+        table = read_table(c.train_file)
+        missing = [n for n in cols["label"] if n not in table.header]
+        if missing:
+            raise DataError(f"has no column {missing[0]!r} for the label; its columns are {', '.join(table.header)}", c.train_file)
+        c.multi_label = not one_hot(table, cols["label"])
     if any(cols.values()):
         c.columns = {k: v for k, v in cols.items() if v}
     c.bucket_by_length = not args.no_bucket if args.no_bucket else c.bucket_by_length

@@ -69,13 +69,14 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
 
 
 def _label_columns(pred, data_file: str) -> dict:
-    """For a multi-label model, the file's 0/1 columns named as its labels, when it has them (other
-    0/1 columns are not labels of this model); otherwise nothing named: the columns are guessed."""
-    if not pred.multi_label:
+    """The file's 0/1 columns named as the model's labels, when it has them (other 0/1 columns are not
+    labels of this model; a single-label model reads two or more of them one-hot); otherwise nothing
+    named: the columns are guessed."""
+    if pred.task != "classification":
         return {}
     from .data.classification import is_indicator
     from .data.table import read_table
 
     table = read_table(data_file)
     flags = [n for n in table.header if n in pred.labels and is_indicator(table, n)]
-    return {"label": flags} if flags else {}
+    return {"label": flags} if len(flags) >= (1 if pred.multi_label else 2) else {}

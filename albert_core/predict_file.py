@@ -161,13 +161,12 @@ def _read_classification(
             "predicted from the first text alone"
         )
     given = columns.get("label")
-    if isinstance(given, list) and not multi_label:
-        raise ConfigError("0/1 label columns are for a multi-label model; name this model's label column instead")
     flags = [_pick(table, "label", n, None) for n in given] if isinstance(given, list) else None
-    if multi_label and not given:  # a 0/1 column for each of the model's labels, where the file has them
+    if not given:  # a 0/1 column for each of the model's labels, where the file has them (one label: two or more)
         from .data.classification import is_indicator
 
-        flags = [n for n in table.header if n in labels and n != text_col and is_indicator(table, n)] or None
+        flags = [n for n in table.header if n in labels and n != text_col and is_indicator(table, n)]
+        flags = flags if len(flags) >= (1 if multi_label else 2) else None
     label_col = None if flags else _pick(table, "label", given, guess.get("label"))
     if not text_col:
         raise DataError(f"no text column found among {', '.join(table.header)}; name it", path)
@@ -176,7 +175,10 @@ def _read_classification(
     pairs = [row[hi[pair_col]].strip() for row in table.rows] if pair_col and pair_col != text_col else None
     gold = gold_sets = None
     compared_labels = None
-    if flags:
+    if flags and not multi_label:  # one-hot: each row's label is the column with its 1
+        sets = _flag_sets(table, flags, labels, notes, one_label=True)
+        gold = [x[0] if x else "" for x in sets]
+    elif flags:
         gold_sets = _flag_sets(table, flags, labels, notes)
         gold = [", ".join(x) if x is not None else "(not 0 or 1)" for x in gold_sets]
         compared_labels = [y for y in labels if y in flags]
@@ -224,8 +226,12 @@ def _where(path: str | Path, lines: list[int]) -> str:
     return ", ".join(f"{Path(path).name}:{n}" for n in lines[:5]) + (" …" if len(lines) > 5 else "")
 
 
-def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[str]) -> list[tuple[str, ...] | None]:
-    """Each row's labels from a 0/1 column per label (None: a cell that is neither; not compared)."""
+def _flag_sets(
+    table: Table, flags: list[str], labels: list[str], notes: list[str], one_label: bool = False
+) -> list[tuple[str, ...] | None]:
+    """Each row's labels from a 0/1 column per label (None: a cell that is neither; not compared).
+    `one_label` (one-hot columns of a single-label model): a row with a 1 in none or several of them
+    is None as well."""
     from .data.classification import flag_labels
 
     unknown = [n for n in flags if n not in labels]
@@ -235,7 +241,7 @@ def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[st
             table.path,
         )
     missing = [y for y in labels if y not in flags]
-    if missing:
+    if missing and not one_label:
         notes.append(f"the file has no column for {', '.join(missing)}: those labels are not compared")
     idx = [table.header.index(n) for n in flags]
     sets: list[tuple[str, ...] | None] = []
@@ -248,6 +254,14 @@ def _flag_sets(table: Table, flags: list[str], labels: list[str], notes: list[st
     if odd:
         notes.append(f"{len(odd):,} row{'s' if len(odd) > 1 else ''} with a label cell that is not 0 or 1 "
                      f"({_where(table.path, odd)}); not compared")  # fmt: skip
+    if one_label:
+        many = [line for x, line in zip(sets, table.lines, strict=True) if x is not None and len(x) != 1]
+        if many:
+            notes.append(
+                f"{len(many):,} row{'s' if len(many) > 1 else ''} with a 1 in none or several of the label "
+                f"columns ({_where(table.path, many)}); not compared"
+            )
+        return [x if x is not None and len(x) == 1 else None for x in sets]
     return sets
 
 

@@ -53,7 +53,8 @@ class RunConfig:
     spec: dict | None = None
     init: str = ""  # a model folder, a run folder, or a hub id
     # data
-    # {"text": ..., "text_pair": ..., "label": ...}; a multi-label "label" may list 0/1 columns, one per label
+    # {"text": ..., "text_pair": ..., "label": ...}; "label" may list 0/1 columns, one per label (with
+    # multi_label off, each row has a 1 in exactly one of them: one-hot)
     columns: dict = field(default_factory=dict)
     val_fraction: float = 0.1
     # classification: several labels per text (a JSON list, or labels joined by the separator)
@@ -150,8 +151,6 @@ class RunConfig:
             errs.append(f"validation fraction must be between 0 and 1 (got {self.val_fraction})")
         if self.multi_label and self.task != "classification":
             errs.append(f"several labels per text (multi_label) is for classification, not {self.task}")
-        if isinstance(self.columns.get("label"), list) and not self.multi_label:
-            errs.append("0/1 label columns give several labels per text: set multi_label (--multi-label)")
         if self.multi_label and not self.label_separator.strip():
             errs.append("the label separator must be a character such as , ; or | (got nothing)")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):

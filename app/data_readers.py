@@ -89,15 +89,18 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
 def _label_info(data) -> dict:
     """Whether the file was read with several labels per text, and for such a file the texts
     with none and the labels per text on average."""
-    from albert_core.data.classification import indicator_columns
+    from albert_core.data.classification import indicator_columns, one_hot
 
-    # 0/1 columns (one per label) the label box offers as one choice
+    # 0/1 columns (one per label) the label box offers as one choice; one-hot when each row has one 1
     flags = indicator_columns(data.table, {data.columns.get("text"), data.columns.get("text_pair")})
+    chosen = data.columns.get("label")
+    is_one_hot = isinstance(chosen, list) and one_hot(data.table, chosen)
     if not data.multi_label:
-        return {"multi_label": False, "flag_columns": flags}
+        return {"multi_label": False, "flag_columns": flags, "one_hot": is_one_hot}
     sizes = [len(s) for s in data.label_sets]
     return {
         "flag_columns": flags,
+        "one_hot": is_one_hot,
         "multi_label": True,
         "no_label": sum(1 for n in sizes if n == 0),
         "per_text": sum(sizes) / max(1, len(sizes)),

@@ -1,7 +1,8 @@
 """Classification data: one text (or a text pair) and a label per row, or, for a multi-label
 classifier, a set of labels per row (a JSON list, or labels joined by a separator: "sports,politics",
 or a 0/1 column per label as in toxic,obscene,insult; an empty set is allowed: a text none of the
-labels fits)."""
+labels fits). A 0/1 column per label with exactly one 1 in every row (one-hot: text,positive,negative)
+is one label per text, the column that has the 1."""
 
 from __future__ import annotations
 
@@ -122,6 +123,20 @@ def is_indicator(table: Table, name: str) -> bool:
     return bool(cells - {""}) and cells <= YES_CELLS | NO_CELLS
 
 
+def one_hot(table: Table, names: list[str]) -> bool:
+    """Whether every row has a 1 in exactly one of the 0/1 columns `names` (a cell neither 0 nor 1
+    aside): one label per text, written one-hot."""
+    idx = [table.header.index(n) for n in names]
+    seen = False
+    for row in table.rows:
+        found, odd = flag_labels(row, idx, names)
+        if odd is None:
+            if len(found) != 1:
+                return False
+            seen = True
+    return seen
+
+
 def detect_columns(table: Table) -> dict[str, str | None]:
     """Guess which column is the text, the optional second text, and the label."""
     lower = [h.lower() for h in table.header]
@@ -177,20 +192,17 @@ def read_classification(
     if not cols.get("text"):
         raise DataError(f"no text column found among {', '.join(table.header)}; choose one", path)
     named_label = isinstance(cols.get("label"), str) and cols["label"].lower() in KNOWN_NAMES["label"]
-    if not (columns or {}).get("label") and multi_label is not False and not named_label:
-        # a 0/1 column per label (toxic, obscene, insult …): taken when several labels per text are wanted
-        # or may be (None), and no column is named as the label (given, or called label, class …)
+    if not (columns or {}).get("label") and not named_label:
+        # a 0/1 column per label (toxic, obscene, insult …), when no column is named as the label (given, or
+        # called label, class …): taken when several labels per text are wanted or may be (None), and for
+        # one label per text when the file is one-hot (a 1 in exactly one of them in every row)
         flags = indicator_columns(table, {cols["text"], cols.get("text_pair")})
-        if flags:
+        if flags and (multi_label is not False or one_hot(table, flags)):
             cols["label"] = flags
     if isinstance(cols.get("label"), list):
-        if multi_label is False:
-            raise DataError(
-                '0/1 label columns give several labels per text; tick "Several labels per text" (--multi-label) '
-                "or choose one label column",
-                path,
-            )
-        return _read_indicators(table, cols)
+        if multi_label is None:  # one-hot columns are one label per text; others several
+            multi_label = not (cols["label"] and one_hot(table, cols["label"]))
+        return _read_indicators(table, cols, one_label=not multi_label)
     if not cols.get("label"):
         raise DataError(f"no label column found among {', '.join(table.header)}; choose one", path)
     if cols["text"] == cols["label"]:
@@ -264,8 +276,10 @@ def flag_labels(row: list[str], idx: list[int], names: list[str]) -> tuple[tuple
     return tuple(sorted(n for n, c in zip(names, cells, strict=True) if c in YES_CELLS)), odd
 
 
-def _read_indicators(table: Table, cols: dict) -> ClassificationData:
-    """A multi-label file with a 0/1 column per label: each row's labels are the columns where it has 1."""
+def _read_indicators(table: Table, cols: dict, one_label: bool = False) -> ClassificationData:
+    """A file with a 0/1 column per label: each row's labels are the columns where it has 1. With
+    `one_label`, each row has one label, the column with its 1 (one-hot); a row with none or several
+    is named and left out."""
     names = cols["label"]
     if not names:
         raise DataError("no 0/1 label column was named; name them, e.g. toxic,obscene,insult", table.path)
@@ -284,6 +298,21 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
                 )
             )
             continue
+        if one_label and len(found) != 1:
+            problems.append(
+                Problem(
+                    table.path,
+                    line,
+                    (
+                        f"has a 1 in several label columns ({_listed(found)})"
+                        if found
+                        else f"has a 1 in none of the label columns ({_listed(names)})"
+                    )
+                    + '; with one label per text a row has a 1 in exactly one (for several, tick "Several '
+                    'labels per text", --multi-label)',
+                )
+            )
+            continue
         text = row[ti].strip()
         if not text:
             problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))
@@ -296,7 +325,9 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
     if not texts:
         raise DataError(problems or [Problem(table.path, 0, "has no usable rows")])
     labels = [", ".join(x) for x in sets]
-    data = ClassificationData(table.path, cols, texts, pairs, labels, lines, problems, table, label_sets=sets)
+    data = ClassificationData(
+        table.path, cols, texts, pairs, labels, lines, problems, table, label_sets=None if one_label else sets
+    )
     never = [n for n in names if n not in data.all_labels()]
     if len(never) == len(names):
         raise DataError([Problem(table.path, 0, f"no row has a 1 in any of the columns {', '.join(names)}")])
@@ -311,6 +342,10 @@ def _read_indicators(table: Table, cols: dict) -> ClassificationData:
             )  # fmt: skip
         )
     return data
+
+
+def _listed(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
 
 
 def label_order(labels: list[str] | set[str]) -> list[str]:

@@ -406,8 +406,8 @@ class DataPage(QWidget):
         if self.preview:
             columns = self._chosen_columns()
             flags = self.preview.info.get("flag_columns") or []
-            if not checked and isinstance(columns.get("label"), list):  # one label per text: a column guessed
-                columns.pop("label")
+            if not checked and isinstance(columns.get("label"), list) and not self.preview.info.get("one_hot"):
+                columns.pop("label")  # one label per text from 0/1 columns that are not one-hot: a column guessed
             elif checked and flags and columns.get("label") in flags:  # one 0/1 column ticked: all of them
                 columns["label"] = flags
             self.open_file(self.preview.path, columns, multi_label=checked)
@@ -582,10 +582,10 @@ class DataPage(QWidget):
         if self._updating or not self.preview:
             return
         columns = self._chosen_columns()
-        # 0/1 columns are several labels per text; a single label column is read as the box says, or,
-        # right after 0/1 columns, as the column looks
+        # 0/1 columns are one label per text when one-hot, else several; a single label column is read as
+        # the box says, or, right after 0/1 columns, as the column looks
         if isinstance(columns.get("label"), list):
-            multi = True
+            multi = None
         elif isinstance(self.preview.roles.get("label"), list):
             multi = None
         else:

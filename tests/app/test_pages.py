@@ -304,6 +304,27 @@ def test_a_0_1_column_per_label_is_one_choice_of_the_label_box(window, qtbot, tm
     assert window.project.run_config().columns["label"] == ["food", "money", "sport"]
 
 
+def test_one_hot_0_1_columns_are_one_label_per_text_on_the_data_page(window, qtbot, tmp_path):
+    from tests.core.helpers import write_one_hot
+
+    page = window.data_page
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.open_file(str(write_one_hot(tmp_path / "onehot.csv", 30)))
+    box = page.role_boxes["label"]
+    assert box.currentText() == "0/1 columns: food, money, sport" and not page.multi_check.isChecked()
+    assert page.label_chart.counts == {"food": 10, "money": 10, "sport": 10}
+    config = window.project.run_config()
+    assert config.multi_label is False and config.columns["label"] == ["food", "money", "sport"]
+    config.validate()
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.multi_check.setChecked(True)  # the same columns, several labels per text
+    assert window.project.run_config().multi_label is True
+    with qtbot.waitSignal(page.preview_ready, timeout=10_000):
+        page.multi_check.setChecked(False)  # back to one label per text: the one-hot columns stay
+    config = window.project.run_config()
+    assert not config.multi_label and config.columns["label"] == ["food", "money", "sport"]
+
+
 def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
     from app.widgets.prediction_views import ClassificationView
 

@@ -101,3 +101,18 @@ def write_topic_flags(path: Path, n: int = 40, seed: int = 0) -> Path:
         [(text, *("1" if t in labels else "0" for t in names)) for text, labels in topic_rows(n, seed)],
         header=("comment", *names),
     )
+
+
+def write_one_hot(path: Path, n: int = 24, rows=()) -> Path:
+    """One topic per text, written as a 0/1 column per topic (one-hot), plus `rows` as they are."""
+    names = sorted(TOPICS)
+    out = []
+    for i in range(n):
+        topic = names[i % 3]
+        out.append(
+            (
+                f"the {TOPICS[topic][i % 6]} and a {TOPICS[topic][(i + 1) % 6]}",
+                *("1" if t == topic else "0" for t in names),
+            )
+        )
+    return write_csv(path, out + list(rows), header=("review", *names))

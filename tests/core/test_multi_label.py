@@ -12,7 +12,7 @@ from albert_core.events import read_events
 from albert_core.metrics import multilabel_metrics, multilabel_scores
 from albert_core.predict import load_predictor
 from albert_core.runs import ConfigError, RunConfig, create_run, summarize
-from tests.core.helpers import TINY, topic_rows, write_csv, write_topic_flags, write_topics_jsonl
+from tests.core.helpers import TINY, topic_rows, write_csv, write_one_hot, write_topic_flags, write_topics_jsonl
 
 
 def test_label_cells_are_read_as_lists_or_joined_and_an_empty_one_is_no_label(tmp_path):
@@ -52,6 +52,53 @@ def test_a_0_1_column_per_label_is_read_as_each_row_s_labels(tmp_path):
     rows = [("a fine film", "1", "0"), ("a dull film", "0", "1")] * 4
     plain = read_classification(write_csv(tmp_path / "b.csv", rows, ("sentence", "label", "short")), multi_label=None)
     assert not plain.multi_label and plain.columns["label"] == "label"
+
+
+def test_one_hot_0_1_columns_are_one_label_per_text(tmp_path):
+    path = write_one_hot(tmp_path / "onehot.csv")
+    for wanted in (None, False):  # as the Data page first reads it, and as `train` does by default
+        data = read_classification(path, multi_label=wanted)
+        assert not data.multi_label and data.columns["label"] == ["food", "money", "sport"]
+        assert data.labels[:4] == ["food", "money", "sport", "food"] and data.texts[0].startswith("the bread")
+    # several labels per text asked for: the same columns are a set per row
+    assert read_classification(path, multi_label=True).label_sets[1] == ("money",)
+
+    # a row with two 1s, or none, is named and left out when the columns are given one label per text
+    bad = write_one_hot(tmp_path / "bad.csv", 6, [("bread and a goal", "1", "0", "1"), ("nothing", "0", "0", "0")])
+    data = read_classification(bad, {"label": ["food", "money", "sport"]}, multi_label=False)
+    assert len(data) == 6
+    assert any(p.line == 8 and "several label columns (food, sport)" in p.message for p in data.problems)
+    assert any(p.line == 9 and "none of the label columns" in p.message for p in data.problems)
+    # read for itself, such a file is several labels per text: not one-hot
+    assert read_classification(bad, multi_label=None).multi_label
+    # not looked for as a label when one label per text is wanted and the file is not one-hot
+    assert read_classification(bad, multi_label=False).columns["label"] == "food"
+
+
+def test_the_cli_trains_one_hot_columns_as_one_label_per_text_and_compares_them(tmp_path, capsys):
+    from albert_core.cli import main
+    from albert_core.evaluate import evaluate_model
+    from albert_core.predict_file import predict_file
+
+    path = write_one_hot(tmp_path / "onehot.csv", 30)
+    spec = _spec(tmp_path)
+    assert main(["train", "--train", str(path), "--label-columns", "food,money,sport", "--spec", spec,
+                 "--max-steps", "2", "--out", str(tmp_path / "named")]) == 0  # fmt: skip
+    saved = json.loads((tmp_path / "named" / "run.json").read_text())
+    assert saved["multi_label"] is False and saved["columns"]["label"] == ["food", "money", "sport"]
+    assert (
+        main(["train", "--train", str(path), "--spec", spec, "--max-steps", "2", "--out", str(tmp_path / "found")]) == 0
+    )
+    pred = load_predictor(tmp_path / "found")
+    assert not pred.multi_label and pred.labels == ["food", "money", "sport"]
+    done = predict_file(str(tmp_path / "found"), str(path), str(tmp_path / "p.csv"))
+    assert done.compared == 30 and done.truth[:3] == ["food", "money", "sport"] and done.confusion is not None
+    assert evaluate_model(str(tmp_path / "found" / "model"), str(path))["examples"] == 30
+    # the columns named with a label the file lacks: named as the file and column
+    capsys.readouterr()
+    assert main(["train", "--train", str(path), "--label-columns", "food,drink", "--spec", spec, "--max-steps", "1",
+                 "--out", str(tmp_path / "none")]) != 0  # fmt: skip
+    assert "onehot.csv: has no column 'drink' for the label" in capsys.readouterr().err
 
 
 def test_a_single_label_reading_of_lists_says_how_to_train_on_them(tmp_path):
@@ -220,8 +267,6 @@ def test_the_cli_trains_with_multi_label_and_the_onnx_export_keeps_its_scores(to
     assert two["labels"] == ["food", "money"] and len(two["outcomes"]) == 2
     assert any("sport: those labels are not compared" in n for n in two["notes"])
     assert evaluate_model(str(tmp_path / "semi" / "model"), str(flags))["examples"] == 40
-    with pytest.raises(ConfigError, match="multi_label"):  # 0/1 columns are several labels per text
-        RunConfig(train_file=str(flags), columns={"label": ["food", "sport"]}).validate()
     assert evaluate_model(str(tmp_path / "semi" / "model"), str(joined))["examples"] == 40
     capsys.readouterr()
     assert main(["evaluate", "--model", str(run)]) == 0
