@@ -368,7 +368,9 @@ def _config_from_args(args) -> RunConfig:
         table = read_table(c.train_file)
         missing = [n for n in cols["label"] if n not in table.header]
         if missing:
-            raise DataError(f"has no column {missing[0]!r} for the label; its columns are {', '.join(table.header)}", c.train_file)
+            raise DataError(
+                f"has no column {missing[0]!r} for the label; its columns are {', '.join(table.header)}", c.train_file
+            )
         c.multi_label = not one_hot(table, cols["label"])
     if any(cols.values()):
         c.columns = {k: v for k, v in cols.items() if v}

@@ -8,7 +8,6 @@ then as entities with character spans.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 
@@ -56,19 +55,26 @@ def ner_features(
     return feats
 
 
-def word_predictions(features: list[dict], logits_rows: list, n_sentences: list[int]) -> list[list[tuple[int, float]]]:
-    """Per sentence, per word: (label id, probability) read from the word's first piece.
-    `n_sentences[i]` is the word count of sentence i; a word with no piece gets (0, 0.0)."""
+def top_labels(logits, lengths: list[int]) -> list[tuple[list[int], list[float]]]:
+    """Each window's likeliest label per piece and its probability, from a batch of logits
+    (windows × pieces × labels), cut to each window's length: what `word_predictions` reads, a
+    ninth of the logits' size for CoNLL's nine tags."""
+    probs, ks = logits.float().softmax(-1).max(-1)
+    ks, probs = ks.cpu().tolist(), probs.cpu().tolist()
+    return [(k[:n], p[:n]) for k, p, n in zip(ks, probs, lengths, strict=True)]
+
+
+def word_predictions(
+    features: list[dict], tops: list[tuple[list[int], list[float]]], n_sentences: list[int]
+) -> list[list[tuple[int, float]]]:
+    """Per sentence, per word: (label id, probability) read from the word's first piece, from each
+    window's `top_labels`. `n_sentences[i]` is the word count of sentence i; a word with no piece
+    gets (0, 0.0)."""
     out = [[(0, 0.0)] * n for n in n_sentences]
-    for f, rows in zip(features, logits_rows, strict=True):
+    for f, (ks, ps) in zip(features, tops, strict=True):
         for pos, w in enumerate(f["word_at"]):
-            if w < 0 or pos >= len(rows):
-                continue
-            row = rows[pos]
-            top = max(row)
-            exps = [math.exp(x - top) for x in row]
-            k = max(range(len(row)), key=row.__getitem__)
-            out[f["sentence"]][w] = (k, exps[k] / sum(exps))
+            if w >= 0 and pos < len(ks):
+                out[f["sentence"]][w] = (ks[pos], ps[pos])
     return out
 
 
@@ -92,28 +98,30 @@ def tags_to_entities(words: list[tuple[str, int, int]], tags: list[str], scores:
     return out
 
 
-def ner_logits(model, pad_id: int, feats: list[dict], batch_size: int = 64, after=None) -> list[list[list[float]]]:
-    """Each window's logits, a row per piece (its own length, no padding), run in length-sorted
-    batches so little is padded. `after(done, total)` is called after each batch (it may raise
-    to stop)."""
+def ner_tops(
+    model, pad_id: int, feats: list[dict], batch_size: int = 64, after=None
+) -> list[tuple[list[int], list[float]]]:
+    """Each window's `top_labels` (its own length, no padding), run in length-sorted batches so
+    little is padded; only the likeliest label of each piece is kept, so a large file's windows
+    fit in memory. `after(done, total)` is called after each batch (it may raise to stop)."""
     import torch
 
     from .batching import eval_batches
     from .tasks.base import pad_sequences
 
-    logits: list = [None] * len(feats)
+    tops: list = [None] * len(feats)
     device = next(model.parameters()).device
     done = 0
     for idx in eval_batches([len(f["input_ids"]) for f in feats], batch_size):
         batch = pad_sequences([feats[i] for i in idx], {"input_ids": pad_id}, pad_multiple=1)
         with torch.inference_mode():
-            out = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().tolist()
-        for j, i in enumerate(idx):
-            logits[i] = out[j][: len(feats[i]["input_ids"])]
+            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+        for i, top in zip(idx, top_labels(logits, [len(feats[i]["input_ids"]) for i in idx]), strict=True):
+            tops[i] = top
         done += len(idx)
         if after is not None:
             after(done, len(feats))
-    return logits
+    return tops
 
 
 def predict_ner(model, tokenizer, text: str, max_length: int | None = None) -> dict:
@@ -130,7 +138,7 @@ def predict_ner_batch(
     model, tokenizer, texts: list[str], max_length: int | None = None, batch_size: int = 64, after=None
 ) -> list[dict]:
     """`predict_ner` for many texts at once (without latency_ms), their windows in length-sorted
-    batches; `after(done, total)` as for `ner_logits`, counting windows."""
+    batches; `after(done, total)` as for `ner_tops`, counting windows."""
     if max_length is None:
         max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
     words = [split_words(t) for t in texts]
@@ -139,10 +147,10 @@ def predict_ner_batch(
     was_training = model.training
     model.eval()
     try:
-        logits = ner_logits(model, tokenizer.pad_token_id or 0, feats, batch_size, after)
+        tops = ner_tops(model, tokenizer.pad_token_id or 0, feats, batch_size, after)
     finally:
         model.train(was_training)
-    preds = word_predictions(feats, logits, [len(words[i]) for i in kept])
+    preds = word_predictions(feats, tops, [len(words[i]) for i in kept])
     id2label = model.config.id2label
     out = [{"entities": [], "tokens": []} for _ in texts]
     for i, pred in zip(kept, preds, strict=True):

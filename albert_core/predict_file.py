@@ -518,16 +518,14 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
     """Tag the file's own words (so they line up with its tags) and compare entity by entity."""
     from .data.conll import to_iob2
     from .metrics_ner import entities, entity_scores
-    from .ner_align import ner_features, ner_logits, word_predictions
+    from .ner_align import ner_features, ner_tops, word_predictions
 
     notes += [str(p) for p in data.problems]
     tok, model = predictor.tokenizer, predictor.model
     feats = ner_features(tok, data.sentences, None, predictor.max_length)
     _check(stop)
-    logits = ner_logits(
-        model, tok.pad_token_id or 0, feats, batch_size, _after_batch(progress, stop, len(data.sentences))
-    )
-    preds = word_predictions(feats, logits, [len(s) for s in data.sentences])
+    tops = ner_tops(model, tok.pad_token_id or 0, feats, batch_size, _after_batch(progress, stop, len(data.sentences)))
+    preds = word_predictions(feats, tops, [len(s) for s in data.sentences])
     id2label = model.config.id2label
     tags = [to_iob2([id2label[k] for k, _ in sent], "IOB2") for sent in preds]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..data.conll import NERData, label_list, read_ner
 from ..metrics_ner import entities, entity_scores
-from ..ner_align import IGNORE, ner_features, predict_ner, word_predictions  # noqa: F401 - predict_ner re-exported
+from ..ner_align import IGNORE, ner_features, predict_ner, top_labels, word_predictions  # noqa: F401 - predict_ner re-exported
 from ..runs import ConfigError
 from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 from .limits import model_max_positions
@@ -120,9 +120,8 @@ class NERTask(Task):
                 )
                 total += float(loss)
                 n += int((labels != IGNORE).sum())
-            lg = logits.cpu().tolist()
-            for j, i in enumerate(idx):
-                rows[i] = lg[j][: len(features[i]["input_ids"])]
+            for i, top in zip(idx, top_labels(logits, [len(features[i]["input_ids"]) for i in idx]), strict=True):
+                rows[i] = top
         order = sorted(rows)
         data = self.eval_data
         preds = word_predictions(

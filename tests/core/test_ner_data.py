@@ -134,3 +134,23 @@ def test_split_words_keeps_character_spans():
         "2024",
         ".",
     ]
+
+
+def test_each_word_takes_the_likeliest_tag_of_its_first_piece_and_its_probability():
+    import torch
+
+    from albert_core.ner_align import top_labels, word_predictions
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 4)
+    tops = top_labels(logits, [5, 3])  # the second window has 3 pieces, the rest padding
+    assert [len(k) for k, _ in tops] == [5, 3]
+    probs = logits.softmax(-1)
+    for w, (ks, ps) in enumerate(tops):
+        assert ks == probs[w, : len(ks)].argmax(-1).tolist()
+        assert ps == pytest.approx(probs[w, : len(ks)].max(-1).values.tolist())
+    # window 0: sentence 0, pieces 1-2 are word 0 (its first piece counts), 3 is word 1; window 1: sentence 1
+    feats = [{"sentence": 0, "word_at": [-1, 0, -1, 1, -1]}, {"sentence": 1, "word_at": [-1, 0, -1]}]
+    preds = word_predictions(feats, tops, [2, 2])
+    assert preds[0] == [(tops[0][0][1], tops[0][1][1]), (tops[0][0][3], tops[0][1][3])]
+    assert preds[1] == [(tops[1][0][1], tops[1][1][1]), (0, 0.0)]  # a word with no piece in any window
