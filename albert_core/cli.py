@@ -487,9 +487,13 @@ def confusion_report(per_label: list[dict], confusion: list[list[int]] | None, m
     has none: each label is a yes/no of its own)."""
     names = [d["label"] for d in per_label]
     w = max(8, *(len(n) for n in names))
-    lines = [f"{'label':>{w}}  precision  recall      f1  support"]
+    at = any("threshold" in d for d in per_label)  # a multi-label classifier's own thresholds
+    lines = [f"{'label':>{w}}  precision  recall      f1  support" + ("  threshold" if at else "")]
     for d in per_label:
-        lines.append(f"{d['label']:>{w}}  {d['precision']:9.4f}  {d['recall']:6.4f}  {d['f1']:6.4f}  {d['support']:7,}")
+        lines.append(
+            f"{d['label']:>{w}}  {d['precision']:9.4f}  {d['recall']:6.4f}  {d['f1']:6.4f}  {d['support']:7,}"
+            + (f"  {d['threshold']:9.3f}" if at else "")
+        )
     if confusion is None:
         return "\n".join(lines)
     if len(names) > most:
@@ -513,7 +517,7 @@ def cmd_predict(args) -> int:
     if args.json:
         print(json.dumps(out))
     elif "label" in out:
-        print(out["label"] or "(no label: every probability is under 0.5)")
+        print(out["label"] or "(no label: every probability is under its label's threshold)")
         for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
             print(f"  {k}: {v:.3f}")
     elif "answers" in out:
@@ -564,7 +568,7 @@ def predict_a_file(args) -> int:
         print(json.dumps({"out": result.out, "task": result.task, "rows": len(result.rows), "compared": result.compared,
                           "correct": result.correct, "score": result.score, "metric": result.metric,
                           "labels": result.labels, "confusion": result.confusion, "outcomes": result.outcomes,
-                          "notes": result.notes}))  # fmt: skip
+                          "thresholds": result.thresholds, "notes": result.notes}))  # fmt: skip
         return 0
     for note in result.notes[:20]:
         print(f"note: {note}")
@@ -572,6 +576,8 @@ def predict_a_file(args) -> int:
         print(f"note: … and {len(result.notes) - 20} more")
     print(result.summary())
     by_label = scores_by_label({"confusion": result.confusion, "outcomes": result.outcomes}, result.labels)
+    for row, t in zip(by_label, result.thresholds or [], strict=False):
+        row["threshold"] = t
     if by_label:
         print("\n" + confusion_report(by_label, result.confusion))
     if result.mistakes:

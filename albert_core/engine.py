@@ -500,6 +500,8 @@ class Trainer:
         if is_main:
             for line in advice:
                 self.emit(Log(line, level="warning"))
+        for key, value in self.task.tuned_config(metrics).items():
+            setattr(self.model.config, key, value)
         model_dir = self._save_final(metrics) if is_main else self.run_dir / "model"
         self.dist.barrier()
         return self._emit(

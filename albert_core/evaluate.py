@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .batching import eval_batches
 from .data.problems import DataError
+from .metrics import MULTI_LABEL_THRESHOLD
 from .predict import load_predictor
 from .runs import ConfigError, RunConfig, load_config
 from .tasks.base import get_task
@@ -47,6 +48,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
                 data_file or config.eval_file or config.train_file,
             )
         task.labels = pred.labels
+        task.thresholds = pred.thresholds if pred.multi_label else None  # as its predictions decide
     features = task.prepare().eval
     model = pred.model
 
@@ -58,13 +60,20 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
     with torch.inference_mode():
         metrics = task.evaluate(model, batches, features)
     metrics["examples"] = len(features)
+    tuned = pred.multi_label and any(t != MULTI_LABEL_THRESHOLD for t in pred.thresholds)
     if not data_file:
-        metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})"
+        metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})" + (
+            ", where the labels' thresholds were tuned: scores on it flatter the model" if tuned else ""
+        )
     if pred.task == "classification":
         from .metrics import scores_by_label
 
         metrics["labels"] = list(pred.labels)
         metrics["per_label"] = scores_by_label(metrics, pred.labels)
+        if pred.multi_label:
+            metrics["thresholds"] = list(pred.thresholds)
+            for row, t in zip(metrics["per_label"], pred.thresholds, strict=True):
+                row["threshold"] = t
     return metrics
 
 

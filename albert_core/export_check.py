@@ -170,12 +170,14 @@ probs = np.exp(logits - logits.max(-1, keepdims=True))
 probs /= probs.sum(-1, keepdims=True)
 print({labels[str(i)]: float(p) for i, p in enumerate(probs[0])})
 """,
-    # several labels per text: each label's own probability; those at 0.5 or more are given
+    # several labels per text: each label's own probability; those at the label's threshold or above
+    # (tuned in training, else 0.5) are given
     "classification-multi": """enc = tokenizer(["what a lovely film"], return_tensors="np")
 (logits,) = run(enc)
 probs = 1 / (1 + np.exp(-logits))
+thresholds = json.load(open(folder + "/config.json")).get("label_thresholds") or {}
 print({labels[str(i)]: float(p) for i, p in enumerate(probs[0])})
-print("labels:", [labels[str(i)] for i, p in enumerate(probs[0]) if p >= 0.5])
+print("labels:", [labels[str(i)] for i, p in enumerate(probs[0]) if p >= thresholds.get(labels[str(i)], 0.5)])
 """,
     "qa": """question, context = "Who wrote it?", "The book was written by Ada."
 enc = tokenizer(question, context, return_tensors="np", return_offsets_mapping=True, truncation="only_second")

@@ -127,8 +127,11 @@ start, end = out.start_logits.argmax(), out.end_logits.argmax()
 print(tok.decode(enc["input_ids"][0, start : end + 1]))"""
     usage = f"""from transformers import pipeline
 pipe = pipeline("{_pipeline_tag(task)}", model="path/to/this/folder")"""
-    if multi_label:  # several labels per text: each label's own probability; 0.5 or more gives it
-        usage += '\nprint(pipe("some text", top_k=None))  # the labels at 0.5 or more are its labels'
+    if multi_label:  # several labels per text: each label's own probability, given at its threshold
+        usage += (
+            '\nprint(pipe("some text", top_k=None))  # its labels: those at their threshold or above '
+            "(config.json's label_thresholds, else 0.5)"
+        )
     return usage
 
 

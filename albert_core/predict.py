@@ -44,6 +44,11 @@ class Predictor:
         # several labels per text: each label's probability is its own (a sigmoid, not a softmax)
         self.multi_label = task == "classification" and is_multi_label(model.config)
         self.label_separator = getattr(model.config, "label_separator", ",")  # as the training file joined them
+        from .metrics import MULTI_LABEL_THRESHOLD
+
+        # a multi-label classifier gives each label at its threshold or above: tuned in training, or 0.5
+        tuned = getattr(model.config, "label_thresholds", None) or {}
+        self.thresholds = [float(tuned.get(y, MULTI_LABEL_THRESHOLD)) for y in self.labels]
 
     def predict(self, text: str, context: str | None = None) -> dict:
         t0 = time.perf_counter()
@@ -78,8 +83,8 @@ class Predictor:
 
     def answer(self, probs: list[float]) -> dict:
         """A classifier's answer from its label probabilities: the likeliest label; for a
-        multi-label classifier every label at 0.5 or more (`labels`, also joined in `label`; none
-        is an answer too)."""
+        multi-label classifier every label at its threshold or above (`labels`, also joined in
+        `label`; none is an answer too)."""
         scores = dict(zip(self.labels, probs))
         if not self.multi_label:
             return {"label": max(scores, key=scores.get), "scores": scores}
@@ -87,11 +92,9 @@ class Predictor:
         return {"label": ", ".join(chosen), "labels": chosen, "scores": scores}
 
     def chosen(self, probs: list[float]) -> list[str]:
-        """The labels a multi-label classifier gives: those at the threshold or above, likeliest first."""
-        from .metrics import MULTI_LABEL_THRESHOLD
-
+        """The labels a multi-label classifier gives: those at their threshold or above, likeliest first."""
         ranked = sorted(range(len(probs)), key=lambda i: -probs[i])
-        return [self.labels[i] for i in ranked if probs[i] >= MULTI_LABEL_THRESHOLD]
+        return [self.labels[i] for i in ranked if probs[i] >= self.thresholds[i]]
 
     def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
         """Each label's probability for one batch of texts (and second texts), on the model's device."""

@@ -66,6 +66,7 @@ class FilePredictions:
     confusion: list[list[int]] | None = None  # classification against the file's labels (rows: true)
     outcomes: list[list[int]] | None = None  # multi-label against the file's: [TP, FP, FN] per label
     multi_label: bool = False  # several labels per text: a prediction or a truth of "" is no label
+    thresholds: list[float] | None = None  # multi-label: each of `labels`' threshold
 
     @property
     def score(self) -> float | None:
@@ -452,10 +453,10 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
 
 
 def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
-    """A multi-label classifier's labels for every row: each label at 0.5 or more, joined by ", ".
-    A row counts as right when its whole set is (exact match); the micro F1 over every label
+    """A multi-label classifier's labels for every row: each label at its threshold or above, joined
+    by ", ". A row counts as right when its whole set is (exact match); the micro F1 over every label
     decision and each label's outcomes come with it. The confidence of a row is that of its least
-    sure decision (max(p, 1 - p) of the label nearest 0.5), so the surest mistakes come first."""
+    sure decision (`_sureness`), so the surest mistakes come first."""
     from .metrics import multilabel_metrics
 
     labels = predictor.labels
@@ -465,7 +466,7 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
     probs = _classify(predictor, inp, batch_size, progress, stop)
     chosen = [predictor.chosen(p) for p in probs]
     predicted = [", ".join(c) for c in chosen]
-    confidence = [min(max(x, 1 - x) for x in p) for p in probs]
+    confidence = [min(_sureness(x, t) for x, t in zip(p, predictor.thresholds, strict=True)) for p in probs]
     scored = len(labels) <= SCORE_COLUMNS_UP_TO
     header = [*inp.header, "predicted", "confidence", *(f"p({y})" for y in labels if scored)]
     if inp.gold_sets is not None:
@@ -496,7 +497,16 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
         metric="exact match", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts, predicted=predicted,
         confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=scope,
         outcomes=outcomes, extra=extra, multi_label=True,
+        thresholds=[predictor.thresholds[labels.index(y)] for y in scope],
     )  # fmt: skip
+
+
+def _sureness(p: float, threshold: float) -> float:
+    """How sure one yes/no decision at `threshold` is, from 0.5 (at the threshold) to 1 (a
+    probability of 0 or 1): max(p, 1 - p) when the threshold is 0.5."""
+    if p >= threshold:
+        return 0.5 + 0.5 * (p - threshold) / max(1e-9, 1 - threshold)
+    return 0.5 + 0.5 * (threshold - p) / max(1e-9, threshold)
 
 
 def _read_tagged(path: Path):

@@ -171,6 +171,12 @@ class Task:
         """Task-specific lines for the model card."""
         return []
 
+    def tuned_config(self, metrics: dict) -> dict:
+        """What an evaluation tuned that predictions use (config.json fields), from the metrics of
+        the model that is saved: the best evaluation's model keeps that evaluation's settings, not
+        the last one's."""
+        return {}
+
 
 def nothing_learnt_hint(config: RunConfig, losses: Sequence[float] = ()) -> str:
     """What to change when a finished model has learnt nothing usable: train longer; and when

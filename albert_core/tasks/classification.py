@@ -17,7 +17,7 @@ from ..data.classification import (
     read_classification,
     stratified_split,
 )
-from ..metrics import MULTI_LABEL_THRESHOLD, classification_metrics, multilabel_metrics
+from ..metrics import MULTI_LABEL_THRESHOLD, classification_metrics, multilabel_metrics, tuned_metrics
 from ..runs import main_metric
 from .base import Prepared, Task, nothing_learnt_hint, pad_sequences
 
@@ -73,6 +73,8 @@ class ClassificationTask(Task):
             "problem_type": MULTI_LABEL_PROBLEM if self.multi_label else None,
             # what joined its labels in the training file: a test file written alike is read alike
             **({"label_separator": self.config.label_separator} if self.multi_label else {}),
+            # each label's own threshold: tuned at each evaluation (none yet, nor from a model it starts from)
+            "label_thresholds": None,
         }
 
     def _features(self, data: ClassificationData) -> list[dict]:
@@ -124,6 +126,9 @@ class ClassificationTask(Task):
         batch["labels"] = torch.tensor([f["labels"] for f in features], dtype=dtype)
         return batch
 
+    # multi-label: each label's threshold to score at (`evaluate` sets the model's own); None: tuned
+    thresholds: list[float] | None = None
+
     def evaluate(self, model, batches, features: list[dict]) -> dict:
         total, n = 0.0, 0
         y_true, y_pred = [], []
@@ -132,16 +137,36 @@ class ClassificationTask(Task):
             total += float(out.loss) * len(idx)
             n += len(idx)
             if self.multi_label:
-                y_pred += (out.logits.float().sigmoid() >= MULTI_LABEL_THRESHOLD).int().tolist()
+                y_pred += out.logits.float().sigmoid().tolist()  # probabilities, decided below
                 y_true += batch["labels"].int().tolist()
             else:
                 y_pred += out.logits.argmax(-1).tolist()
                 y_true += batch["labels"].tolist()
-        if self.multi_label:
-            metrics = multilabel_metrics(y_true, y_pred)
-        else:
-            metrics = classification_metrics(y_true, y_pred, len(self.labels))
+        if not self.multi_label:
+            return {"loss": total / max(1, n), **classification_metrics(y_true, y_pred, len(self.labels))}
+        at = self.thresholds or [MULTI_LABEL_THRESHOLD] * len(self.labels)
+        metrics = multilabel_metrics(y_true, [[int(p >= t) for p, t in zip(row, at)] for row in y_pred])
+        if self.thresholds is None and self.config.options.get("tune_thresholds", True) and len(y_true) >= 20:
+            # each label's threshold, kept when it beats 0.5 on rows it was not tuned on; the scores are
+            # then those of the decisions predictions will make, measured so (`tuned_metrics`)
+            tuned = tuned_metrics(y_true, y_pred)
+            untuned = metrics["micro_f1"]
+            if tuned["micro_f1"] > untuned:
+                metrics = tuned
+            else:
+                metrics["thresholds"] = at
+            metrics["micro_f1_untuned"] = untuned  # every label at 0.5
+            model.config.update(self.tuned_config(metrics))  # a checkpoint serves with them too
         return {"loss": total / max(1, n), **metrics}
+
+    def tuned_config(self, metrics: dict) -> dict:
+        """Each label's threshold, when tuning beat 0.5 on held-out halves (else None: 0.5 for all)."""
+        if not self.multi_label or "thresholds" not in metrics:
+            return {}
+        at = metrics["thresholds"]
+        tuned = any(t != MULTI_LABEL_THRESHOLD for t in at)
+        self.tuned = at if tuned else None  # for the model card
+        return {"label_thresholds": dict(zip(self.labels, at, strict=True)) if tuned else None}
 
     def final_advice(self, metrics: dict) -> list[str]:
         if self.multi_label:
@@ -151,11 +176,16 @@ class ClassificationTask(Task):
         return [advice] if advice else []
 
     def card_lines(self) -> list[str]:
-        kind = (
-            " (several per text: each label is a yes/no of its own, given at probability 0.5)"
-            if self.multi_label
-            else ""
-        )
+        kind = ""
+        if self.multi_label:
+            tuned = getattr(self, "tuned", None)
+            at = (
+                "at its own probability threshold, tuned on the validation set for F1 (config.json's "
+                "label_thresholds: " + ", ".join(f"{y} {t:.2f}" for y, t in zip(self.labels, tuned, strict=True)) + ")"
+                if tuned
+                else "at probability 0.5"
+            )
+            kind = f" (several per text: each label is a yes/no of its own, given {at})"
         return [f"Labels{kind}: {', '.join(self.labels)}", f"Validation: {self.split}"]
 
 

@@ -124,6 +124,10 @@ class QATask(Task):
         m = squad_scores(predictions, refs, diffs if v2 else None)
         return m, (m["best_f1_threshold"] if v2 else None)
 
+    def tuned_config(self, metrics: dict) -> dict:
+        threshold = metrics.get("best_f1_threshold")
+        return {"qa_null_threshold": threshold} if threshold is not None else {}
+
     def card_lines(self) -> list[str]:
         lines = [
             f"Windows: {self.max_length} pieces, {self.doc_stride} shared between neighbours; "

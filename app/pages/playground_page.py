@@ -493,7 +493,7 @@ class PlaygroundPage(QWidget):
         self.file_status.setText("\n".join(lines))
         self._fill_file_table(outcome, order[:PREVIEW_ROWS])
         # a classifier's scores by label: with its confusion matrix, or a multi-label one's without
-        metrics = {"confusion": outcome.confusion, "outcomes": outcome.outcomes}
+        metrics = {"confusion": outcome.confusion, "outcomes": outcome.outcomes, "thresholds": outcome.thresholds}
         self.file_scores.setVisible(self.file_scores.show_metrics(metrics, outcome.labels, f"on {Path(job.path).name}"))
 
     def _fill_file_table(self, result, order: list[int]) -> None:

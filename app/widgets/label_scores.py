@@ -96,7 +96,7 @@ class LabelScores(QWidget):
         if metrics.get("confusion"):
             self.show_confusion(labels, metrics["confusion"], where)
         else:
-            self.show_outcomes(labels, metrics["outcomes"], where)
+            self.show_outcomes(labels, metrics["outcomes"], where, metrics.get("thresholds"))
         return True
 
     def _start(self, rows: list[dict], what: str, where: str, columns: list[str]) -> tuple[QTableWidget, dict]:
@@ -120,15 +120,31 @@ class LabelScores(QWidget):
         )
         self._show_matrix(labels, confusion)
 
-    def show_outcomes(self, labels: list[str], outcomes: list[list[int]], where: str) -> None:
+    def show_outcomes(
+        self, labels: list[str], outcomes: list[list[int]], where: str, thresholds: list[float] | None = None
+    ) -> None:
         """A multi-label classifier's scores, from each label's [true positives, false positives,
-        false negatives]; no confusion matrix: a text may have several labels, or none."""
-        self._fill_scores(multilabel_scores(outcomes, labels), [tp + fp for tp, fp, _ in outcomes], where)
-        self.matrix_title.setText("Several labels per text: each label is a yes/no of its own, so no confusion matrix.")
+        false negatives], and each label's threshold when given; no confusion matrix: a text may have
+        several labels, or none."""
+        if thresholds is not None and len(thresholds) != len(labels):
+            thresholds = None
+        self._fill_scores(multilabel_scores(outcomes, labels), [tp + fp for tp, fp, _ in outcomes], where, thresholds)
+        tuned = thresholds is not None and any(t != 0.5 for t in thresholds)
+        self.matrix_title.setText(
+            "Several labels per text: each label is a yes/no of its own, so no confusion matrix. "
+            + (
+                "Each is given at its own threshold, tuned for F1 on the validation set."
+                if tuned
+                else "Each is given at probability 0.5."
+            )
+        )
         self.matrix.hide()
 
-    def _fill_scores(self, rows: list[dict], predicted: list[int], where: str) -> None:
-        t, weakest = self._start(rows, "label", where, ["Precision", "Recall", "F1", "Support"])
+    def _fill_scores(
+        self, rows: list[dict], predicted: list[int], where: str, thresholds: list[float] | None = None
+    ) -> None:
+        columns = ["Precision", "Recall", "F1", "Support"] + (["Threshold"] if thresholds else [])
+        t, weakest = self._start(rows, "label", where, columns)
         for r, d in enumerate(self.rows):
             t.setItem(
                 r, 0, _item(f"{d['precision']:.1%}", f"of the {predicted[r]:,} predicted {d['label']}, how many are")
@@ -138,6 +154,8 @@ class LabelScores(QWidget):
             )
             t.setItem(r, 2, _item(f"{d['f1']:.1%}"))
             t.setItem(r, 3, _item(f"{d['support']:,}"))
+            if thresholds:
+                t.setItem(r, 4, _item(f"{thresholds[r]:.2f}", f"{d['label']} is given at this probability or above"))
             if d is weakest and len(self.rows) > 1:
                 t.item(r, 2).setForeground(QColor(theme.COLORS["wrong"]))
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

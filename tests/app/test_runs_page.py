@@ -186,6 +186,16 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
     assert [panel.scores.item(0, c).text() for c in range(4)] == ["80.0%", "100.0%", "88.9%", "8"]
     assert [panel.scores.item(1, c).text() for c in range(4)] == ["100.0%", "50.0%", "66.7%", "6"]
     assert panel.matrix.isHidden() and "no confusion matrix" in panel.matrix_title.text()
+    assert panel.scores.columnCount() == 4  # no thresholds in the metrics: none shown
+    # each label's tuned threshold, in a column of its own
+    tuned = run(
+        "tuned", ["food", "sport"], {"micro_f1": 0.8, "outcomes": [[8, 2, 0], [3, 0, 3]], "thresholds": [0.31, 0.5]}
+    )
+    page.refresh_now()
+    assert page.select_run(str(tuned))
+    qtbot.waitUntil(lambda: panel.scores.columnCount() == 5, timeout=10_000)
+    assert [panel.scores.item(r, 4).text() for r in range(2)] == ["0.31", "0.50"]
+    assert "its own threshold, tuned for F1" in panel.matrix_title.text()
 
     assert page.select_run(str(ner))
     qtbot.waitUntil(lambda: [d["label"] for d in panel.rows] == ["LOC", "PER"], timeout=10_000)

@@ -297,3 +297,62 @@ def test_labels_the_model_never_gives_are_named_with_what_to_do():
     nothing = no_label_advice([[0, 0, 20], [0, 0, 30]], ["a", "b"], config)
     assert "no label to any validation text" in nothing
     assert no_label_advice([[20, 1, 2], [5, 0, 25]], ["a", "b"], config) == ""  # every label given
+
+
+def test_each_label_s_threshold_is_tuned_for_f1_and_scored_on_rows_it_was_not_tuned_on():
+    from albert_core.metrics import tune_thresholds, tuned_metrics
+
+    truth = [[1, 0, 0], [1, 0, 0], [0, 0, 0], [0, 1, 0]]
+    probs = [[0.3, 0.1, 0.2], [0.25, 0.2, 0.9], [0.1, 0.3, 0.1], [0.05, 0.6, 0.3]]
+    # halfway between the probabilities either side of the best cut; 0.5 for a label no row has
+    assert tune_thresholds(truth, probs) == pytest.approx([0.175, 0.45, 0.5])
+    assert tune_thresholds([[1], [0]], [[0.99], [0.01]]) == pytest.approx([0.5])  # one best cut, its middle
+    assert tune_thresholds([[1], [0]], [[0.02], [0.01]]) == pytest.approx([0.05])  # kept within 0.05-0.95
+    # thresholds that fit only the rows they were tuned on: the even rows' positives sit at 0.3, the odd
+    # rows' at 0.1 under negatives at 0.2, so each half's threshold misses the other half's positives
+    truth = [[1], [1], [0], [0]] * 10
+    probs = [[0.3], [0.1], [0.2], [0.2]] * 10
+    fitted = tuned_metrics(truth, probs)
+    in_sample = tune_thresholds(truth, probs)
+    from albert_core.metrics import multilabel_metrics
+
+    seen = multilabel_metrics(truth, [[int(p[0] >= in_sample[0])] for p in probs])["micro_f1"]
+    assert fitted["micro_f1"] < seen and fitted["thresholds"] == pytest.approx(in_sample)
+
+
+def test_a_run_keeps_tuned_thresholds_that_beat_0_5_and_predictions_use_them(tmp_path):
+    from albert_core.evaluate import evaluate_model
+
+    def run(name, **options):
+        config = RunConfig(
+            task="classification", train_file=str(write_topics_jsonl(tmp_path / "t.jsonl", 400)), multi_label=True,
+            spec=TINY.to_dict(), preset="", batch_size=16, lr=3e-3, max_steps=20, epochs=0, eval_every=10,
+            keep_best=True, val_fraction=0.25, seed=1, options=options,
+        )  # fmt: skip
+        folder = create_run(config, tmp_path / name)
+        return folder, train(folder)["metrics"]
+
+    # 20 steps: no label reaches 0.5 yet, though the likeliest already are the right ones
+    folder, metrics = run("tuned")
+    assert metrics["micro_f1_untuned"] == 0.0 and metrics["micro_f1"] > 0.5
+    saved = json.loads((folder / "model" / "config.json").read_text())["label_thresholds"]
+    assert list(saved) == ["food", "money", "sport"] and list(saved.values()) == pytest.approx(metrics["thresholds"])
+    assert all(t < 0.5 for t in saved.values())
+    pred = load_predictor(folder)
+    assert pred.thresholds == pytest.approx(metrics["thresholds"])
+    text = "bread cheese and a goal for the team"
+    out = pred.predict(text)
+    assert out["labels"] and all(out["scores"][y] < 0.5 for y in out["labels"])
+    assert out["labels"] == [y for y in sorted(out["scores"], key=out["scores"].get, reverse=True)
+                             if out["scores"][y] >= saved[y]]  # fmt: skip
+    assert load_predictor(folder, fast=True).predict(text)["labels"] == out["labels"]  # onnxruntime alike
+    scored = evaluate_model(str(folder))
+    assert [d["threshold"] for d in scored["per_label"]] == pytest.approx(metrics["thresholds"])
+    assert "thresholds were tuned" in scored["data"] and scored["micro_f1"] > 0.5
+    assert "label_thresholds: food 0." in (folder / "model" / "README.md").read_text()
+
+    # tuning turned off: every label at 0.5, and nothing given yet
+    folder, metrics = run("plain", tune_thresholds=False)
+    assert metrics["micro_f1"] == 0.0 and "thresholds" not in metrics
+    assert json.loads((folder / "model" / "config.json").read_text())["label_thresholds"] is None
+    assert load_predictor(folder).predict(text)["labels"] == []
