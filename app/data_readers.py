@@ -89,7 +89,7 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
 def _label_info(data) -> dict:
     """Whether the file was read with several labels per text, and for such a file the texts
     with none and the labels per text on average."""
-    from albert_core.data.classification import indicator_columns, one_hot
+    from albert_core.data.classification import indicator_columns, is_json_list, one_hot
 
     # 0/1 columns (one per label) the label box offers as one choice; one-hot when each row has one 1
     flags = indicator_columns(data.table, {data.columns.get("text"), data.columns.get("text_pair")})
@@ -98,7 +98,14 @@ def _label_info(data) -> dict:
     if not data.multi_label:
         return {"multi_label": False, "flag_columns": flags, "one_hot": is_one_hot}
     sizes = [len(s) for s in data.label_sets]
+    if isinstance(chosen, str):  # labels as JSON lists need no separator
+        i = data.table.header.index(chosen)
+        cells = [c for c in (r[i].strip() for r in data.table.rows[:200]) if c]
+        lists = bool(cells) and all(is_json_list(c) for c in cells)
+    else:
+        lists = False
     return {
+        "json_lists": lists,
         "flag_columns": flags,
         "one_hot": is_one_hot,
         "multi_label": True,

@@ -540,8 +540,9 @@ class DataPage(QWidget):
                 self._updating = True
                 self.multi_check.setChecked(multi)
                 self._updating = False
-                # 0/1 columns are not joined by anything
-                self.separator_edit.setEnabled(multi and not isinstance(preview.roles.get("label"), list))
+                # 0/1 columns and JSON lists are not joined by anything
+                joined = not isinstance(preview.roles.get("label"), list) and not preview.info.get("json_lists")
+                self.separator_edit.setEnabled(multi and joined)
             roles = {k: v for k, v in preview.roles.items() if v}
             self.project.update_data(
                 train_file=preview.path,

@@ -245,6 +245,7 @@ def test_a_file_with_several_labels_per_text_is_read_so_and_the_run_trains_them(
     # each label counts the texts that have it; one text in eight has none
     assert page.label_chart.counts == {"food": 40, "money": 40, "sport": 40}
     assert "several per text" in page.status.text() and "10 texts with none" in page.status.text()
+    assert not page.separator_edit.isEnabled()  # JSON lists are joined by nothing
     config = window.project.run_config()
     assert config.multi_label is True and config.task == "classification"
 
@@ -270,7 +271,7 @@ def test_a_file_with_several_labels_per_text_is_read_so_and_the_run_trains_them(
     with qtbot.waitSignal(page.preview_ready, timeout=10_000):
         page.multi_check.setChecked(True)
     assert page.label_chart.counts == {"food": 5, "money": 10, "sport": 5}
-    assert window.project.run_config().label_separator == ";"
+    assert window.project.run_config().label_separator == ";" and page.separator_edit.isEnabled()
 
 
 def test_a_0_1_column_per_label_is_one_choice_of_the_label_box(window, qtbot, tmp_path):
