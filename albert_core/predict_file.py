@@ -341,16 +341,15 @@ def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None
 
     lengths = [len(t) + (len(inp.pairs[i]) if inp.pairs else 0) for i, t in enumerate(inp.texts)]
     probs: list[list[float]] = [[]] * len(inp.texts)
-    done = 0
+    after, done = _after_batch(progress, stop), 0
+    _check(stop)
     for idx in eval_batches(lengths, batch_size):
-        _check(stop)
         texts = [inp.texts[i] or " " for i in idx]
         pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else None
         for i, row in zip(idx, predictor.probabilities(texts, pairs), strict=True):
             probs[i] = row
         done += len(idx)
-        if progress:
-            progress(done, len(inp.texts))
+        after(done, len(inp.texts))
     return probs
 
 

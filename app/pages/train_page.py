@@ -36,6 +36,7 @@ from albert_core.runs import (
     RunConfig,
     create_run,
     default_runs_dir,
+    finished_note,
     init_name,
     new_run_dir,
     run_model,
@@ -662,13 +663,9 @@ class TrainPage(QWidget):
                 f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
             )
             self.progress.setValue(self.progress.maximum())
-            how = ""
-            if terminal.get("early"):
-                how += f" early, at step {terminal.get('step', 0):,} (no better validation score for a while)"
-            if terminal.get("best_step"):
-                how += f"; the model kept is step {terminal['best_step']:,}'s, the best on validation"
+            how = finished_note(terminal)  # an early stop, the step whose model was kept
             text = (
-                f"Finished{how}{': ' + metrics if metrics else ''}. The model is in "
+                f"Finished{f' ({how})' if how else ''}{': ' + metrics if metrics else ''}. The model is in "
                 f"{terminal.get('model_dir', self.run_dir)}; try it on the Playground page."
             )
             # the task's own warnings about the final metrics, as the run judged them
