@@ -139,14 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--name", help="a name for the run")
     tp.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a task-specific setting")
     tp.add_argument("--config", help="a JSON file of run settings (flags override it)")
-    tp.add_argument("--out", help="the run folder to create")
+    tp.add_argument("--out", help="the run folder to create (default: a new folder in the runs folder the app lists)")
     tp.add_argument("--json", action="store_true", help="print events as JSON lines")
 
     ep = sub.add_parser("evaluate", help="evaluate a saved model on a data file, or a run on its validation set")
     ep.add_argument("--model", required=True, help="a model folder or run folder")
     ep.add_argument("--data", default="", help="a data file (default, for a run folder: the run's own validation set)")
     ep.add_argument("--batch-size", type=int, default=64)
-    ep.add_argument("--json", action="store_true")
+    ep.add_argument("--text-column", help="with --data, classification: the text column (default: detected)")
+    ep.add_argument("--pair-column", help="with --data, classification: the second text column")
+    ep.add_argument("--label-column", help="with --data, classification: the column of true labels")
+    ep.add_argument("--label-columns", help="with --data: the 0/1 columns of true labels, a,b,c")
+    ep.add_argument("--json", action="store_true", help="the metrics as one JSON object")
 
     pp = sub.add_parser(
         "predict",
@@ -355,10 +359,10 @@ def _config_from_args(args) -> RunConfig:
     from .model_setup import check_sources, lr_for
 
     check_sources(c)  # first: a model or tokenizer that cannot be used is named before anything is made of it
+    args.lr_note = ""
     if args.lr is None and "lr" not in (base or {}):  # the rate that suits this model and start
         c.lr, why = lr_for(c)
-        if int(os.environ.get("RANK", "0")) == 0:
-            print(f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)", file=sys.stderr)
+        args.lr_note = f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)"  # said once it starts
     cols = columns_from_args(args)
     if isinstance(cols["label"], list) and args.multi_label is None and c.train_file:
         # 0/1 label columns: one label per text when the file is one-hot, else several
@@ -390,24 +394,66 @@ def _config_from_args(args) -> RunConfig:
 
 def cmd_train(args) -> int:
     from .engine import train
-    from .runs import load_config
+    from .runs import failed_before_start, load_config, new_run_dir
 
     if args.run_dir:
         run_dir = Path(args.run_dir)
         load_config(run_dir)  # a clear error for a folder that is not a run
+        given = _flags_given(args, "train", {"run_dir", "json"})
+        if given:
+            raise ConfigError(
+                f"train {run_dir} runs the run as its run.json says; {', '.join(given)} would not change it. "
+                f"Start a new run with these settings (--out NEW_FOLDER){_retry_hint(run_dir)}"
+            )
     else:
-        if not args.out:
-            raise ConfigError("give --out RUN_DIR for the new run (or a prepared run folder to resume)")
         if not args.train:
             raise ConfigError("give --train FILE with the training data")
         config = _config_from_args(args)  # a model or tokenizer that cannot be used leaves no run folder
         config.validate()
-        run_dir = _create_once(config, Path(args.out))
+        for path in [*config.train_file.split(os.pathsep), config.eval_file]:  # nor a missing data file
+            if path and not Path(path).exists():
+                raise DataError("no such file; check the path", path)
+        if args.lr_note and int(os.environ.get("RANK", "0")) == 0:
+            print(args.lr_note, file=sys.stderr)
+        if args.out:
+            out = Path(args.out)
+        elif int(os.environ.get("WORLD_SIZE", "1")) > 1:  # each rank would stamp its own folder
+            raise ConfigError("under torchrun, give --out RUN_DIR so that every process writes the same run")
+        else:  # beside the window's runs, where `runs` and the Runs page list it
+            out = new_run_dir(config)
+        replaced = failed_before_start(out) if (out / "run.json").exists() else None
+        run_dir = _create_once(config, out)
+        if int(os.environ.get("RANK", "0")) == 0:
+            if replaced is not None:
+                print(f"the run in {run_dir} had failed before its first step ({replaced}); made anew", file=sys.stderr)
+            elif not args.out:
+                print(f"run folder: {run_dir}", file=sys.stderr)
     if args.json:
         result = train(run_dir, echo=sys.stdout)
     else:
         result = train(run_dir, sink=_human_printer())
     return 0 if result["event"] in ("finished", "stopped") else 1
+
+
+def _flags_given(args, command: str, ignore: set[str]) -> list[str]:
+    """The options of `command` given on the command line (values other than their defaults), as
+    flags: --text-column and so on."""
+    defaults = vars(build_parser().parse_args([command]))
+    return [
+        "--" + k.replace("_", "-")
+        for k, v in vars(args).items()
+        if k not in ignore and k in defaults and v != defaults[k]
+    ]
+
+
+def _retry_hint(run_dir: Path) -> str:
+    """For a run that failed before its first step: that the same folder may be used again."""
+    from .runs import failed_before_start
+
+    why = failed_before_start(run_dir)
+    if why is None:
+        return "."
+    return f"; this run failed before its first step ({why}), so --out {run_dir} may be used again and replaces it."
 
 
 def _create_once(config: RunConfig, run_dir: Path) -> Path:
@@ -468,7 +514,10 @@ def _human_printer():
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_model
 
-    metrics = evaluate_model(args.model, args.data, args.batch_size)
+    cols = {k: v for k, v in columns_from_args(args).items() if v}
+    if cols and not args.data:
+        raise ConfigError("columns are for a data file: give --data FILE with them")
+    metrics = evaluate_model(args.model, args.data, args.batch_size, cols)
     if args.json:
         print(json.dumps(metrics))
         return 0
@@ -513,7 +562,12 @@ def cmd_predict(args) -> int:
 
     if args.file:
         return predict_a_file(args)
-    out = load_predictor(args.model, fast=args.fast).predict(args.text, args.context)
+    predictor = load_predictor(args.model, fast=args.fast)
+    if predictor.task == "qa" and args.context is None:
+        raise ConfigError("a question-answering model needs the passage to answer from: give --context TEXT")
+    if not (args.text or "").strip():
+        raise ConfigError("--text is empty; give the text to predict for")
+    out = predictor.predict(args.text, args.context)
     if args.json:
         print(json.dumps(out))
     elif "label" in out:
@@ -651,15 +705,21 @@ def cmd_corpus(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from .runs import list_runs
+    from .runs import default_runs_dir, list_runs
 
-    runs = list_runs(args.dir)
+    root = Path(args.dir) if args.dir else default_runs_dir()
+    if args.dir and not root.is_dir():
+        raise ConfigError(f"{root} is not a folder; give the folder that holds the runs")
+    runs = list_runs(root)
     if args.json:
         print(json.dumps([{**r.__dict__, "path": str(r.path)} for r in runs]))
+    elif not runs:
+        print(f"no runs in {root}")
     else:
         for r in runs:
             m = f"{r.metric_name} {r.metric:.4f}" if r.metric is not None else ""
-            print(f"{r.status:12} {r.task:15} {r.name:50} {m}")
+            why = f"  {r.message}" if r.status == "failed" and r.message else ""
+            print(f"{r.status:12} {r.task:15} {r.name:40} {m}{why}  {r.path}")
     return 0
 
 

@@ -12,10 +12,11 @@ from .runs import ConfigError, RunConfig, load_config
 from .tasks.base import get_task
 
 
-def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) -> dict:
-    """The model's metrics on `data_file`; without one, a run folder's model is scored on that
-    run's own validation set (its validation file, or the same held-out share of its training
-    file: the split depends only on the run's seed)."""
+def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, columns: dict | None = None) -> dict:
+    """The model's metrics on `data_file` (a classification file's `columns` may be named: text,
+    text_pair, label, or a list of 0/1 label columns); without one, a run folder's model is scored
+    on that run's own validation set (its validation file, or the same held-out share of its
+    training file: the split depends only on the run's seed)."""
     import torch
 
     pred = load_predictor(model_dir)
@@ -28,7 +29,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64) ->
             max_length=pred.max_length,
             multi_label=pred.multi_label,
             label_separator=pred.label_separator,
-            columns=_label_columns(pred, data_file),
+            columns={**_label_columns(pred, data_file), **(columns or {})},
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)

@@ -121,7 +121,8 @@ def predict_qa_batch(
         max_answer_length = int(getattr(cfg, "qa_max_answer_length", DEFAULT_MAX_ANSWER_LENGTH))
     if null_threshold is None:
         null_threshold = getattr(cfg, "qa_null_threshold", None)
-    empty = {"answers": [], "no_answer": True, "null_score_diff": math.inf, "latency_ms": 0.0}
+    # null_score_diff None where there is no span to weigh (JSON has no infinity)
+    empty = {"answers": [], "no_answer": True, "null_score_diff": None, "latency_ms": 0.0}
     outs: list[dict] = [dict(empty) for _ in pairs]
     windows, owner = [], []  # every window of every answerable pair, and the pair it belongs to
     for i, (question, context) in enumerate(pairs):
@@ -149,7 +150,7 @@ def predict_qa_batch(
         outs[i] = {
             "answers": [{k: a[k] for k in ("text", "start", "end", "score")} for a in dec.answers[:top_k]],
             "no_answer": bool(no_answer),
-            "null_score_diff": dec.null_score_diff,
+            "null_score_diff": dec.null_score_diff if math.isfinite(dec.null_score_diff) else None,
             "latency_ms": 0.0,
         }
     return outs

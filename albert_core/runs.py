@@ -117,7 +117,7 @@ class RunConfig:
         positive("gradient accumulation", self.grad_accum)
         positive("maximum length", self.max_length)
         positive("log every", self.log_every)
-        if self.max_steps <= 0:
+        if self.max_steps == 0:  # a negative max_steps is said below, not as epochs
             positive("epochs", self.epochs, integer=False)
         for name in (
             "weight_decay",
@@ -256,14 +256,33 @@ def create_run(config: RunConfig, run_dir: str | Path) -> Path:
     """Validate `config` and write it as a new run folder."""
     config.validate()
     run_dir = Path(run_dir)
+    if (run_dir / "run.json").exists() and failed_before_start(run_dir) is not None:
+        shutil.rmtree(run_dir)  # a run that failed before its first step holds nothing to keep: made anew
     if (run_dir / "run.json").exists():
         raise ConfigError(f"{run_dir} already holds a run; choose another folder, or run it with `train {run_dir}`")
-    if run_dir.is_file() or (run_dir.is_dir() and any(run_dir.iterdir())):
+    if run_dir.is_file():
+        raise ConfigError(f"{run_dir} is a file; the run needs a folder of its own (a new path)")
+    if run_dir.is_dir() and any(run_dir.iterdir()):
         # a run writes model/, tokenizer/ and checkpoints/ into its folder: never over someone's files
         raise ConfigError(f"{run_dir} already exists and holds other files; choose a new folder for the run")
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(run_dir / "run.json", config.to_dict())
     return run_dir
+
+
+def failed_before_start(run_dir: str | Path) -> str | None:
+    """The message of a run that failed before it trained (a missing file, a column that is not
+    there…), with no checkpoint or model: nothing in it is worth keeping, so a new run may take its
+    folder. None for any other run."""
+    run_dir = Path(run_dir)
+    if checkpoints(run_dir) or (run_dir / "model").exists():
+        return None
+    last = None
+    for ev in read_events(run_dir / "events.jsonl"):
+        if ev["event"] in ("started", "step"):
+            return None
+        last = ev
+    return last.get("message", "") if last and last["event"] == "failed" else None
 
 
 def finished_note(ev: dict) -> str:

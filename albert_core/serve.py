@@ -64,6 +64,9 @@ class Service:
 
     def predict(self, body: dict) -> dict:
         texts, contexts, one = _texts(body)
+        if self.predictor.task == "qa" and any(c is None for c in contexts):
+            raise RequestError(400, 'a question-answering model needs the passage: send "context" with "text" '
+                               '(or "contexts" with "texts")')  # fmt: skip
         with self.lock:
             out = [self.predictor.predict(t, c) for t, c in zip(texts, contexts, strict=True)]
         return {"prediction": out[0]} if one else {"predictions": out}

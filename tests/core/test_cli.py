@@ -132,3 +132,95 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 141, out.stderr
     assert "Traceback" not in out.stderr and "Exception ignored" not in out.stderr
+
+
+def test_a_run_that_failed_before_training_can_be_made_again_and_resuming_takes_no_new_settings(
+    tmp_path, capsys, monkeypatch
+):
+    from albert_core.cli import main
+
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(40))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    run = tmp_path / "run"
+    common = ["--spec", str(spec), "--max-steps", "1", "--batch-size", "8"]
+    assert main(["train", "--train", str(data), "--text-column", "review", *common, "--out", str(run)]) != 0
+    assert "has no column 'review'" in capsys.readouterr().err and (run / "run.json").exists()
+    # its own settings only: a flag given with the folder is refused, and the way on is said
+    assert main(["train", str(run), "--text-column", "text"]) == 2
+    err = capsys.readouterr().err
+    assert "--text-column would not change it" in err and f"--out {run} may be used again" in err
+    # the same folder again, fixed: made anew
+    assert main(["train", "--train", str(data), *common, "--out", str(run)]) == 0
+    assert "had failed before its first step" in capsys.readouterr().err and (run / "model").is_dir()
+    # a run that trained is never replaced
+    assert main(["train", "--train", str(data), *common, "--out", str(run)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+
+    # a data file that is not there leaves no folder behind, and the rate is not said before the error
+    assert main(["train", "--train", str(tmp_path / "nope.csv"), *common, "--out", str(tmp_path / "n")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.csv: no such file" in err and "learning rate" not in err and not (tmp_path / "n").exists()
+    # a negative step count is said as such, not as epochs of 0
+    assert (
+        main(["train", "--train", str(data), "--spec", str(spec), "--max-steps", "-5", "--out", str(tmp_path / "m")])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "max steps must be 0 or more (got -5)" in err and "epochs" not in err
+
+    # without --out: a new folder in the runs folder, which `runs` lists with its path
+    monkeypatch.setenv("ALBERT_STUDIO_HOME", str(tmp_path / "home"))
+    assert main(["runs"]) == 0 and "no runs in" in capsys.readouterr().out
+    assert main(["train", "--train", str(data), *common]) == 0
+    made = capsys.readouterr().err.split("run folder: ")[1].split("\n")[0]
+    assert made.startswith(str(tmp_path / "home" / "runs")) and (tmp_path / "home" / "runs").is_dir()
+    assert main(["runs"]) == 0 and made in capsys.readouterr().out
+    assert main(["runs", "--dir", str(tmp_path / "elsewhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_a_classifier_needs_two_labels_and_evaluate_takes_the_columns_named(tmp_path, capsys):
+    from albert_core.cli import main
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    one = write_csv(tmp_path / "one.csv", [("good", "pos"), ("nice", "pos"), ("fine", "pos"), ("great", "pos")])
+    assert (
+        main(["train", "--train", str(one), "--spec", str(spec), "--max-steps", "1", "--out", str(tmp_path / "r1")])
+        == 1  # the run failed
+    )
+    assert "every row has the label 'pos'; a classifier learns to tell at least two labels apart" in (
+        capsys.readouterr().err
+    )
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(40))
+    run = tmp_path / "run"
+    assert main(["train", "--train", str(data), "--spec", str(spec), "--max-steps", "2", "--out", str(run)]) == 0
+    # a file whose columns are not guessed: named
+    rows = [(y, t, "x") for t, y in sentiment_rows(12)]
+    odd = write_csv(tmp_path / "odd.csv", rows, header=("gold", "review", "note"))
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(run), "--data", str(odd), "--text-column", "review",
+                 "--label-column", "gold", "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["examples"] == 12
+    # one label in a file to score is fine: scoring is not training
+    only = write_csv(tmp_path / "pos.csv", [(t, y) for t, y in sentiment_rows(12) if y == "pos"])
+    assert main(["evaluate", "--model", str(run), "--data", str(only), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["examples"] == 6
+    assert main(["evaluate", "--model", str(run), "--label-column", "gold"]) == 2  # columns need a file
+    assert "give --data FILE" in capsys.readouterr().err
+    assert main(["predict", "--model", str(run), "--text", "  "]) == 2
+    assert "--text is empty" in capsys.readouterr().err
+
+
+def test_a_question_needs_its_passage_and_no_answer_is_valid_json(tmp_path, capsys):
+    from albert_core.cli import main
+    from albert_core.predict import load_predictor
+    from tests.core.helpers import save_tiny_model
+
+    folder = save_tiny_model(tmp_path / "qa", "AlbertForQuestionAnswering")
+    assert main(["predict", "--model", str(folder), "--text", "who wrote it?"]) == 2
+    assert "needs the passage to answer from: give --context" in capsys.readouterr().err
+    out = load_predictor(folder).predict("who wrote it?", "")  # nothing to answer from
+    assert out["no_answer"] and out["null_score_diff"] is None
+    json.loads(json.dumps(out, allow_nan=False))  # no Infinity, which JSON readers refuse

@@ -75,6 +75,10 @@ def test_a_served_question_answering_model_takes_a_context(serving):
     status, got = _call(url + "/predict", json.dumps(body).encode())
     alone = predictor.predict(body["text"], body["context"])
     assert status == 200 and [a["text"] for a in got["prediction"]["answers"]] == [a["text"] for a in alone["answers"]]
+    code, answer = _call(url + "/predict", json.dumps({"text": "who wrote the book"}).encode())
+    assert code == 400 and '"context"' in answer["error"]  # a question without its passage
+    status, got = _call(url + "/predict", json.dumps({"text": "who?", "context": "   "}).encode())
+    assert status == 200 and got["prediction"]["no_answer"] and got["prediction"]["null_score_diff"] is None
 
 
 def test_a_port_in_use_is_said_plainly(serving, capsys):
