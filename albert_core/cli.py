@@ -472,6 +472,14 @@ def _create_once(config: RunConfig, run_dir: Path) -> Path:
     raise ConfigError(f"rank 0 did not create the run folder {run_dir} within a minute")
 
 
+def _metric_text(qa: bool, name: str, value: float, named: bool = True) -> str:
+    """One metric as printed: QA's exact match and F1 (0-100, as the official SQuAD script gives
+    them) with a percent sign, so they are not read as fractions beside other tasks' 0-1 scores."""
+    percent = qa and name.endswith(("exact", "f1"))
+    shown = f"{value:.2f}%" if percent else f"{value:.4f}"
+    return f"{name} {shown}" if named else shown
+
+
 def _human_printer():
     def show(e):
         d = e.to_dict()
@@ -495,7 +503,8 @@ def _human_printer():
                 f"{d['samples_per_s']:.0f} samples/s"
             )
         elif k == "eval":
-            print("eval  " + "  ".join(f"{m} {v:.4f}" for m, v in d["metrics"].items() if isinstance(v, float)))
+            qa = "exact" in d["metrics"]  # only QA scores exact match
+            print("eval  " + "  ".join(_metric_text(qa, m, v) for m, v in d["metrics"].items() if isinstance(v, float)))
         elif k == "checkpoint":
             print(f"checkpoint saved: {d['path']}")
         elif k == "log":
@@ -523,7 +532,8 @@ def cmd_evaluate(args) -> int:
         return 0
     for k, v in metrics.items():
         if not isinstance(v, (list, dict)):
-            print(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
+            qa = "exact" in metrics  # only QA scores exact match
+            print(f"{k:>16}: {_metric_text(qa, k, v, False)}" if isinstance(v, float) else f"{k:>16}: {v}")
     if metrics.get("per_label"):
         print()
         print(confusion_report(metrics["per_label"], metrics.get("confusion")))
@@ -705,7 +715,7 @@ def cmd_corpus(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from .runs import default_runs_dir, list_runs
+    from .runs import default_runs_dir, list_runs, metric_percent
 
     root = Path(args.dir) if args.dir else default_runs_dir()
     if args.dir and not root.is_dir():
@@ -717,7 +727,7 @@ def cmd_runs(args) -> int:
         print(f"no runs in {root}")
     else:
         for r in runs:
-            m = f"{r.metric_name} {r.metric:.4f}" if r.metric is not None else ""
+            m = f"{r.metric_name} {metric_percent(r.task, r.metric):.2f}%" if r.metric is not None else ""
             why = f"  {r.message}" if r.status == "failed" and r.message else ""
             print(f"{r.status:12} {r.task:15} {r.name:40} {m}{why}  {r.path}")
     return 0

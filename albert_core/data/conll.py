@@ -71,6 +71,7 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
         raw, problems = _read_jsonl(str(path), text)
         fmt = "jsonl"
     else:
+        _check_looks_tagged(path, text, tag_column)
         raw, problems = _read_columns(str(path), text, tag_column)
         fmt = "conll"
     problems[:0] = notes
@@ -97,6 +98,33 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
     scheme = detect_scheme(tags)
     tags = [to_iob2(t, scheme) for t in tags]
     return NERData(str(path), fmt, sentences, tags, lines, scheme, problems)
+
+
+def _check_looks_tagged(path: Path, text: str, tag_column: int) -> None:
+    """Refuse, with what such a file looks like, a file whose lines mostly do not end in a tag, and
+    that holds sentences, not a word or two per line, or whose last words are too many to be a tag
+    set (a CSV of sentences and labels, plain text): each of its sentences would be named a problem
+    instead. Tags of another form (PER, not B-PER) are left to be named as such."""
+    lines = [(n, s) for n, s in enumerate(text.split("\n")[:5000], 1) if s.split() and s.split()[0] != "-DOCSTART-"]
+    last = [cols[tag_column] if -len(cols) <= tag_column < len(cols) else "" for cols in (s.split() for _, s in lines)]
+    tagged = sum(1 for t in last if TAG.match(t))
+    distinct = len(set(last))
+    widths = sorted(len(s.split()) for _, s in lines)
+    sentences = bool(widths) and widths[len(widths) // 2] > 6  # CoNLL has a word and a few tags per line
+    words = distinct > 20 and distinct > 0.1 * len(lines)
+    if lines and tagged < 0.5 * len(lines) and (sentences or words):
+        n, first = lines[0]
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    n,
+                    f"does not look like an NER file: it reads {first.strip()[:60]!r}. A CoNLL file has one word "
+                    "per line and its tag last (EU B-ORG, rejects O), a blank line between sentences; JSON Lines "
+                    'has {"tokens": [...], "tags": [...]} on each line',
+                )
+            ]
+        )
 
 
 def _read_columns(p: str, text: str, tag_column: int) -> tuple[list, list[Problem]]:

@@ -224,3 +224,22 @@ def test_a_question_needs_its_passage_and_no_answer_is_valid_json(tmp_path, caps
     out = load_predictor(folder).predict("who wrote it?", "")  # nothing to answer from
     assert out["no_answer"] and out["null_score_diff"] is None
     json.loads(json.dumps(out, allow_nan=False))  # no Infinity, which JSON readers refuse
+
+
+def test_qa_scores_are_printed_as_the_percentages_they_are(tmp_path, capsys, monkeypatch):
+    from albert_core.cli import _metric_text, main
+
+    # SQuAD's exact match and F1 are 0-100; a classifier's accuracy 0-1: printed so they cannot be mixed up
+    assert _metric_text(True, "f1", 9.3582) == "f1 9.36%" and _metric_text(True, "loss", 2.9255) == "loss 2.9255"
+    assert _metric_text(True, "HasAns_exact", 50.0, named=False) == "50.00%"
+    assert _metric_text(False, "f1", 0.2847) == "f1 0.2847"
+    # the runs list gives every run's score as a percentage
+    monkeypatch.setenv("ALBERT_STUDIO_HOME", str(tmp_path / "home"))
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(40))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    assert main(["train", "--train", str(data), "--spec", str(spec), "--max-steps", "2", "--eval-every", "2"]) == 0
+    capsys.readouterr()
+    assert main(["runs"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("finished") and "accuracy " in line and "%" in line

@@ -154,3 +154,18 @@ def test_each_word_takes_the_likeliest_tag_of_its_first_piece_and_its_probabilit
     preds = word_predictions(feats, tops, [2, 2])
     assert preds[0] == [(tops[0][0][1], tops[0][1][1]), (tops[0][0][3], tops[0][1][3])]
     assert preds[1] == [(tops[1][0][1], tops[1][1][1]), (0, 0.0)]  # a word with no piece in any window
+
+
+def test_a_file_of_sentences_and_labels_is_said_not_to_be_an_ner_file(tmp_path):
+    rows = ["sentence\tlabel"] + [f"a film number {i} that was quite good or bad\t{i % 2}" for i in range(40)]
+    path = tmp_path / "sst.tsv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError) as e:
+        read_ner(path)
+    assert "sst.tsv:1: does not look like an NER file" in str(e.value) and "one word per line" in str(e.value)
+    # tags of another form are still named one by one, as what to change
+    bare = tmp_path / "bare.txt"
+    bare.write_text("EU ORG\nrejects O\n\nPeter PER\nruns O\n" * 30)
+    with pytest.raises(DataError) as e:
+        read_ner(bare)
+    assert "unknown tag 'ORG'" in str(e.value)
