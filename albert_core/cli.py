@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pp.add_argument("--context", help="qa: the passage to find the answer in; classification: a second text")
     pp.add_argument("--out", help="with --file: where to write the rows and predictions (.csv, .tsv or .jsonl; "
-                    "default NAME.predictions.csv beside the input)")  # fmt: skip
+                    "default NAME.predictions.csv, or .tsv/.jsonl for such an input, beside it)")  # fmt: skip
     pp.add_argument("--text-column", help="with --file: the text column (qa: the question)")
     pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
     pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(default: the file's columns named as the model's labels)")  # fmt: skip
     pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
     pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
-    pp.add_argument("--json", action="store_true")
+    pp.add_argument("--json", action="store_true", help="the prediction (with --file: the summary) as JSON")
 
     sp = sub.add_parser(
         "serve",
@@ -190,14 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--model", required=True, help="a model folder or run folder")
     sp.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: this machine only)")
-    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000; 0: any free one)")
     sp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
 
     kp = sub.add_parser("tokenizer", help="train a SentencePiece tokenizer on text files")
-    kp.add_argument("files", nargs="+")
-    kp.add_argument("--vocab-size", type=int, default=8000)
-    kp.add_argument("--out", required=True)
-    kp.add_argument("--json", action="store_true")
+    kp.add_argument("files", nargs="+", help="text files (or a classification file's texts) to learn the pieces from")
+    kp.add_argument("--vocab-size", type=int, default=8000, help="pieces in the vocabulary (default 8000)")
+    kp.add_argument("--out", required=True, help="the folder to save the tokenizer in (--tokenizer-from takes it)")
+    kp.add_argument("--json", action="store_true", help="what was made, as JSON")
 
     cp = sub.add_parser(
         "corpus",
@@ -212,17 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cp.add_argument("--documents", default="blank_lines", choices=DOCUMENT_MODES, help="what ends a document")
     cp.add_argument("--sentences", default="punctuation", choices=SENTENCE_MODES, help="what ends a sentence")
-    cp.add_argument("--json", action="store_true")
+    cp.add_argument("--json", action="store_true", help="the counts as JSON")
 
     xp = sub.add_parser("export", help="export a model as a Hugging Face folder, ONNX or int8 ONNX")
     xp.add_argument("--model", required=True, help="a model folder or run folder")
     xp.add_argument("--format", default="hf", choices=["hf", "onnx", "onnx-int8"])
     xp.add_argument("--out", required=True, help="the folder to write (or a .onnx file for the ONNX formats)")
-    xp.add_argument("--json", action="store_true")
+    xp.add_argument("--json", action="store_true", help="what was written and how it scores, as JSON")
 
     rp = sub.add_parser("runs", help="list runs")
     rp.add_argument("--dir", help="runs folder (default: the app's data folder)")
-    rp.add_argument("--json", action="store_true")
+    rp.add_argument("--json", action="store_true", help="the runs as a JSON list")
     return p
 
 
@@ -431,7 +431,7 @@ def cmd_train(args) -> int:
     if args.json:
         result = train(run_dir, echo=sys.stdout)
     else:
-        result = train(run_dir, sink=_human_printer())
+        result = train(run_dir, sink=_human_printer(run_dir))
     return 0 if result["event"] in ("finished", "stopped") else 1
 
 
@@ -480,7 +480,7 @@ def _metric_text(qa: bool, name: str, value: float, named: bool = True) -> str:
     return f"{name} {shown}" if named else shown
 
 
-def _human_printer():
+def _human_printer(run_dir: Path):
     def show(e):
         d = e.to_dict()
         k = d["event"]
@@ -489,6 +489,12 @@ def _human_printer():
                 f"training {d['task']} on {d['device']} ({d['precision']}): {d['params']:,} parameters, "
                 f"{d['train_examples']} training / {d['eval_examples']} validation examples, {d['total_steps']} steps"
             )
+            columns = d.get("config", {}).get("columns")
+            if columns:  # the columns read, found by themselves unless named
+                named = {"text": "text", "text_pair": "second text", "label": "label"}
+                print("columns: " + ", ".join(
+                    f"{named.get(k, k)} {', '.join(v) if isinstance(v, list) else repr(v)}" for k, v in columns.items()
+                ))  # fmt: skip
             corpus = d.get("config", {}).get("corpus")
             if corpus:  # pre-training: the text as the tokenizer cut it
                 from .data.corpus import describe_stats
@@ -512,7 +518,7 @@ def _human_printer():
         elif k == "finished":
             print(f"finished in {d['elapsed']:.1f}s; model saved to {d['model_dir']}")
         elif k == "stopped":
-            print(f"stopped at step {d['step']}; resume with: python -m albert_core train <run folder>")
+            print(f"stopped at step {d['step']}; resume with: python -m albert_core train {run_dir}")
         elif k == "failed":
             print(f"error: {d['message']}", file=sys.stderr)
         sys.stdout.flush()
@@ -590,7 +596,9 @@ def cmd_predict(args) -> int:
         for e in out["entities"]:
             print(f"{e['type']}\t{e['text']}\t{e['score']:.3f}")
     elif "masks" in out:
-        print(out["filled"] if out["masks"] else out["hint"])
+        if not out["masks"]:  # no [MASK] to fill: what to write instead
+            raise ConfigError(out["hint"])
+        print(out["filled"])
         for k, m in enumerate(out["masks"], 1):
             print(f"  [MASK] {k}: " + ", ".join(f"{c['text'] or c['token']} {c['score']:.3f}" for c in m["candidates"]))
     return 0

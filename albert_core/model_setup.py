@@ -42,6 +42,8 @@ def resolve_init(init: str) -> str:
             raise ConfigError(f"{p} has no model.safetensors weights.{hint} Convert the model to safetensors first.")
         check_model_folder(p, weights)
         return str(p)
+    if p.is_file():
+        raise ConfigError(f"{init} is a file; give the model folder (or run folder) that holds it")
     if _hub_id(init, "it"):
         return init  # a hub id: transformers downloads it
     raise ConfigError(f"{init}: no such model folder")
@@ -110,9 +112,42 @@ def check_sources(config: RunConfig) -> None:
     """Raise ConfigError now, before a run folder is made, when the model to start from or the
     model to take a tokenizer from cannot be used (a hub id is only looked up when the run starts)."""
     if config.init:
-        resolve_init(config.init)
+        check_hub(resolve_init(config.init))
     if config.tokenizer_from:
-        resolve_tokenizer(config.tokenizer_from)
+        check_hub(resolve_tokenizer(config.tokenizer_from))
+
+
+def check_hub(name: str) -> None:
+    """For a hub id (not a local folder): nothing when its files are in the local cache or the hub
+    answers for it; a ConfigError at once when the hub cannot be reached (offline) or has no such
+    model, rather than a minute of download retries and a message about some file."""
+    if Path(name).expanduser().is_dir():
+        return
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        if any(isinstance(try_to_load_from_cache(name, f), str) for f in ("config.json", "tokenizer_config.json")):
+            return
+    except Exception:  # a name the cache cannot hold: the hub says what is wrong with it
+        pass
+    from huggingface_hub import model_info
+
+    try:
+        model_info(name, timeout=10)
+    except Exception as e:
+        kind = type(e).__name__
+        first = (str(e).splitlines() or [kind])[0]
+        if kind == "GatedRepoError":
+            raise ConfigError(f"{name!r} is gated on the Hugging Face hub: accept its terms there and log in "
+                              "(hf auth login)") from None  # fmt: skip
+        if kind in ("RepositoryNotFoundError", "HFValidationError"):
+            raise ConfigError(f"{name!r} is neither a local folder nor a model on the Hugging Face hub (or it is "
+                              "private: log in with hf auth login); check the name or the path") from None  # fmt: skip
+        if hasattr(e, "response") and getattr(e, "response", None) is not None:
+            raise ConfigError(f"the Hugging Face hub did not answer for {name!r} ({first}); try again later, "
+                              "or give a local model folder") from None  # fmt: skip
+        raise ConfigError(f"cannot reach the Hugging Face hub to download {name!r} (is this machine offline? "
+                          f"{first}); give a local model folder, or try again when online") from None  # fmt: skip
 
 
 def copy_tokenizer(source: str, out_dir: Path):
@@ -214,6 +249,7 @@ def build_model_and_tokenizer(task, config: RunConfig, run_dir: Path, dist, emit
     task.load_data()
     if config.init:
         path = resolve_init(config.init)
+        check_hub(path)  # a hub id that cannot be had is said now, not after a minute of retries
         if emit is not None and Path(path).parent.name == "checkpoints":
             emit(Log(f"{config.init} did not finish: this run starts from its newest checkpoint, {path}"))
         try:

@@ -363,13 +363,12 @@ def predict_file(
     stop: Callable[[], bool] | None = None,
 ) -> FilePredictions:
     """Predict for every row of `path` with `model` (a model or run folder, or a loaded
-    Predictor) and write the rows with their predictions to `out` (default: beside the input,
-    NAME.predictions.csv). `columns` may name the text, text_pair and label columns. Raises
+    Predictor) and write the rows with their predictions to `out` (default: `default_out`). `columns` may name the text, text_pair and label columns. Raises
     DataError or ConfigError with a message for the user; `Stopped` when `stop()` turned true."""
     from .predict import Predictor, load_predictor
 
     path = Path(path)
-    out = Path(out) if out else path.with_name(f"{path.stem}.predictions.csv")
+    out = Path(out) if out else default_out(path)
     fmt = OUT_FORMATS.get(out.suffix.lower())
     if fmt is None:  # said before the model is loaded
         raise ConfigError(f"{out}: write the predictions to a .csv, .tsv or .jsonl file")
@@ -398,9 +397,19 @@ def predict_file(
         )
     if not result.rows:
         raise DataError("has no rows to predict for", path)
+    if out.exists():
+        notes.append(f"{out.name} was there already and is replaced")
     result.out, result.task, result.notes = str(out), task, notes
     _write(out, fmt, result.header, result.rows, result.input_columns)
     return result
+
+
+def default_out(path: str | Path) -> Path:
+    """Where a file's predictions go unless told: beside it, NAME.predictions in the input's own
+    format when it is a table (.tsv, JSON Lines), else .csv (a .txt file's lines, SQuAD JSON)."""
+    path = Path(path)
+    kept = {".tsv": ".tsv", ".jsonl": ".jsonl", ".ndjson": ".jsonl"}.get(path.suffix.lower(), ".csv")
+    return path.with_name(f"{path.stem}.predictions{kept}")
 
 
 def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:

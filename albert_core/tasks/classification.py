@@ -117,6 +117,8 @@ class ClassificationTask(Task):
             "labels": self.labels,
             "multi_label": self.multi_label,
             "label_counts": {y: counts[y] for y in self.labels},
+            # the columns read (found by themselves when not named), for the user to check
+            "columns": {k: v for k, v in self.train_data.columns.items() if v},
             "split": self.split,
             "train_file": self.config.train_file,
             "eval_file": self.config.eval_file,

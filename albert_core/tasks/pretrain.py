@@ -447,10 +447,14 @@ def pretraining_advice(metrics: dict, previous: dict | None = None, dupe_factor:
 def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
     """What a pre-trained model guesses for each [MASK] in `text`: the `top_k` pieces with
     their probabilities (the same numbers as transformers' fill-mask pipeline), and the text
-    with every [MASK] replaced by its best guess."""
+    with every [MASK] replaced by its best guess. [mask] in any case is a [MASK]; a piece that is
+    only a word boundary (SentencePiece's ▁) is no guess of a word and is left out."""
+    import re
+
     import torch
 
     mask = tokenizer.mask_token
+    text = re.sub(re.escape(mask), mask, text, flags=re.IGNORECASE)
     if mask not in text:
         return {"text": text, "masks": [], "filled": text, "hint": f"put {mask} where the model should guess a word"}
     max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
@@ -467,18 +471,17 @@ def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
         out = model(**enc)
     logits = (out.prediction_logits if hasattr(out, "prediction_logits") else out.logits)[0, positions]
     probs = torch.softmax(logits.float(), -1)
-    top = probs.topk(min(top_k, probs.shape[-1]), dim=-1)
+    top = probs.topk(min(top_k + 8, probs.shape[-1]), dim=-1)  # room for pieces left out
+    special = set(tokenizer.all_special_ids)
     masks = []
     for scores, ids in zip(top.values.tolist(), top.indices.tolist(), strict=True):
         pieces = tokenizer.convert_ids_to_tokens(ids)
-        masks.append(
-            {
-                "candidates": [
-                    {"token": p, "text": tokenizer.convert_tokens_to_string([p]).strip(), "score": s, "id": i}
-                    for p, s, i in zip(pieces, scores, ids, strict=True)
-                ]
-            }
-        )
+        candidates = [
+            {"token": p, "text": tokenizer.convert_tokens_to_string([p]).strip(), "score": s, "id": i}
+            for p, s, i in zip(pieces, scores, ids, strict=True)
+        ]
+        kept = [c for c in candidates if c["text"] and c["id"] not in special]
+        masks.append({"candidates": (kept or candidates)[:top_k]})
     parts = text.split(mask)
     filled = parts[0]
     for k, rest in enumerate(parts[1:]):

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.predict_file import PREVIEW_ROWS
+from albert_core.predict_file import PREVIEW_ROWS, default_out
 from albert_core.runs import run_model
 
 from .. import theme
@@ -401,7 +401,7 @@ class PlaygroundPage(QWidget):
         if not path:
             return
         src = Path(path)
-        out = self.ask_output_file(str(src.with_name(f"{src.stem}.predictions.csv")))
+        out = self.ask_output_file(str(default_out(src)))
         if out:
             self.predict_file(path, out)
 
@@ -425,7 +425,7 @@ class PlaygroundPage(QWidget):
         elif not self.file_button.isEnabled():
             self.status.setText(self.file_button.toolTip())  # a pre-trained model: why it cannot
         else:
-            out = self.ask_output_file(str(path.with_name(f"{path.stem}.predictions.csv")))
+            out = self.ask_output_file(str(default_out(path)))
             if out:
                 self.predict_file(str(path), out)
 

@@ -245,7 +245,7 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
     play.ask_input_file = lambda: str(src)
     play.ask_output_file = lambda default: asked.append(default) or str(out)
     play.file_button.click()
-    assert asked == [str(tmp_path / "questions.predictions.csv")]  # offered beside the input
+    assert asked == [str(tmp_path / "questions.predictions.jsonl")]  # offered beside the input, in its format
     assert play.is_predicting_file() and not play.file_button.isEnabled()
     qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
     result = play.file_result
@@ -283,7 +283,7 @@ def test_playground_predicts_a_whole_file_and_lists_the_surest_mistakes_first(wi
     assert len(asked) == 2 and play.is_predicting_file()
     qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
     drop(src)
-    assert asked[-1] == str(tmp_path / "questions.predictions.csv") and play.is_predicting_file()
+    assert asked[-1] == str(tmp_path / "questions.predictions.jsonl") and play.is_predicting_file()
     qtbot.waitUntil(lambda: not play.is_predicting_file(), timeout=60_000)
     assert play.file_result is not None and play.file_result.out == str(out)
 

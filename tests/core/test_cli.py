@@ -152,7 +152,11 @@ def test_a_run_that_failed_before_training_can_be_made_again_and_resuming_takes_
     assert "--text-column would not change it" in err and f"--out {run} may be used again" in err
     # the same folder again, fixed: made anew
     assert main(["train", "--train", str(data), *common, "--out", str(run)]) == 0
-    assert "had failed before its first step" in capsys.readouterr().err and (run / "model").is_dir()
+    said = capsys.readouterr()
+    assert "had failed before its first step" in said.err and (run / "model").is_dir()
+    assert "columns: text 'text', label 'label'" in said.out  # the columns found, to be checked
+    assert main(["predict", "--model", str(data), "--text", "a film"]) == 2
+    assert "d.csv is a file; give the model folder" in capsys.readouterr().err
     # a run that trained is never replaced
     assert main(["train", "--train", str(data), *common, "--out", str(run)]) == 2
     assert "already holds a run" in capsys.readouterr().err
@@ -243,3 +247,34 @@ def test_qa_scores_are_printed_as_the_percentages_they_are(tmp_path, capsys, mon
     assert main(["runs"]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("finished") and "accuracy " in line and "%" in line
+
+
+def test_a_hub_model_that_cannot_be_had_is_said_at_once(monkeypatch):
+    import huggingface_hub
+    import pytest
+
+    from albert_core.model_setup import check_sources
+    from albert_core.runs import ConfigError, RunConfig
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # the tests run with it; a user is online
+    monkeypatch.setattr(huggingface_hub, "try_to_load_from_cache", lambda *a, **k: None)  # nothing cached
+
+    def offline(name, timeout=None):
+        raise ConnectionError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "model_info", offline)
+    with pytest.raises(ConfigError, match="cannot reach the Hugging Face hub to download 'someone/albert-x'"):
+        check_sources(RunConfig(train_file="x.csv", init="someone/albert-x", preset=""))
+
+    class RepositoryNotFoundError(Exception):  # as huggingface_hub names it
+        pass
+
+    def missing(name, timeout=None):
+        raise RepositoryNotFoundError("404")
+
+    monkeypatch.setattr(huggingface_hub, "model_info", missing)
+    with pytest.raises(ConfigError, match="neither a local folder nor a model on the Hugging Face hub"):
+        check_sources(RunConfig(train_file="x.csv", tokenizer_from="someone/albert-x"))
+    # a model the hub answers for (or in the cache) goes on to the run
+    monkeypatch.setattr(huggingface_hub, "model_info", lambda name, timeout=None: object())
+    check_sources(RunConfig(train_file="x.csv", init="someone/albert-x", preset=""))

@@ -81,6 +81,18 @@ def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(clas
     assert labelled.compared == 30 and labelled.texts[0] == sentiment_rows(30, seed=8)[0][0]
     default = predict_file(classifier, src)  # beside the input
     assert default.out == str(tmp_path / "inbox.predictions.csv")
+    again = predict_file(classifier, src)  # a file there already is replaced, and said to be
+    assert any("inbox.predictions.csv was there already and is replaced" in n for n in again.notes)
+    from albert_core.predict_file import default_out
+
+    # in the input's own format when it is a table, else CSV: p.tsv and p.csv do not write the same file
+    assert [default_out(f"/d/p.{x}").name for x in ("tsv", "jsonl", "csv", "txt", "json")] == [
+        "p.predictions.tsv",
+        "p.predictions.jsonl",
+        "p.predictions.csv",
+        "p.predictions.csv",
+        "p.predictions.csv",
+    ]
     tsv = predict_file(classifier, write_csv(tmp_path / "q.csv", [("good\tand\nfine", "pos")]), tmp_path / "q.tsv")
     assert (tmp_path / "q.tsv").read_text(encoding="utf-8").splitlines()[1].split("\t")[:2] == ["good and fine", "pos"]
     assert tsv.correct == 1

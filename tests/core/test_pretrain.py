@@ -615,12 +615,15 @@ def test_a_pretrained_model_fills_in_masks_like_the_fill_mask_pipeline(pretrain_
     assert out["filled"] == text.replace("[MASK]", words[0])
     # the same guesses and probabilities as transformers' own pipeline on the same weights
     fill = pipeline(
-        "fill-mask", model=AlbertForMaskedLM.from_pretrained(run / "model"), tokenizer=predictor.tokenizer, top_k=5
+        "fill-mask", model=AlbertForMaskedLM.from_pretrained(run / "model"), tokenizer=predictor.tokenizer, top_k=13
     )
-    reference = fill(text)
+    # less the pieces that are only a word boundary (▁) or special: no word to show
+    special = set(predictor.tokenizer.all_special_ids)
+    reference = [r for r in fill(text) if r["token_str"].strip() and r["token"] not in special][:5]
     assert [r["token"] for r in reference] == [c["id"] for c in mask["candidates"]]
     assert [c["score"] for c in mask["candidates"]] == pytest.approx([r["score"] for r in reference], abs=1e-5)
     assert predictor.predict("no mask here")["hint"].startswith("put [MASK]")
+    assert predictor.predict("The big cat sees the [mask] dog.")["masks"] == out["masks"]  # any case
     assert len(predictor.predict("The [MASK] cat sees the [MASK] dog.")["masks"]) == 2
 
 
