@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--text-column", help="with --file: the text column (qa: the question)")
     pp.add_argument("--pair-column", help="with --file: the second text column (qa: the context)")
     pp.add_argument("--label-column", help="with --file: a column of true labels to compare with")
-    pp.add_argument("--label-columns", help="with --file, multi-label: the 0/1 columns of true labels, a,b,c "
+    pp.add_argument("--label-columns", help="with --file: the 0/1 columns of true labels (one-hot for one label per text), a,b,c "
                     "(default: the file's columns named as the model's labels)")  # fmt: skip
     pp.add_argument("--batch-size", type=int, default=64, help="with --file (classification)")
     pp.add_argument("--fast", action="store_true", help="through onnxruntime (exported once into the model folder)")
@@ -364,7 +364,8 @@ def _config_from_args(args) -> RunConfig:
         c.lr, why = lr_for(c)
         args.lr_note = f"learning rate {c.lr:g}, suggested for {why} (--lr to choose another)"  # said once it starts
     cols = columns_from_args(args)
-    if isinstance(cols["label"], list) and args.multi_label is None and c.train_file:
+    decide = args.multi_label is None and "multi_label" not in (base or {}) and c.task == "classification"
+    if isinstance(cols["label"], list) and decide and c.train_file:
         # 0/1 label columns: one label per text when the file is one-hot, else several
         from .data.classification import one_hot
         from .data.table import read_table
@@ -465,8 +466,10 @@ def _create_once(config: RunConfig, run_dir: Path) -> Path:
 
     if int(os.environ.get("RANK", "0")) == 0:
         return create_run(config, run_dir)
-    for _ in range(600):
-        if (run_dir / "run.json").exists():
+    from .runs import failed_before_start
+
+    for _ in range(600):  # a failed run's folder counts once rank 0 has made it anew
+        if (run_dir / "run.json").exists() and failed_before_start(run_dir) is None:
             return run_dir
         time.sleep(0.1)
     raise ConfigError(f"rank 0 did not create the run folder {run_dir} within a minute")

@@ -121,6 +121,11 @@ def score_on_validation(run_dir: Path, model_dir: Path, model, task: str, onnx_f
         t.tokenizer = load_tokenizer(model_dir)
         if task == "classification":
             t.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+            if getattr(t, "multi_label", False):  # scored at the saved thresholds, not tuned again on each side
+                from .metrics import MULTI_LABEL_THRESHOLD
+
+                tuned = getattr(model.config, "label_thresholds", None) or {}
+                t.thresholds = [float(tuned.get(y, MULTI_LABEL_THRESHOLD)) for y in t.labels]
         features = t.prepare().eval
     except (ConfigError, DataError, SpecError, TokenizerError, OSError) as e:
         result.notes.append(f"the validation set could not be read again, so it was not scored: {e}")

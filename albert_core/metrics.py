@@ -81,6 +81,9 @@ def tune_thresholds(y_true, probs) -> list[float]:
         below = np.append(ranked[1:], 0.0)
         cuts = np.clip((ranked + below) / 2, 0.05, 0.95)
         usable = ranked > below
+        if not usable.any():  # every probability the same (or not a number): no cut to choose
+            out.append(MULTI_LABEL_THRESHOLD)
+            continue
         best = f1[usable].max()
         choice = np.flatnonzero(usable & (f1 >= best - 1e-12))
         out.append(float(cuts[choice[np.argmin(np.abs(cuts[choice] - MULTI_LABEL_THRESHOLD))]]))

@@ -87,7 +87,7 @@ def predict_qa(
     """Answer `question` from `context` with a question answering model.
 
     Returns {"answers": [{"text", "start", "end", "score"}], "no_answer": bool,
-    "null_score_diff": float, "latency_ms": float}; start/end are character offsets in `context`.
+    "null_score_diff": float or None (no span to weigh), "latency_ms": float}; start/end are character offsets in `context`.
     `no_answer` uses `null_threshold`, or the threshold tuned during training that the model's
     config carries (`qa_null_threshold`); a model trained without unanswerable questions never
     answers "no answer".

@@ -232,7 +232,7 @@ def no_label_advice(outcomes: list[list[int]] | None, labels: list[str], config,
     if not never:
         return ""
     if len(never) == len(labels):
-        what = "the model gives no label to any validation text: every probability stays under 0.5"
+        what = "the model gives no label to any validation text: every probability stays under its label's threshold"
     else:
         names = ", ".join(f"'{y}' ({n} texts)" for y, n in never)
         what = f"the model never gives {names}, though validation texts have {'it' if len(never) == 1 else 'them'}"

@@ -446,7 +446,8 @@ def pretraining_advice(metrics: dict, previous: dict | None = None, dupe_factor:
 
 def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
     """What a pre-trained model guesses for each [MASK] in `text`: the `top_k` pieces with
-    their probabilities (the same numbers as transformers' fill-mask pipeline), and the text
+    their probabilities (the same numbers as transformers' fill-mask pipeline, less the pieces left out
+    below), and the text
     with every [MASK] replaced by its best guess. [mask] in any case is a [MASK]; a piece that is
     only a word boundary (SentencePiece's ▁) is no guess of a word and is left out."""
     import re

@@ -308,6 +308,7 @@ def test_each_label_s_threshold_is_tuned_for_f1_and_scored_on_rows_it_was_not_tu
     assert tune_thresholds(truth, probs) == pytest.approx([0.175, 0.45, 0.5])
     assert tune_thresholds([[1], [0]], [[0.99], [0.01]]) == pytest.approx([0.5])  # one best cut, its middle
     assert tune_thresholds([[1], [0]], [[0.02], [0.01]]) == pytest.approx([0.05])  # kept within 0.05-0.95
+    assert tune_thresholds([[1], [0], [1]], [[0.0]] * 3) == [0.5]  # one probability for all: no cut to choose
     # thresholds that fit only the rows they were tuned on: the even rows' positives sit at 0.3, the odd
     # rows' at 0.1 under negatives at 0.2, so each half's threshold misses the other half's positives
     truth = [[1], [1], [0], [0]] * 10
