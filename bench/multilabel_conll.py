@@ -95,7 +95,11 @@ def main(argv=None) -> int:
     if finished is None:
         print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
         return 1
-    ours = {k: v for k, v in finished["metrics"].items() if k in ("micro_f1", "macro_f1", "exact_match", "loss", "micro_f1_untuned", "thresholds")}
+    ours = {
+        k: v
+        for k, v in finished["metrics"].items()
+        if k in ("micro_f1", "macro_f1", "exact_match", "loss", "micro_f1_untuned", "thresholds")
+    }
     result = {
         "task": "CoNLL-2003 sentences -> the entity types they name (multi-label)",
         "train": len(train),
