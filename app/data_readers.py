@@ -89,12 +89,13 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
 def _label_info(data) -> dict:
     """Whether the file was read with several labels per text, and for such a file the texts
     with none and the labels per text on average."""
-    from albert_core.data.classification import indicator_columns, is_json_list, one_hot
+    from albert_core.data.classification import indicator_columns, is_json_list
 
     # 0/1 columns (one per label) the label box offers as one choice; one-hot when each row has one 1
+    # (read as one label per text, or, read as several, each row's set is one label: the file is not read again)
     flags = indicator_columns(data.table, {data.columns.get("text"), data.columns.get("text_pair")})
     chosen = data.columns.get("label")
-    is_one_hot = isinstance(chosen, list) and one_hot(data.table, chosen)
+    is_one_hot = isinstance(chosen, list) and (not data.multi_label or all(len(s) == 1 for s in data.label_sets))
     if not data.multi_label:
         return {"multi_label": False, "flag_columns": flags, "one_hot": is_one_hot}
     sizes = [len(s) for s in data.label_sets]
