@@ -484,13 +484,15 @@ def _metric_text(qa: bool, name: str, value: float, named: bool = True) -> str:
 
 
 def _human_printer(run_dir: Path):
+    from .runs import examples_note
+
     def show(e):
         d = e.to_dict()
         k = d["event"]
         if k == "started":
             print(
                 f"training {d['task']} on {d['device']} ({d['precision']}): {d['params']:,} parameters, "
-                f"{d['train_examples']} training / {d['eval_examples']} validation examples, {d['total_steps']} steps"
+                f"{examples_note(d)}, {d['total_steps']} steps"
             )
             columns = d.get("config", {}).get("columns")
             if columns:  # the columns read, found by themselves unless named

@@ -50,7 +50,8 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             )
         task.labels = pred.labels
         task.thresholds = pred.thresholds if pred.multi_label else None  # as its predictions decide
-    features = task.prepare().eval
+    prepared = task.prepare()
+    features = prepared.eval
     model = pred.model
 
     def batches(feats):
@@ -60,7 +61,9 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
 
     with torch.inference_mode():
         metrics = task.evaluate(model, batches, features)
-    metrics["examples"] = len(features)
+    # questions for QA and sentences for NER, not the windows long ones were cut into
+    info = prepared.info
+    metrics["examples"] = info.get("eval_questions", info.get("eval_sentences", len(features)))
     tuned = pred.multi_label and any(t != MULTI_LABEL_THRESHOLD for t in pred.thresholds)
     if not data_file:
         metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})" + (

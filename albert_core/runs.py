@@ -297,6 +297,21 @@ def finished_note(ev: dict) -> str:
     return "; ".join(parts)
 
 
+def examples_note(ev: dict) -> str:
+    """What a started event trains and scores on, in the unit of its task: questions for QA and
+    sentences for NER (with the windows they were cut into, when long ones were cut), else examples."""
+    config = ev.get("config") or {}
+    train, val = ev.get("train_examples", 0), ev.get("eval_examples", 0)
+    for unit in ("questions", "sentences"):
+        if f"train_{unit}" in config:
+            n_train, n_val = config[f"train_{unit}"], config.get(f"eval_{unit}", 0)
+            note = f"{n_train:,} training and {n_val:,} validation {unit}"
+            if (n_train, n_val) != (train, val):
+                note += f" (cut into {train:,} and {val:,} windows of at most {config.get('max_length')} tokens)"
+            return note
+    return f"{train:,} training and {val:,} validation examples"
+
+
 def load_config(run_dir: str | Path) -> RunConfig:
     path = Path(run_dir) / "run.json"
     try:

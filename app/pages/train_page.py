@@ -36,6 +36,7 @@ from albert_core.runs import (
     RunConfig,
     create_run,
     default_runs_dir,
+    examples_note,
     finished_note,
     init_name,
     new_run_dir,
@@ -591,7 +592,7 @@ class TrainPage(QWidget):
                 self.plots.set_step_range(0, self._total)
             self._append_log(
                 f"Training on {ev.get('device')} ({ev.get('precision')}): {human(ev.get('params', 0))} parameters, "
-                f"{ev.get('train_examples', 0):,} training and {ev.get('eval_examples', 0):,} validation examples, "
+                f"{examples_note(ev)}, "
                 f"{self._total:,} steps" + (f", resuming at step {self._start_step}" if self._start_step else "")
             )
             config = ev.get("config") or {}

@@ -149,6 +149,29 @@ def test_evaluate_a_saved_model(trained):
     assert m["f1"] == pytest.approx(last["metrics"]["f1"], abs=1.0)
 
 
+def test_questions_are_counted_not_the_windows_they_are_cut_into(trained, tmp_path):
+    from albert_core.evaluate import evaluate_model
+    from albert_core.runs import examples_note
+
+    root, run, _, events = trained
+    started = next(e.to_dict() for e in events if e.to_dict()["event"] == "started")
+    assert examples_note(started).startswith("400 training and 100 validation questions")
+    words = ("the day was good and " * 60).split()
+    words.insert(250, "dublin")
+    context = " ".join(words) + "."
+    rows = [{"id": "long", "question": "which city?", "context": context,
+             "answers": {"text": ["dublin"], "answer_start": [context.index("dublin")]}},
+            {"id": "short", "question": "which city?", "context": "we saw rome.",
+             "answers": {"text": ["rome"], "answer_start": [7]}}]  # fmt: skip
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert evaluate_model(str(run / "model"), str(path))["examples"] == 2  # the long context is several windows
+    cut = {**started, "train_examples": 412, "config": {**started["config"], "max_length": 64}}
+    assert examples_note(cut) == (
+        "400 training and 100 validation questions (cut into 412 and 100 windows of at most 64 tokens)"
+    )
+
+
 def test_onnx_fast_path_gives_the_same_answers(trained):
     from albert_core.fast_predict import OnnxModel
     from albert_core.predict import load_predictor
