@@ -67,6 +67,8 @@ class FilePredictions:
     outcomes: list[list[int]] | None = None  # multi-label against the file's: [TP, FP, FN] per label
     multi_label: bool = False  # several labels per text: a prediction or a truth of "" is no label
     thresholds: list[float] | None = None  # multi-label: each of `labels`' threshold
+    records: list[dict] | None = None  # a JSON input's own objects, one per row, written back as they were
+    values: dict[str, list] = field(default_factory=dict)  # a prediction column's JSON value per row
 
     @property
     def score(self) -> float | None:
@@ -131,6 +133,7 @@ class _Input:
     gold_sets: list[tuple[str, ...] | None] | None = None  # multi-label: each row's labels (None: not compared)
     answers: list[list[str]] | None = None  # QA: each question's right answers (none: unanswerable)
     compared_labels: list[str] | None = None  # multi-label: the labels the file says (None: all the model's)
+    records: list[dict] | None = None  # a JSON input's own objects (Table.records)
 
 
 def _read_classification(
@@ -218,7 +221,7 @@ def _read_classification(
         notes.append(str(p))
     return _Input(
         table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets,
-        compared_labels=compared_labels if compared_labels != list(labels) else None,
+        compared_labels=compared_labels if compared_labels != list(labels) else None, records=table.records,
     )  # fmt: skip
 
 
@@ -314,6 +317,7 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
         list(table.lines),
         [r[qi].strip() for r in table.rows],
         [r[ci].strip() for r in table.rows],
+        records=table.records,
     )
 
 
@@ -400,7 +404,7 @@ def predict_file(
     if out.exists():
         notes.append(f"{out.name} was there already and is replaced")
     result.out, result.task, result.notes = str(out), task, notes
-    _write(out, fmt, result.header, result.rows, result.input_columns)
+    _write(out, fmt, result)
     return result
 
 
@@ -457,7 +461,16 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
         metric="accuracy", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts,
         predicted=[labels[k] for k in best], confidence=[p[k] for p, k in zip(probs, best, strict=True)],
         truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels), confusion=confusion,
+        records=inp.records, values={"predicted": _label_values([labels[k] for k in best], labels, inp.records)},
     )  # fmt: skip
+
+
+def _label_values(predicted: list[str], labels: list[str], records: list[dict] | None) -> list:
+    """The predicted labels as a JSON input would hold them: numbers when every label is a whole
+    number (0 and 1 read from {"label": 1}), else the labels' names."""
+    if records is not None and all(y.lstrip("-").isdigit() and str(int(y)) == y for y in labels):
+        return [int(y) for y in predicted]
+    return predicted
 
 
 def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
@@ -505,7 +518,8 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
         metric="exact match", mistakes=[r for _, r in sorted(wrong)], texts=inp.texts, predicted=predicted,
         confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=scope,
         outcomes=outcomes, extra=extra, multi_label=True,
-        thresholds=[predictor.thresholds[labels.index(y)] for y in scope],
+        thresholds=[predictor.thresholds[labels.index(y)] for y in scope], records=inp.records,
+        values={"predicted": [list(c) for c in chosen]},
     )  # fmt: skip
 
 
@@ -595,6 +609,7 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
     if progress:  # texts with no words had no window to count
         progress(len(inp.texts), len(inp.texts))
     rows, found, sure = [], [], []
+    entities = [res["entities"] for res in results]
     for cells, res in zip(inp.cells, results, strict=True):
         ents = "; ".join(f"{e['text']} ({e['type']})" for e in res["entities"])
         tagged = " ".join(f"{t['text']}/{t['tag']}" for t in res["tokens"])
@@ -602,8 +617,9 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
         found.append(ents)
         sure.append(min((e["score"] for e in res["entities"]), default=1.0))
     return FilePredictions(
-        "", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure, input_columns=len(inp.header)
-    )
+        "", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure, input_columns=len(inp.header),
+        records=inp.records, values={"entities": entities},
+    )  # fmt: skip
 
 
 QA_BATCH = 16  # questions answered in one forward pass on a GPU (each may have several windows);
@@ -653,19 +669,29 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
     return FilePredictions(
         out="", task="qa", header=header, rows=rows, compared=compared, correct=correct, metric="exact match",
         mistakes=mistakes, texts=inp.texts, predicted=answers, confidence=sure, truth=truth, pairs=inp.pairs,
-        input_columns=len(inp.header),
+        input_columns=len(inp.header), records=inp.records,
     )  # fmt: skip
 
 
 # -- writing ----------------------------------------------------------------------------------
-def _write(out: Path, fmt: str, header: list[str], rows: list[list[str]], input_columns: int = 0) -> None:
+def _json_value(column: str, cell: str):
+    """A prediction cell as JSON: scores as numbers, yes/no as true/false, nothing as null."""
+    if column in ("confidence", "score") or column.startswith("p("):
+        return float(cell) if cell else None
+    if column in ("correct", "exact"):
+        return {"yes": True, "no": False}.get(cell)
+    return cell
+
+
+def _write(out: Path, fmt: str, result: FilePredictions) -> None:
+    header, rows, inputs = result.header, result.rows, result.input_columns
     buf = io.StringIO()
-    if fmt == "jsonl":  # the scores as numbers
-        numeric = [
-            c >= input_columns and (h in ("confidence", "score") or h.startswith("p(")) for c, h in enumerate(header)
-        ]
-        for row in rows:
-            rec = {h: float(c) if num and c else c for h, c, num in zip(header, row, numeric, strict=True)}
+    if fmt == "jsonl":  # a JSON input's objects as they were, then the predictions as JSON values
+        for r, row in enumerate(rows):
+            rec = dict(result.records[r]) if result.records else dict(zip(header[:inputs], row[:inputs], strict=True))
+            for c in range(inputs, len(header)):
+                h = header[c]
+                rec[h] = result.values[h][r] if h in result.values else _json_value(h, row[c])
             buf.write(json.dumps(rec, ensure_ascii=False) + "\n")
     elif fmt == "tsv":  # unquoted, as TSV readers (this app's too) read it: no tab or newline in a cell
         for row in [header, *rows]:

@@ -28,6 +28,7 @@ class Table:
     rows: list[list[str]]  # each row has len(header) cells
     lines: list[int]  # the source line of each row
     problems: list[Problem] = field(default_factory=list)
+    records: list[dict] | None = None  # JSON Lines: each row's object as read, its values' types kept
 
 
 def guess_format(path: str | Path, text: str) -> str:
@@ -178,16 +179,17 @@ def _read_jsonl(path: Path, text: str) -> Table:
             for k in obj:
                 if k not in header:
                     header.append(k)
-    rows, lines = [], []
+    rows, lines, records = [], [], []
     for line, obj in numbered:
         if not isinstance(obj, dict):
             problems.append(Problem(str(path), line, 'is not a JSON object; expected {"text": …, "label": …}'))
             continue
         rows.append([_cell(obj.get(k)) for k in header])
         lines.append(line)
+        records.append(obj)
     if not rows and problems:
         raise DataError(problems)
-    return Table(str(path), "jsonl", header, True, rows, lines, problems)
+    return Table(str(path), "jsonl", header, True, rows, lines, problems, records)
 
 
 def _cell(v) -> str:

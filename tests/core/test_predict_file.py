@@ -135,6 +135,34 @@ def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path)
         predict_file(classifier, data, tmp_path / "o.csv" / "p.csv")
 
 
+def test_a_json_lines_file_keeps_its_values_and_gets_predictions_as_json(classifier, tmp_path):
+    src = tmp_path / "in.jsonl"
+    recs = [{"id": i, "text": t, "label": y, "tags": ["x", i], "meta": {"n": 1.5}, "ok": True}
+            for i, (t, y) in enumerate(sentiment_rows(20, seed=5))]  # fmt: skip
+    recs[3] = {"text": "a good film"}  # keys a row lacks stay absent, not ""
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    result = predict_file(classifier, src)
+    out = [json.loads(x) for x in open(result.out, encoding="utf-8")]
+    assert result.out.endswith("in.predictions.jsonl")
+    for rec, row in zip(recs, out, strict=True):
+        assert {k: row[k] for k in rec} == rec  # numbers, lists, objects and true as the input had them
+    assert out[0]["predicted"] in ("neg", "pos") and out[0]["correct"] in (True, False)
+    assert out[3]["correct"] is None and "label" not in out[3]
+    assert [r["correct"] for r in out if "label" in r].count(True) == result.correct
+
+    ner = save_tiny_model(tmp_path / "ner", "AlbertForTokenClassification", num_labels=3)
+    texts = tmp_path / "notes.jsonl"
+    texts.write_text(json.dumps({"text": "ada lived in london", "page": 4}) + "\n", encoding="utf-8")
+    (row,) = [json.loads(x) for x in open(predict_file(ner, texts).out, encoding="utf-8")]
+    from albert_core.ner_align import predict_ner
+
+    predictor = load_predictor(ner)
+    alone = predict_ner(predictor.model, predictor.tokenizer, "ada lived in london")["entities"]
+    assert row["page"] == 4 and alone  # entities as objects, as predict gives them
+    assert [{**e, "score": 0} for e in row["entities"]] == [{**e, "score": 0} for e in alone]
+    assert [e["score"] for e in row["entities"]] == pytest.approx([e["score"] for e in alone], abs=1e-4)
+
+
 def test_question_answering_and_entities_from_a_file(tmp_path):
     from albert_core.ner_align import predict_ner
     from albert_core.qa_decode import predict_qa
