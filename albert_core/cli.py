@@ -593,8 +593,10 @@ def cmd_predict(args) -> int:
         print(json.dumps(out))
     elif "label" in out:
         print(out["label"] or "(no label: every probability is under its label's threshold)")
+        thresholds = out.get("thresholds") or {}
+        tuned = any(t != 0.5 for t in thresholds.values())  # multi-label: where each label is given from
         for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
-            print(f"  {k}: {v:.3f}")
+            print(f"  {k}: {v:.3f}" + (f"  (given from {thresholds[k]:.3f})" if tuned else ""))
     elif "answers" in out:
         print("(no answer)" if out.get("no_answer") or not out["answers"] else out["answers"][0]["text"])
     elif "entities" in out:

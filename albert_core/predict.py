@@ -84,12 +84,13 @@ class Predictor:
     def answer(self, probs: list[float]) -> dict:
         """A classifier's answer from its label probabilities: the likeliest label; for a
         multi-label classifier every label at its threshold or above (`labels`, also joined in
-        `label`; none is an answer too)."""
+        `label`; none is an answer too), with each label's threshold (`thresholds`)."""
         scores = dict(zip(self.labels, probs))
         if not self.multi_label:
             return {"label": max(scores, key=scores.get), "scores": scores}
         chosen = self.chosen(probs)
-        return {"label": ", ".join(chosen), "labels": chosen, "scores": scores}
+        thresholds = dict(zip(self.labels, self.thresholds))
+        return {"label": ", ".join(chosen), "labels": chosen, "scores": scores, "thresholds": thresholds}
 
     def chosen(self, probs: list[float]) -> list[str]:
         """The labels a multi-label classifier gives: those at their threshold or above, likeliest first."""

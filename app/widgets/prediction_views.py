@@ -123,11 +123,15 @@ class ClassificationView(PredictionView):
         scores = dict(result.get("scores") or {})
         self.scores = scores
         multi = "labels" in result  # a multi-label classifier: each bar is a yes/no of its own
+        thresholds = dict(result.get("thresholds") or {}) if multi else {}
+        tuned = any(t != 0.5 for t in thresholds.values())
         if multi:
             self.label.setText(", ".join(result["labels"]) or "no label")
             self.label.setToolTip(
-                "Every label at 50% or more; each label's probability is its own, they need not add up to 100%"
-            )
+                ("Each label at its own threshold or above, tuned for F1 on the validation set (written on its bar)"
+                 if tuned else "Every label at 50% or more")
+                + "; each label's probability is its own, they need not add up to 100%"
+            )  # fmt: skip
         else:
             self.label.setText(str(result.get("label", "")))
             self.label.setToolTip("")
@@ -135,9 +139,18 @@ class ClassificationView(PredictionView):
         if len(names) > self.MAX_BARS:
             names = sorted(names, key=scores.get, reverse=True)[: self.MAX_BARS]
         self._set_row_count(len(names))
+        given = set(result.get("labels") or ())
         for (name_label, bar), name in zip(self._rows, names, strict=True):
             name_label.setText(str(name))
+            font = name_label.font()
+            font.setBold(name in given)  # the labels given, in bold
+            name_label.setFont(font)
             show_probability(bar, scores[name])
+            if tuned and name in thresholds:
+                bar.setFormat(f"{scores[name]:.1%}  (given from {thresholds[name]:.0%})")
+                bar.setToolTip(f"{name} is given when its probability is {thresholds[name]:.1%} or more")
+            else:
+                bar.setToolTip("")
         rest = len(scores) - len(names)
         if rest:
             drawn = set(names)

@@ -344,3 +344,16 @@ def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
     many = {f"T{i:02d}": i / 100 for i in range(30)}  # independent: the rest line gives their largest, not a sum
     view.show_result({"label": "", "labels": [], "scores": many})
     assert view.rest_label.text() == "20 more labels, each 19.0% or less"
+    # tuned thresholds: each bar says from where its label is given, and the labels given are in bold
+    scores = {"food": 0.02, "money": 0.41, "sport": 0.97}
+    thresholds = {"food": 0.5, "money": 0.35, "sport": 0.62}
+    view.show_result(
+        {"label": "sport, money", "labels": ["sport", "money"], "scores": scores, "thresholds": thresholds}
+    )
+    assert view.shown() == [
+        ("food", "2.0%  (given from 50%)"),
+        ("money", "41.0%  (given from 35%)"),
+        ("sport", "97.0%  (given from 62%)"),
+    ]
+    assert [name.font().bold() for name, _ in view._rows] == [False, True, True]
+    assert "own threshold" in view.label.toolTip()

@@ -321,7 +321,8 @@ def test_each_label_s_threshold_is_tuned_for_f1_and_scored_on_rows_it_was_not_tu
     assert fitted["micro_f1"] < seen and fitted["thresholds"] == pytest.approx(in_sample)
 
 
-def test_a_run_keeps_tuned_thresholds_that_beat_0_5_and_predictions_use_them(tmp_path):
+def test_a_run_keeps_tuned_thresholds_that_beat_0_5_and_predictions_use_them(tmp_path, capsys):
+    from albert_core.cli import main
     from albert_core.evaluate import evaluate_model
 
     def run(name, **options):
@@ -347,6 +348,10 @@ def test_a_run_keeps_tuned_thresholds_that_beat_0_5_and_predictions_use_them(tmp
     assert out["labels"] == [y for y in sorted(out["scores"], key=out["scores"].get, reverse=True)
                              if out["scores"][y] >= saved[y]]  # fmt: skip
     assert load_predictor(folder, fast=True).predict(text)["labels"] == out["labels"]  # onnxruntime alike
+    assert out["thresholds"] == pytest.approx(saved)  # the answer says where each label is given from
+    assert main(["predict", "--model", str(folder), "--text", text]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == out["label"] and f"(given from {saved['food']:.3f})" in "\n".join(printed)
     scored = evaluate_model(str(folder))
     assert [d["threshold"] for d in scored["per_label"]] == pytest.approx(metrics["thresholds"])
     assert "thresholds were tuned" in scored["data"] and scored["micro_f1"] > 0.5
