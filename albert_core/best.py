@@ -20,7 +20,7 @@ import math
 import os
 from pathlib import Path
 
-from .runs import atomic_write_json
+from .runs import atomic_write_json, usual_modes
 
 
 class BestKeeper:
@@ -98,6 +98,7 @@ class BestKeeper:
         tmp = self.folder / ".model.safetensors.tmp"
         try:
             save_model(model, str(tmp))
+            usual_modes(tmp)
             os.replace(tmp, self.folder / "model.safetensors")
         except BaseException:
             tmp.unlink(missing_ok=True)

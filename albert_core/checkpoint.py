@@ -13,7 +13,7 @@ import random
 import shutil
 from pathlib import Path
 
-from .runs import ConfigError, atomic_write_json, checkpoints, prune_checkpoints
+from .runs import ConfigError, atomic_write_json, checkpoints, prune_checkpoints, usual_modes
 
 
 def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scaler=None, tokenizer=None) -> Path:
@@ -47,6 +47,7 @@ def save(run_dir: Path, step: int, micro: int, model, optimizer, scheduler, scal
         torch.save(state, tmp / "trainer_state.pt")
         _fsync(tmp / "model.safetensors", tmp / "trainer_state.pt")  # on disk before state.json says "complete"
         atomic_write_json(tmp / "state.json", {"step": step, "micro": micro, "python_rng": _py_rng()})
+        usual_modes(tmp)
         shutil.rmtree(final, ignore_errors=True)  # an incomplete folder of the same name
         tmp.rename(final)
     except BaseException:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .model_setup import resolve_init
 from .predict import model_task
-from .runs import MAIN_METRIC, ConfigError, is_disk_full
+from .runs import MAIN_METRIC, ConfigError, is_disk_full, usual_modes
 
 FORMATS = ("hf", "onnx", "onnx-int8")
 PICKLES = (".bin", ".pt", ".pth", ".pkl", ".ckpt")  # never carried into an export: loading them runs code
@@ -160,6 +160,7 @@ class _staged_folder:
             return
         if self.out.is_dir():
             self.out.rmdir()  # empty (checked before the export started)
+        usual_modes(self.tmp)
         os.replace(self.tmp, self.out)
 
 

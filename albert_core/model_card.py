@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .param_count import human
-from .runs import RunConfig, atomic_write_text
+from .runs import RunConfig, atomic_write_text, usual_modes
 from .spec import ModelSpec
 
 
@@ -20,6 +20,7 @@ def write_model_folder(out: Path, model, tokenizer, config: RunConfig, task, met
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
     atomic_write_text(tmp / "README.md", model_card(model, config, task, metrics, info))
+    usual_modes(tmp)
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)

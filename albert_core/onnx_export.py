@@ -11,6 +11,8 @@ import os
 import warnings
 from pathlib import Path
 
+from .runs import usual_modes
+
 OUTPUTS = {
     "classification": ["logits"],
     "ner": ["logits"],
@@ -64,6 +66,7 @@ def export(model, model_dir: str | Path, task: str = "classification", opset: in
                 torch.onnx.export(Wrapped(model).eval(), (ids, mask, types), str(tmp), dynamo=False, **kwargs)
             except TypeError:  # a torch without the `dynamo` switch
                 torch.onnx.export(Wrapped(model).eval(), (ids, mask, types), str(tmp), **kwargs)
+        usual_modes(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -78,6 +81,7 @@ def quantize(model_dir: str | Path) -> Path:
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     try:
         quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8)
+        usual_modes(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)

@@ -201,6 +201,34 @@ class RunConfig:
         return cls(**d)
 
 
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    global _UMASK
+    if _UMASK is None:
+        try:  # read, not set: os.umask() would change it for every thread for a moment
+            line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("Umask:"))
+            _UMASK = int(line.split()[1], 8)
+        except (OSError, StopIteration, ValueError, IndexError):
+            _UMASK = os.umask(0o022)
+            os.umask(_UMASK)
+    return _UMASK
+
+
+def usual_modes(path: str | Path) -> None:
+    """Give a file, or a folder and all within it, the permissions a plain new file gets (0644 and
+    0755 under the usual umask), as temporary files (and safetensors' writer) make them owner-only:
+    a model that other users, or a web server, may read."""
+    path = Path(path)
+    mask = _umask()
+    for p in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        try:
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+        except OSError:
+            pass  # a file system without permissions (FAT, some network shares)
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a file so that a crash leaves either the old or the new one, never a torn one."""
     path = Path(path)
@@ -208,6 +236,10 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            try:
+                os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp's is owner-only
+            except (OSError, AttributeError):
+                pass
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

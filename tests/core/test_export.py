@@ -64,6 +64,20 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
     assert "'label'" in printed and ("pos" in printed or "neg" in printed)
 
 
+def test_a_run_and_its_exports_are_readable_as_plain_new_files_are(run, tmp_path):
+    """Temporary files (and safetensors' writer) are owner-only; what the run and its exports
+    leave has the modes the umask gives a new file, so another user or a server can read a model."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    (tmp_path / "plain").write_text("")
+    want = (tmp_path / "plain").stat().st_mode & 0o777
+    result = export(run, "onnx", tmp_path / "onnx")
+    files = [p for p in [*run.rglob("*"), *Path(result.path).rglob("*")] if p.is_file()]
+    assert {"run.json", "model.safetensors", "README.md", "model.onnx"} <= {p.name for p in files}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: oct(want) for p in files}
+    assert oct(Path(result.path).stat().st_mode & 0o777) == oct(0o777 & ~mask)
+
+
 def test_onnx_matches_pytorch_at_any_batch_and_length(run, tmp_path):
     result = export(run, "onnx", tmp_path / "onnx")
     assert result.max_abs_diff is not None and result.max_abs_diff < 1e-4
