@@ -217,6 +217,12 @@ def _read_classification(
                 ]  # fmt: skip
             else:
                 gold = [v if v in known else "" for v in values]
+        elif found:  # a column of other labels (another data set's): said, not silently passed over
+            shown = ", ".join(sorted(found)[:5]) + (" …" if len(found) > 5 else "")
+            notes.append(
+                f"column {label_col!r} holds labels the model does not know ({shown}; it knows "
+                f"{', '.join(labels[:5])}{' …' if len(labels) > 5 else ''}); the predictions are not compared with it"
+            )
     for p in table.problems:
         notes.append(str(p))
     return _Input(

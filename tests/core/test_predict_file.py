@@ -108,6 +108,15 @@ def test_a_column_with_labels_the_model_does_not_know_is_compared_only_where_it_
     assert result.correct == sum(r[-1] == "yes" for r in out)
 
 
+def test_a_label_column_of_other_labels_is_said_not_compared(classifier, tmp_path):
+    rows = [(t, "1" if y == "pos" else "0") for t, y in sentiment_rows(20, seed=4)]
+    result = predict_file(classifier, write_csv(tmp_path / "digits.csv", rows), tmp_path / "out.csv")
+    assert result.compared == 0
+    assert any(
+        "column 'label' holds labels the model does not know (0, 1; it knows neg, pos)" in n for n in result.notes
+    )
+
+
 def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path):
     data = write_csv(tmp_path / "d.csv", sentiment_rows(300, seed=5))
     with pytest.raises(ConfigError, match=r"\.csv, \.tsv or \.jsonl"):
