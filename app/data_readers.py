@@ -72,6 +72,7 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
         header, rows, lines = _table_preview(path)
         return DataPreview(str(path), header, rows, lines, dict(columns or {}), list(e.problems), fatal=True)
     t = data.table
+    counts = dict(data.label_counts())
     return DataPreview(
         str(path),
         list(t.header),
@@ -79,8 +80,9 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
         t.lines,
         dict(data.columns),
         list(data.problems),
-        dict(data.label_counts()),
+        counts,
         len(data),
+        fatal=not data.multi_label and len(counts) < 2,  # one label: nothing to tell apart
         chart_title="Labels (texts that have each)" if data.multi_label else "Labels",
         info=_label_info(data),
     )

@@ -127,6 +127,9 @@ def read_corpus_preview(path: str, columns: dict | None = None, options: dict | 
                 lines.append(doc.line)
     except DataError as e:
         return DataPreview(str(path), header, [], [], problems=list(e.problems), fatal=True, chart_title="")
+    from albert_core.data.corpus import tagged_files
+
+    report.problems[:0] = tagged_files(report.files)
     stats["files"] = len(report.files)
     stats["bytes"] = report.bytes_total
     n_files = stats["files"]

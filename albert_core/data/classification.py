@@ -207,6 +207,12 @@ def read_classification(
         raise DataError(f"no label column found among {', '.join(table.header)}; choose one", path)
     if cols["text"] == cols["label"]:
         raise DataError("the text and the label are the same column; choose two different columns", path)
+    if cols.get("text_pair") in (cols["label"], cols["text"]):
+        raise DataError(
+            f"column {cols['text_pair']!r} is chosen as the second text and as the "
+            f"{'label' if cols['text_pair'] == cols['label'] else 'text'}; choose another second text, or none",
+            path,
+        )
     hi = {h: i for i, h in enumerate(table.header)}
     ti, li = hi[cols["text"]], hi[cols["label"]]
     pi = hi[cols["text_pair"]] if cols.get("text_pair") else None
@@ -265,7 +271,42 @@ def read_classification(
         problems.append(
             Problem(table.path, 0, f"every row has the label {labels[0]!r}; a classifier needs at least two labels")
         )
+    problems += label_warnings(data, cols["label"])
     return data
+
+
+def label_warnings(data: ClassificationData, column: str) -> list[Problem]:
+    """What about a label column's values suggests a mistake: most of them different (a column of
+    text, not labels), or labels that differ only in case ('pos' and 'POS')."""
+    out = []
+    counts = data.label_counts()
+    once = sum(1 for n in counts.values() if n == 1)
+    if len(data) >= 20 and len(counts) > 0.5 * len(data) and once > 0.5 * len(counts):
+        out.append(
+            Problem(
+                data.path,
+                0,
+                f"column {column!r} holds {len(counts):,} different labels in {len(data):,} rows, {once:,} of them "
+                "on one row only: it looks like text, not labels; choose the label column",
+                severity="warning",
+            )  # fmt: skip
+        )
+    by_case: dict[str, list[str]] = defaultdict(list)
+    for y in counts:
+        by_case[y.casefold()].append(y)
+    twins = [sorted(v) for v in by_case.values() if len(v) > 1]
+    if twins and len(twins) <= 0.5 * len(counts):  # not a column of text, where it is common
+        shown = "; ".join(" and ".join(repr(y) for y in v) for v in twins[:3]) + (" …" if len(twins) > 3 else "")
+        out.append(
+            Problem(
+                data.path,
+                0,
+                f"labels that differ only in case are different labels: {shown}; write them alike if they mean "
+                "the same",
+                severity="warning",
+            )  # fmt: skip
+        )
+    return out
 
 
 def flag_labels(row: list[str], idx: list[int], names: list[str]) -> tuple[tuple[str, ...], int | None]:
@@ -367,22 +408,36 @@ def random_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[in
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Indices for (train, validation): each label keeps its share in both, same seed same split."""
+    """Indices for (train, validation): validation holds the share asked for of the rows (one at
+    least), and each label about its share of them (largest remainders), so many rare labels do
+    not swell or shrink it; a label keeps one row or more in training. Same seed, same split."""
     rng = random.Random(seed)
     by_label: dict[str, list[int]] = defaultdict(list)
     for i, y in enumerate(labels):
         by_label[y].append(i)
+    names = sorted(by_label)
+    for y in names:
+        rng.shuffle(by_label[y])
+    room = {y: len(by_label[y]) - 1 for y in names}  # a label keeps a row in training
+    want = min(max(round(len(labels) * fraction), 1), sum(room.values())) if len(labels) >= 2 else 0
+    quota = {y: len(by_label[y]) * fraction for y in names}
+    n_val = {y: min(int(quota[y]), room[y]) for y in names}
+    order = sorted(names, key=lambda y: (-(quota[y] - int(quota[y])), rng.random()))
+    while sum(n_val.values()) < want:  # the rest to the labels closest to one more row
+        grown = False
+        for y in order:
+            if sum(n_val.values()) >= want:
+                break
+            if n_val[y] < room[y]:
+                n_val[y] += 1
+                grown = True
+        if not grown:
+            break
     train, val = [], []
-    for y in sorted(by_label):
+    for y in names:
         idx = by_label[y]
-        rng.shuffle(idx)
-        n_val = round(len(idx) * fraction)
-        if len(idx) >= 2:
-            n_val = min(max(n_val, 1), len(idx) - 1)
-        else:
-            n_val = 0
-        val.extend(idx[:n_val])
-        train.extend(idx[n_val:])
+        val.extend(idx[: n_val[y]])
+        train.extend(idx[n_val[y] :])
     return sorted(train), sorted(val)
 
 

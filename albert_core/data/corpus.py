@@ -53,6 +53,34 @@ class CorpusReport:
     bytes_read: int = 0
 
 
+def tagged_files(paths: str | Path | Iterable[str | Path], most: int = 5) -> list[Problem]:
+    """Warnings for corpus files that look like an NER file (a word and its tags on each line, as
+    CoNLL's): pre-training would read the tags as text. The first `most` files are looked at, by
+    their first 64 KB."""
+    from .conll import TAG
+
+    out = []
+    for f in corpus_files(paths)[:most]:
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(1 << 16).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        rows = [s.split() for s in head.split("\n")[:-1] if s.strip()][:2000]
+        tagged = sum(1 for cols in rows if 2 <= len(cols) <= 6 and TAG.match(cols[-1]))
+        if len(rows) >= 20 and tagged >= 0.8 * len(rows):
+            out.append(
+                Problem(
+                    str(f),
+                    0,
+                    "looks like an NER file (a word and its tags on each line): pre-training would learn the tags "
+                    "as text; for pre-training give plain text, or choose the named-entities task for this file",
+                    severity="warning",
+                )  # fmt: skip
+            )
+    return out
+
+
 def split_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """`paths` as a list: one path, a list of paths, or several joined by os.pathsep (':' or ';')."""
     if isinstance(paths, (str, Path)):

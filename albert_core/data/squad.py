@@ -179,6 +179,13 @@ def _json_document(text: str, p: str):
             raise DataError([Problem(p, e.lineno, f"is not valid JSON ({e.msg})")]) from None
     if isinstance(doc, list) or (isinstance(doc, dict) and "data" in doc):
         return doc
+    if isinstance(doc, dict) and not {"question", "context"} & set(doc):  # JSON, but of something else
+        keys = ", ".join(list(doc)[:6]) + (" …" if len(doc) > 6 else "")
+        raise DataError(
+            f'is JSON but not a question answering file: it has no "data" list (its keys: {keys}); expected '
+            'SQuAD JSON ({"data": [...]}), or JSON Lines with "question", "context" and "answers" on each line',
+            p,
+        )
     return None  # a single JSON Lines record
 
 
@@ -246,6 +253,17 @@ def _example(rec: dict, title: str, line: int, p: str, problems: list[Problem], 
         return None
     if not isinstance(question, str) or not question.strip():
         problems.append(Problem(p, line, f"{where} has an empty question"))
+        return None
+    near = [k for k in rec if k != "answers" and "answer" in k.lower() and k != "answer_start"]
+    if "answers" not in rec and near:  # "answer": "..." is not read as no answer
+        problems.append(
+            Problem(
+                p,
+                line,
+                f'{where} has {near[0]!r} but no "answers"; write its answers as "answers": {{"text": [...], '
+                '"answer_start": [...]}} (left out)',
+            )  # fmt: skip
+        )
         return None
     pairs, err = _answer_pairs(rec.get("answers"))
     if err:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data.corpus import CorpusOptions, corpus_files, iter_documents, require_text
+from ..data.corpus import CorpusOptions, corpus_files, iter_documents, require_text, tagged_files
 from ..data.corpus_cache import TokenizedCorpus, cached_corpus, default_cache_dir, tokenize_corpus
 from ..data.problems import DataError
 from ..masking import MaskingOptions, build_segments, mask_batch
@@ -168,7 +168,7 @@ class PretrainTask(Task):
             raise ConfigError(f"maximum length {c.max_length} is too short for sentence pairs; use at least 8")
         train_corpus = self._corpus(c.train_file)
         rows = self._segments(train_corpus, max_tokens, c.seed)
-        warnings = list(train_corpus.problems)
+        warnings = [*train_corpus.problems, *(str(p) for p in tagged_files(c.train_file))]
         hit = train_corpus.hit
         if c.eval_file:
             eval_corpus = self._corpus(c.eval_file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 from .. import theme
 
@@ -24,12 +25,18 @@ class LabelChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)
-        self.getPlotItem().getAxis("left").setLabel("rows")
+        self.set_unit("rows")
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=theme.COLORS["albert"])
         self.addItem(self._bars)
         self._labels: list[pg.TextItem] = []
         self.counts: dict[str, int] = {}  # the bars, in their order
+        self.name_width = self.NAME_WIDTH
         theme.watcher().register(self)
+
+    def set_unit(self, unit: str) -> None:
+        """What a bar counts (rows, words, questions), on the vertical axis."""
+        self.unit = unit
+        self.getPlotItem().getAxis("left").setLabel(unit)
 
     def set_counts(self, counts: dict[str, int]) -> None:
         for item in self._labels:
@@ -53,15 +60,19 @@ class LabelChart(pg.PlotWidget):
             t.setPos(x, v)
             self.addItem(t)
             self._labels.append(t)
-        if top:
-            self.setYRange(0, max(heights) * 1.18, padding=0)
+        if top:  # room over the tallest bar for its count, a line of text in a plot of ~80 pixels
+            self.setYRange(0, max(heights) * 1.3, padding=0)
             self.setXRange(-0.6, len(top) - 0.4, padding=0)
 
     def _name_bars(self) -> None:
         if self.getPlotItem() is None:  # resized while it is being made
             return
         names = list(getattr(self, "counts", {}))
-        fit = max(1, min(self.MAX_NAMED, self.width() // self.NAME_WIDTH))
+        # short names (tags: B-PER) fit closer than long ones
+        metrics = QFontMetrics(self.getPlotItem().getAxis("bottom").style.get("tickFont") or self.font())
+        width = min(self.NAME_WIDTH, max((metrics.horizontalAdvance(n[:14]) for n in names), default=0) + 10)
+        self.name_width = width  # pixels between names: the widest one and a gap
+        fit = max(1, min(self.MAX_NAMED, (self.width() - 50) // max(width, 1)))
         every = -(-len(names) // fit) if names else 1
         ticks = [(x, name[:14]) for x, name in enumerate(names) if x % every == every // 2]  # none at the edges
         self.getPlotItem().getAxis("bottom").setTicks([ticks])

@@ -41,8 +41,9 @@ class TaskOptions(QGroupBox):
         self._add(
             "ner",
             [
-                ("tag_column", "Tag column", QSpinBox(minimum=-20, maximum=20, value=-1),
-                 "Which column of a CoNLL file holds the tags, counted from 0 (-1: the last)"),
+                ("tag_column", "Tag column", QSpinBox(minimum=-1, maximum=20, value=-1, specialValueText="last"),
+                 "Which column of a CoNLL file holds the tags: the last (as in CoNLL-2003), or one counted "
+                 "from 0 for the first"),
             ],
         )  # fmt: skip
         documents = QComboBox()

@@ -143,7 +143,7 @@ def test_many_labels_are_counted_without_overlapping_names(window, qtbot, tmp_pa
         "the 30 most frequent of 50"
     )
     named = chart.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert 1 <= len(named) <= max(1, chart.width() // chart.NAME_WIDTH)  # names a bar's width apart
+    assert 1 <= len(named) <= max(1, chart.width() // chart.name_width)  # names their width apart
     assert not chart._labels  # no count written over thirty thin bars
     assert page.table_model.data(page.table_model.index(0, 1)) == "What is question 0 about caf\u00e9s ?"
     assert [t.split(": ", 1)[0] for t in page.problems.texts()] == ["TREC.train:1"]  # the encoding, named

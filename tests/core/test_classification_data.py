@@ -100,3 +100,39 @@ def test_stratified_split_is_seeded_and_keeps_shares():
     assert sum(labels[i] == "b" for i in va) == 4 and len(va) == 20
     assert stratified_split(labels, 0.2, seed=1) == (tr, va)
     assert stratified_split(labels, 0.2, seed=2) != (tr, va)
+
+
+def test_many_rare_labels_do_not_change_the_validation_share():
+    import random
+    from collections import Counter
+
+    rng = random.Random(0)
+    labels = [f"y{rng.randint(0, 2000)}" for _ in range(5000)]  # most labels on one to four rows
+    tr, va = stratified_split(labels, 0.1, seed=3)
+    assert len(va) == 500 and sorted(tr + va) == list(range(5000))
+    kept = Counter(labels[i] for i in tr)
+    assert all(kept[y] >= 1 for y in set(labels))  # every label keeps a row to learn from
+    tr, va = stratified_split(["a"] * 9 + ["b"] * 3 + ["c"] * 2 + ["d"], 0.2, seed=1)
+    assert len(va) == 3 and 14 not in va  # d's only row stays in training
+
+
+def test_columns_that_cannot_be_what_they_are_chosen_as(tmp_path):
+    rows = "".join(f"{'good' if i % 2 else 'bad'} film {i}\t{'pos' if i % 2 else 'neg'}\n" for i in range(40))
+    p = write(tmp_path, "two.tsv", "text\tlabel\n" + rows)
+    with pytest.raises(DataError, match="second text and as the label"):
+        read_classification(p, columns={"text": "text", "label": "label", "text_pair": "label"})
+    with pytest.raises(DataError, match="second text and as the text"):
+        read_classification(p, columns={"text": "text", "label": "label", "text_pair": "text"})
+    # the columns swapped: the "labels" are texts, each on one row
+    swapped = read_classification(p, columns={"text": "label", "label": "text"})
+    (warning,) = [x for x in swapped.problems if x.severity == "warning"]
+    assert "holds 40 different labels in 40 rows" in warning.message and "looks like text" in warning.message
+    assert not [x for x in read_classification(p).problems if x.severity == "warning"]
+
+
+def test_labels_that_differ_only_in_case_are_pointed_out(tmp_path):
+    rows = "".join(f"text {i},{['pos', 'neg', 'POS'][i % 3]}\n" for i in range(30))
+    data = read_classification(write(tmp_path, "c.csv", "text,label\n" + rows))
+    assert sorted(data.all_labels()) == ["POS", "neg", "pos"]  # kept apart, as written
+    (warning,) = data.problems
+    assert warning.severity == "warning" and "'POS' and 'pos'" in warning.message

@@ -92,3 +92,18 @@ def test_nothing_usable_raises_with_every_problem(tmp_path):
     with pytest.raises(DataError) as e:
         read_squad(bad)
     assert f"{bad}:3" in str(e.value)
+
+
+def test_json_of_another_kind_and_a_misnamed_answer_are_said_so(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model_type": "albert", "hidden_size": 64}, indent=2), encoding="utf-8")
+    with pytest.raises(DataError, match='not a question answering file: it has no "data" list') as e:
+        read_squad(config)
+    assert "its keys: model_type, hidden_size" in str(e.value) and "each line must be one object" not in str(e.value)
+    flat = tmp_path / "flat.json"
+    rows = [{"id": "a", "question": "who?", "context": "ada wrote it", "answer": "ada"},
+            {"id": "b", "question": "who?", "context": "tom wrote it", "answers": {"text": ["tom"], "answer_start": [0]}}]  # fmt: skip
+    flat.write_text(json.dumps(rows), encoding="utf-8")
+    data = read_squad(flat)
+    assert [e.id for e in data.examples] == ["b"]  # not read as a question with no answer
+    assert any("has 'answer' but no \"answers\"" in p.message for p in data.problems)
