@@ -34,12 +34,16 @@ def resolve_init(init: str) -> str:
         weights = list(p.glob("*.safetensors"))
         if not weights:
             pickled = [q.name for q in p.glob("*.bin")] + [q.name for q in p.glob("*.pt")]
-            hint = (
-                f" It has {', '.join(pickled)}: pickle files are refused because loading them can run code."
-                if pickled
-                else ""
+            if pickled:  # a folder saved the old way: converting is the way out
+                raise ConfigError(
+                    f"{p} has no model.safetensors weights. It has {', '.join(pickled)}: pickle files are refused "
+                    "because loading them can run code. Convert the model to safetensors first."
+                )
+            # a folder the app wrote (config.json, the tokenizer) whose weights were deleted or not copied
+            raise ConfigError(
+                f"{p} is missing its weights file, model.safetensors (deleted, or not copied with the folder). "
+                "Put model.safetensors back into the folder, or train the model again."
             )
-            raise ConfigError(f"{p} has no model.safetensors weights.{hint} Convert the model to safetensors first.")
         check_model_folder(p, weights)
         return str(p)
     if p.is_file():

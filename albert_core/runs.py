@@ -480,8 +480,11 @@ def summarize(run_dir: str | Path) -> RunSummary:
     run_dir = Path(run_dir)
     config = load_config(run_dir)
     status, step, total, metric, message = "created", 0, 0, None, ""
+    first_time, first = None, True
     key = main_metric(config)
     for ev in read_events(run_dir / "events.jsonl"):
+        if first:
+            first_time, first = event_time(ev), False
         kind = ev["event"]
         if kind == "started":
             status, total = "running", ev.get("total_steps", 0)
@@ -500,17 +503,84 @@ def summarize(run_dir: str | Path) -> RunSummary:
         pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
         if not (pid and pid_alive(pid)):
             status = "interrupted"
-    created = (run_dir / "run.json").stat().st_mtime
     return RunSummary(
-        run_dir, config.name or run_dir.name, config.task, status, created, step, total, key, metric, message
+        run_dir,
+        config.name or run_dir.name,
+        config.task,
+        status,
+        run_created(run_dir, first_time),
+        step,
+        total,
+        key,
+        metric,
+        message,
+    )
+
+
+DAMAGED = "damaged"  # the status of a run folder whose run.json cannot be read
+
+
+def event_time(ev: dict) -> float | None:
+    """An event's time (seconds since the epoch), or None when it has none."""
+    t = ev.get("time")
+    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) else None
+
+
+def first_event_time(run_dir: str | Path) -> float | None:
+    """The time of the first event in a run's log (None: no event, or none in it)."""
+    try:
+        for ev in read_events(Path(run_dir) / "events.jsonl"):
+            return event_time(ev)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)(?:-|$)")
+
+
+def run_created(run_dir: str | Path, first_time: float | None = None) -> float:
+    """When a run was made, from what renaming it (which rewrites run.json) leaves alone: the
+    time of its first event, else the date in its folder's name (`new_run_dir` puts it there),
+    else, for a run never started in a folder named by hand, run.json's modification time."""
+    if first_time is not None:
+        return first_time
+    run_dir = Path(run_dir)
+    m = _STAMP.match(run_dir.name)
+    if m:
+        try:
+            return time.mktime(time.strptime(m.group(1), "%Y-%m-%dT%H-%M-%S"))
+        except (ValueError, OverflowError):
+            pass
+    try:
+        return (run_dir / "run.json").stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def damaged_run(run_dir: str | Path, error: BaseException) -> RunSummary:
+    """The runs list's entry for a folder whose run.json cannot be read (not JSON, unknown
+    settings…): named after its folder, with the reason as its message, so that the user sees
+    it and can delete it."""
+    run_dir = Path(run_dir)
+    if isinstance(error, TypeError):  # JSON, but not an object of settings (a list, a number, null)
+        reason = "run.json does not hold the settings of a run"
+    else:
+        reason = str(error).replace(str(run_dir / "run.json"), "run.json").removesuffix("; recreate the run")
+        reason = reason or type(error).__name__
+    return RunSummary(
+        run_dir, run_dir.name, "", DAMAGED, run_created(run_dir, first_event_time(run_dir)), 0, 0, "", None, reason
     )
 
 
 def list_runs(
-    root: str | Path | None = None, summarize_one: Callable[[Path], RunSummary] | None = None
+    root: str | Path | None = None,
+    summarize_one: Callable[[Path], RunSummary] | None = None,
+    damaged: bool = False,
 ) -> list[RunSummary]:
     """The runs under `root` (default: the runs folder), each summarised by `summarize_one`
-    (default: `summarize`); folders that are not readable runs are skipped."""
+    (default: `summarize`). A folder whose run.json cannot be read is listed as a damaged run
+    (status "damaged", the reason as its message) with `damaged`, else skipped."""
     root = Path(root) if root else default_runs_dir()
     summarize_one = summarize_one or summarize
     out = []
@@ -519,6 +589,8 @@ def list_runs(
             if (p / "run.json").exists():
                 try:
                     out.append(summarize_one(p))
-                except (ConfigError, OSError, ValueError):
-                    continue
+                except (ConfigError, OSError, ValueError, TypeError) as e:
+                    # TypeError: run.json holds JSON that is not an object of settings (a list, a number)
+                    if damaged:
+                        out.append(damaged_run(p, e))
     return out

@@ -15,7 +15,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from albert_core.events import parse
-from albert_core.runs import RunSummary, finished_note, list_runs, load_config, main_metric, metric_percent, pid_alive
+from albert_core.runs import (
+    RunSummary,
+    event_time,
+    finished_note,
+    list_runs,
+    load_config,
+    main_metric,
+    metric_percent,
+    pid_alive,
+    run_created,
+)
 
 READ_CHUNK = 1 << 20
 STEP_PREFIX = b'{"event": "step"'  # how EventWriter starts a step event's line
@@ -36,9 +46,13 @@ class _LogState:
     metric: float | None = None
     message: str = ""
     inode: int = field(default=0)
+    first_time: float | None = None  # the time of the log's first event: when the run was made
+    first_seen: bool = False
 
     def feed(self, data: bytes) -> None:
         *lines, self.rest = (self.rest + data).split(b"\n")
+        if not self.first_seen:
+            self._read_first_time(lines)
         # Step events are nearly all of a log and only the last one counts: they are recognised
         # by their prefix and only the last before each other event, and the last of all, is decoded.
         start = 0  # the step lines after the last other event: lines[start:]
@@ -52,6 +66,14 @@ class _LogState:
             start = i + 1
             self._apply(ev)
         self._apply_last_step(lines[start:])
+
+    def _read_first_time(self, lines: list[bytes]) -> None:
+        """The first event's time, as `albert_core.runs.summarize` takes it (a torn line is skipped)."""
+        for raw in lines:
+            ev = parse(raw.decode("utf-8", "replace"))
+            if ev is not None:
+                self.first_time, self.first_seen = event_time(ev), True
+                return
 
     def _apply_last_step(self, lines: list[bytes]) -> None:
         """The last step event of `lines` (a torn line before it is skipped, as read_events does)."""
@@ -97,7 +119,7 @@ class SummaryCache:
                 config.name or run_dir.name,
                 config.task,
                 status,
-                (run_dir / "run.json").stat().st_mtime,
+                run_created(run_dir, state.first_time),
                 state.step,
                 state.total,
                 key,
@@ -131,9 +153,9 @@ class SummaryCache:
         state.size, state.mtime = st.st_size, st.st_mtime
         return state
 
-    def list_runs(self, root: str | Path | None = None) -> list[RunSummary]:
+    def list_runs(self, root: str | Path | None = None, damaged: bool = False) -> list[RunSummary]:
         """Like `albert_core.runs.list_runs`; runs no longer there are forgotten."""
-        out = list_runs(root, self.summarize)
+        out = list_runs(root, self.summarize, damaged=damaged)
         with self._lock:
             seen = {r.path for r in out}
             for gone in [p for p in self._logs if p not in seen]:

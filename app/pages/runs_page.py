@@ -4,6 +4,8 @@ export it (Hugging Face folder, ONNX, int8 ONNX) or copy code that uses it."""
 
 from __future__ import annotations
 
+import html
+import os
 import shutil
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import read_events
-from albert_core.runs import RunSummary, default_runs_dir, metric_percent, run_model
+from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model
 
 from .. import theme
 from ..run_summaries import metric_text, shared
@@ -49,7 +51,7 @@ from ..widgets.task_options import TITLES
 from ..workers import run_in_thread
 
 COLUMNS = ("Run", "Status", "Task", "Started", "Steps", "Metric")
-STATUSES = ("running", "finished", "stopped", "failed", "interrupted", "created")
+STATUSES = ("running", "finished", "stopped", "failed", "interrupted", "created", DAMAGED)
 EXPORTS = {"hf": "Hugging Face folder", "onnx": "ONNX", "onnx-int8": "ONNX, int8 quantized"}
 REFRESH_MS = 5000
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -82,7 +84,7 @@ class RunsModel(QAbstractTableModel):
             if col == 1:
                 return r.status
             if col == 2:
-                return r.task
+                return r.task or "?"  # a damaged run's run.json does not say
             if col == 3:
                 return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
             if col == 4:
@@ -94,6 +96,8 @@ class RunsModel(QAbstractTableModel):
             return [r.name.lower(), r.status, r.task, r.created, r.step, metric][col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.message or str(r.path)
+        if role == Qt.ItemDataRole.ForegroundRole and r.status == DAMAGED:
+            return QColor(theme.COLORS["wrong"])
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -286,13 +290,14 @@ class RunsPage(QWidget):
         self._list_worker = run_in_thread(
             self._summaries.list_runs,
             default_runs_dir(),
+            True,  # damaged runs too: listed, so that they can be deleted
             on_returned=self._on_runs_listed,
             on_errored=self._on_list_errored,
         )
 
     def refresh_now(self) -> None:
         """Re-read synchronously (tests, scripts)."""
-        self._on_runs_listed(self._summaries.list_runs(default_runs_dir()), from_worker=False)
+        self._on_runs_listed(self._summaries.list_runs(default_runs_dir(), damaged=True), from_worker=False)
 
     def page_shown(self) -> None:
         self.refresh()
@@ -322,7 +327,7 @@ class RunsPage(QWidget):
         self._selected = chosen[0] if len(chosen) == 1 else None
         self._update_buttons()
         self._update_count()
-        self.runs_changed.emit(self.model.runs)
+        self.runs_changed.emit([r for r in self.model.runs if r.status != DAMAGED])  # none has a model to try
 
     def _on_list_errored(self, err: BaseException) -> None:
         self._list_worker = None
@@ -371,14 +376,19 @@ class RunsPage(QWidget):
     def _on_selection_changed(self, *_) -> None:
         runs = self.selected_runs()
         self._selected = runs[0] if len(runs) == 1 else None
+        self._show_note("")  # the last action's note was about the runs selected then
         self._update_buttons()
         if len(runs) != 1:  # scores by label belong to one run; a new one's come when its events are read
             self.label_scores.hide()
         if len(runs) == 1:
             run = runs[0]
             metric = f", {metric_text(run)}" if run.metric is not None else ""
+            message = run.message
+            if run.status == DAMAGED:
+                message = f"{run.message}: its settings cannot be read. Delete it, or mend its run.json by hand."
             self.title.setText(
-                f"<b>{run.name}</b>: {run.status}{metric}" + (f"<br>{run.message}" if run.message else "")
+                f"<b>{html.escape(run.name)}</b>: {run.status}{metric}"
+                + (f"<br>{html.escape(message)}" if message else "")
             )
             self.views.setCurrentWidget(self.plots)
             self._curve_request = str(run.path)
@@ -400,14 +410,16 @@ class RunsPage(QWidget):
     def _update_buttons(self) -> None:
         runs = self.selected_runs()
         r = self._selected
+        if r is not None and r.status == DAMAGED:  # its settings are unknown: it can only be deleted
+            r = None
         has_model = bool(r and (Path(r.path) / "model" / "config.json").exists())
         # a stopped run answers from its newest checkpoint (exports take finished models only)
         self.play_button.setEnabled(bool(r and run_model(r.path)))
         self.resume_button.setEnabled(bool(r and r.status in ("stopped", "interrupted", "failed")))
-        self.compare_button.setEnabled(len(runs) >= 2)
+        self.compare_button.setEnabled(len(runs) >= 2 and all(x.status != DAMAGED for x in runs))
         self.rename_button.setEnabled(r is not None)
         self.delete_button.setEnabled(bool(runs) and all(x.status != "running" for x in runs))
-        self.folder_button.setEnabled(r is not None)
+        self.folder_button.setEnabled(self._selected is not None)
         self.export_button.setEnabled(has_model and self._export_worker is None)
         for fmt, action in self.export_actions.items():
             action.setEnabled(has_model and (fmt == "hf" or (r is not None and r.task != "pretrain")))
@@ -448,7 +460,12 @@ class RunsPage(QWidget):
         run_json = Path(path) / "run.json"
         config = json.loads(run_json.read_text(encoding="utf-8"))
         config["name"] = name
+        mtime = run_json.stat().st_mtime_ns
         atomic_write_json(run_json, config)
+        try:  # a new name is not a new run: a file manager or `ls -t` still sorts it where it was
+            os.utime(run_json, ns=(time.time_ns(), mtime))
+        except OSError:
+            pass
 
     def _on_rename_clicked(self) -> None:
         r = self._selected
@@ -489,11 +506,11 @@ class RunsPage(QWidget):
                 shutil.rmtree(r.path)
             except OSError as e:
                 failed.append(f"{r.path.name}: {e.strerror or e}")
+        self.table.clearSelection()  # before the note: a new selection clears it
         if failed:
             self._show_note("Could not delete " + "; ".join(failed), error=True)
         else:
             self._show_note(f"Deleted {len(runs)} run{'s' if len(runs) > 1 else ''}.")
-        self.table.clearSelection()
         self.refresh_now()
 
     def _on_folder_clicked(self) -> None:

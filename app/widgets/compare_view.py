@@ -28,6 +28,17 @@ from .loss_plot import _Panel
 
 RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 IGNORED_SETTINGS = {"name"}
+LEGEND_CHARS = 28  # a run's name in a plot's legend, shortened in its middle beyond this
+TITLE_CHARS = 48  # and in the line above the plots (each name's whole in its tooltip)
+
+
+def short_name(name: str, limit: int) -> str:
+    """`name` cut in its middle to `limit` characters: run names differ at both ends (the date
+    at the start, the data or a number at the end)."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[len(name) - (limit - 1 - head) :]
 
 
 @dataclass
@@ -104,12 +115,18 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.runs: list[RunCurves] = []
         self.title = QLabel()
+        self.title.setWordWrap(True)  # several long names: lines, not a window wider than the screen
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.loss_panel = _Panel("Training loss", "loss")
         self.eval_panel = _Panel("Validation loss", "loss")
         self.metric_panel = _Panel("Main metric")
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "2026-…-reviews", whole in its tooltip
+        header.setMinimumSectionSize(60)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         plots = QWidget()
         grid = QGridLayout(plots)
@@ -137,11 +154,18 @@ class CompareView(QWidget):
         self.metric_panel.setTitle((" / ".join(metric_names) or "Main metric") + " (%)", size="10pt")
         for i, r in enumerate(runs):
             color = RUN_COLORS[i % len(RUN_COLORS)]
-            self.loss_panel.curve(r.name, color).setData(r.steps, r.loss)
-            self.eval_panel.curve(r.name, color, symbol="o").setData(r.eval_steps, r.eval_loss)
-            label = r.name if len(metric_names) < 2 else f"{r.name} ({r.metric_name})"
-            self.metric_panel.curve(label, color, symbol="o").setData(r.eval_steps, r.metric)
-        self.title.setText(f"Comparing {len(runs)} runs: " + ", ".join(r.name for r in runs))
+            name = short_name(r.name, LEGEND_CHARS)
+            # one legend for the three panels (a run keeps its colour in each, and in the table):
+            # in the small ones it would take the height of the data; the metric panel names the
+            # metric of each run when they differ
+            self.loss_panel.curve(name, color).setData(r.steps, r.loss)
+            self.eval_panel.curve(name, color, symbol="o", in_legend=False).setData(r.eval_steps, r.eval_loss)
+            label = f"{name} ({r.metric_name})"
+            self.metric_panel.curve(label, color, symbol="o", in_legend=len(metric_names) > 1).setData(
+                r.eval_steps, r.metric
+            )
+        self.title.setText(f"Comparing {len(runs)} runs: " + ", ".join(short_name(r.name, TITLE_CHARS) for r in runs))
+        self.title.setToolTip("\n".join(r.name for r in runs))
         self._fill_table()
 
     def _fill_table(self) -> None:
@@ -150,8 +174,10 @@ class CompareView(QWidget):
         self.table.setColumnCount(len(self.runs))
         self.table.setRowCount(max(len(diff), 1))
         self.table.setHorizontalHeaderLabels([r.name for r in self.runs])
-        for c in range(len(self.runs)):
-            self.table.horizontalHeaderItem(c).setForeground(pg.mkColor(RUN_COLORS[c % len(RUN_COLORS)]))
+        for c, r in enumerate(self.runs):
+            head = self.table.horizontalHeaderItem(c)
+            head.setForeground(pg.mkColor(RUN_COLORS[c % len(RUN_COLORS)]))
+            head.setToolTip(f"{r.name}\n{r.path}")
         if not diff:
             self.table.setVerticalHeaderLabels([""])
             self.table.setItem(0, 0, QTableWidgetItem("The runs have the same settings."))

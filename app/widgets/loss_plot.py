@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from .. import theme
 
 REDRAW_MS = 100  # each panel at most this often
+X_PADDING = 0.03  # of the steps shown, each side: a point at the first or last step shows whole
 EMA = 0.9  # weight of the past in the smoothed loss
 
 # task → (title of the metric panel, the eval metrics it shows; None: every number but loss)
@@ -95,17 +97,60 @@ class SeriesBuffer:
         return float(self._y[self.n - 1]) if self.n else None
 
 
+class _LegendRow(pg.LegendItem):
+    """A legend that its panel places and sizes above the data, never on it (see
+    `_Panel.fit_legend`); it cannot be dragged onto the data either."""
+
+    def __init__(self, refit: Callable[[], None], **kwargs):
+        super().__init__(**kwargs)
+        self._refit = refit  # the panel's: fewer names may fit beside the title again
+
+    def updateSize(self) -> None:
+        self.updateGeometry()  # its panel gives it its size and place
+
+    def removeItem(self, item) -> None:
+        super().removeItem(item)
+        self._refit()
+
+    def clear(self) -> None:
+        super().clear()
+        self._refit()
+
+    def hoverEvent(self, ev) -> None:
+        pass  # LegendItem's would accept drags
+
+    def mouseDragEvent(self, ev) -> None:
+        ev.ignore()
+
+    def _entry_widths(self) -> list[float]:
+        spacing = self.layout.horizontalSpacing()
+        return [s.width() + spacing + lbl.itemRect().width() + spacing + 2 for s, lbl in self.items]
+
+    def entry_width(self) -> float:
+        """The width of its widest name (with its line): a column of the band."""
+        return max(self._entry_widths(), default=0.0)
+
+    def line_width(self) -> float:
+        """The width of all its names in one line."""
+        return sum(self._entry_widths())
+
+
 class _Panel(pg.PlotWidget):
     """One live panel. No grid: grid lines cost more to paint than the curves themselves
-    (about 10 ms a panel per frame on a software-rendered window)."""
+    (about 10 ms a panel per frame on a software-rendered window).
+
+    The legend is a row of names above the data, never on a curve: on the title's line (the title
+    at the left, the names at the right) when it fits there; else in a band of its own between the
+    title and the data, with as many names to a line as the width holds."""
 
     x_grid = False
     y_grid = False
+    TITLE_HEIGHT = 22  # pyqtgraph's 30 pixels leave a gap a short panel cannot spare
 
     def __init__(self, title: str, y_label: str = "", x_label: str = ""):
         super().__init__()
-        self.setTitle(title, size="10pt")
         item = self.getPlotItem()
+        self.setTitle(title, size="10pt")
         if x_label:  # only the top panel names its axis: every panel's x is the step, and a
             item.setLabel("bottom", x_label)  # label's line would cut a short panel's height
         if y_label:
@@ -113,20 +158,77 @@ class _Panel(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # show 0.69, not 690 (x0.001)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
-        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
-        self.legend.setColumnCount(3)  # one row: a short panel has no height for a column of names
+        item.getViewBox().setDefaultPadding(X_PADDING)
+        # the band under the title is the cell of the (hidden) top axis
+        item.layout.removeItem(item.getAxis("top"))
+        self.legend = _LegendRow(self.fit_legend, labelTextSize="8pt", horSpacing=4, frame=False)
+        self.legend.setParentItem(item)
+        self.legend.layout.setContentsMargins(2, 0, 2, 0)  # a line as tall as its names: the title's
+        self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        self.legend.setMinimumWidth(0)  # never makes the plot wider than its widget: it wraps instead
+        self._in_band = False
+        item.legend = self.legend  # curves given a name join it; the theme colours its text
+        item.getViewBox().sigResized.connect(self._on_view_resized)
         self.setMinimumHeight(140 if x_label else 110)  # the pre-training page stacks four rows
         theme.watcher().register(self)
 
-    def curve(self, name: str, color: str, symbol: str | None = None):
+    def setTitle(self, title: str | None = None, **args) -> None:
+        item = self.getPlotItem()
+        item.setTitle(title, **{"justify": "left", **args})  # the right of its line is the legend's
+        if title is not None:
+            item.layout.setRowFixedHeight(0, self.TITLE_HEIGHT)
+            item.titleLabel.setMaximumHeight(self.TITLE_HEIGHT)
+        if isinstance(getattr(self, "legend", None), _LegendRow):  # not yet while __init__ runs
+            self.fit_legend()  # a longer title may leave the legend no room beside it
+
+    def fit_legend(self) -> None:
+        """Place the legend: on the title's line, right of the title, when its names fit there;
+        else in the band under the title, as many names to a line as the data's width holds."""
+        legend, item = self.legend, self.getPlotItem()
+        n = len(legend.items)
+        # the width the data get in this widget (not the view box's: a legend too wide for it
+        # would already have made the plot wider than the widget)
+        axis = item.getAxis("left")
+        left = axis.width() if axis.isVisible() else 0
+        width = self.viewport().width() - left - 4
+        entry = legend.entry_width()
+        title = item.titleLabel.itemRect().width() if item.titleLabel.isVisible() else 0.0
+        on_title_line = n > 0 and legend.line_width() + 16 <= width - title
+        columns = n if on_title_line else max(1, min(n, int(width // max(entry, 1.0))))
+        if n and columns != legend.columnCount:
+            legend.setColumnCount(columns)
+        self._set_band(n > 0 and not on_title_line)
+        if on_title_line:
+            size = legend.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+            right = item.getViewBox().geometry().right()
+            top = (self.TITLE_HEIGHT - size.height()) / 2 + item.layout.contentsRect().top()
+            legend.setGeometry(QRectF(right - size.width(), max(top, 0.0), size.width(), size.height()))
+
+    def _set_band(self, band: bool) -> None:
+        """Put the legend in the band under the title (a cell of the plot's layout) or take it out."""
+        if band == self._in_band:
+            return
+        layout = self.getPlotItem().layout
+        if band:
+            layout.addItem(self.legend, 1, 1)
+            layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        else:
+            layout.removeItem(self.legend)  # the band, empty, takes no height
+        self._in_band = band
+
+    def _on_view_resized(self, *_) -> None:
+        self.fit_legend()
+
+    def curve(self, name: str, color: str, symbol: str | None = None, in_legend: bool = True):
         # 1-pixel pens: wider ones make Qt's raster engine draw segment by segment, which
         # costs several milliseconds a curve at every frame.
         pen = pg.mkPen(color, width=1)
         kwargs = {"symbol": symbol, "symbolSize": 6, "symbolBrush": color, "symbolPen": None} if symbol else {}
-        c = self.plot([], [], pen=pen, name=name, **kwargs)
+        c = self.plot([], [], pen=pen, name=name if in_legend else None, **kwargs)
         c.setDownsampling(auto=True, method="peak")
         c.setClipToView(True)
         c.setSkipFiniteCheck(True)
+        self.fit_legend()
         return c
 
 
@@ -331,7 +433,7 @@ class LivePlots(QWidget):
         """Fix the x axis to the run's steps: the axis then stays put while the curves grow,
         which halves the cost of a frame (no new ticks to lay out at every redraw)."""
         for panel in self.panels():
-            panel.setXRange(first, max(last, first + 1), padding=0.01)
+            panel.setXRange(first, max(last, first + 1), padding=X_PADDING)
             panel.getPlotItem().getViewBox().enableAutoRange(x=False)
 
     def follow_steps(self) -> None:

@@ -222,3 +222,159 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
     assert page.select_run(str(qa))
     qtbot.waitUntil(lambda: page.plots.loss.n == 1 and not panel.rows, timeout=10_000)
     assert panel.isHidden() and page.plots.kept_step == 0 and not page.plots._kept_lines
+
+
+def _quick_run(name: str, started_at: float, folder: str = "", steps: int = 30) -> Path:
+    """A finished classification run made in a moment, its first event at `started_at`."""
+    from albert_core.events import Eval, EventWriter, Finished, Log, Started, Step
+    from albert_core.runs import RunConfig, create_run
+
+    run_dir = create_run(RunConfig(train_file="x.csv", name=name), default_runs_dir() / (folder or name))
+    w = EventWriter(run_dir / "events.jsonl", echo=None)
+    w(Log("training a tokenizer", time=started_at))
+    w(Started("classification", "cpu", "fp32", 1000, steps, 10, 2, time=started_at + 1))
+    for s in range(1, steps + 1):
+        w(Step(s, 1.0, 1.0 / s, 1e-3, 1.0, 10.0, 100.0, 4.0, 1000))
+    w(Eval(steps // 2, {"loss": 0.5, "accuracy": 0.7}))
+    w(Eval(steps, {"loss": 0.3, "accuracy": 0.8}))
+    w(Finished(steps, {"loss": 0.3, "accuracy": 0.8}, str(run_dir / "model"), 1.0))
+    w.close()
+    return run_dir
+
+
+def test_renaming_a_run_keeps_its_start_time_and_its_place(window, monkeypatch):
+    page = window.runs_page
+    old = _quick_run("older", 1_700_000_000.0)
+    new = _quick_run("newer", 1_700_086_400.0)
+    page.refresh_now()
+
+    def shown():
+        return [(r.name, page.model.data(page.model.index(page.model.runs.index(r), 3))) for r in page.visible_runs()]
+
+    before = shown()
+    assert [name for name, _ in before] == ["newer", "older"]  # the newest first
+    assert page.select_run(str(old))
+    monkeypatch.setattr(page, "ask_name", lambda current: "older, renamed")
+    page.rename_button.click()
+    assert shown() == [("newer", before[0][1]), ("older, renamed", before[1][1])]  # same "Started", same place
+    # what other pages take for "the newest run" (the shared cache, read again from the start)
+    from app.run_summaries import SummaryCache
+
+    assert max(SummaryCache().list_runs(default_runs_dir()), key=lambda r: r.created).path == new
+
+
+def test_a_damaged_run_is_shown_with_its_reason_and_can_only_be_deleted(window, monkeypatch):
+    page = window.runs_page
+    good = _quick_run("good", 1_700_000_000.0)
+    damaged = default_runs_dir() / "2026-01-05T10-00-00-broken"
+    (damaged / "model").mkdir(parents=True)
+    (damaged / "model" / "config.json").write_text("{}")  # a model/ folder: still not offered to try
+    (damaged / "run.json").write_text("{not json", encoding="utf-8")
+    emitted = []
+    page.runs_changed.connect(emitted.append)
+    page.refresh_now()
+
+    listed = {r.path: r for r in page.visible_runs()}
+    assert set(listed) == {good, damaged} and listed[damaged].status == "damaged"
+    assert emitted and all(r.path != damaged for r in emitted[-1])  # the Playground never lists it
+    page.status_filter.setCurrentIndex(page.status_filter.findData("damaged"))
+    assert [r.path for r in page.visible_runs()] == [damaged]
+    page.status_filter.setCurrentIndex(0)
+
+    assert page.select_run(str(damaged))
+    assert "damaged" in page.title.text() and "run.json is damaged" in page.title.text()
+    assert page.delete_button.isEnabled() and page.folder_button.isEnabled()
+    for button in (page.play_button, page.resume_button, page.rename_button, page.export_button, page.code_button):
+        assert not button.isEnabled(), button.text()
+    assert page.select_runs([str(good), str(damaged)]) and not page.compare_button.isEnabled()
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert page.select_run(str(damaged))
+    page.delete_button.click()
+    assert not damaged.exists() and [r.path for r in page.visible_runs()] == [good]
+    assert page.note.text() == "Deleted 1 run."  # the note of what was just done stays
+
+
+def test_the_note_clears_when_another_run_is_selected(window, monkeypatch):
+    page = window.runs_page
+    a, b = _quick_run("a", 1_700_000_000.0), _quick_run("b", 1_700_000_100.0)
+    page.refresh_now()
+    assert page.select_run(str(a))
+    monkeypatch.setattr(page, "ask_name", lambda current: "a2")
+    page.rename_button.click()
+    assert page.note.text() == "Renamed to a2."
+    page._show_note("Export failed: a pretrain model has no ONNX export", error=True)
+    assert page.select_run(str(b))
+    assert page.note.text() == ""
+    assert page.note.styleSheet() == ""
+
+
+def test_comparing_long_named_runs_keeps_the_window_on_the_screen(window, qtbot):
+    page = window.runs_page
+    names = [f"2026-11-27T07-0{i}-59-train-sentiment-reviews-from-pretrained-base-model-{i}" for i in range(4)]
+    paths = [str(_quick_run(n, 1_700_000_000.0 + i)) for i, n in enumerate(names)]
+    page.refresh_now()
+    window.show_page("Runs")
+    assert page.select_runs(paths)
+    with qtbot.waitSignal(page.compared, timeout=10_000):
+        page.compare_button.click()
+    view = page.compare_view
+    assert page.minimumSizeHint().width() < 1000 and view.minimumSizeHint().width() < 600
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() <= 1280, timeout=2000)
+    # each name whole where it is shortened: in the tooltips
+    assert all(n in view.title.toolTip() for n in names)
+    heads = [view.table.horizontalHeaderItem(c) for c in range(4)]
+    assert [h.text() for h in heads] == [view.runs[c].name for c in range(4)]
+    assert all(h.toolTip().startswith(h.text()) for h in heads)
+    _assert_legends_off_the_data(view.loss_panel, view.eval_panel, view.metric_panel)
+
+
+def _assert_legends_off_the_data(*panels) -> None:
+    """Each panel's legend lies outside its data area, and within the panel (none cut off)."""
+    for panel in panels:
+        legend, view = panel.legend, panel.getPlotItem().getViewBox()
+        if not legend.items or not panel.isVisible():
+            continue
+        box, data = legend.sceneBoundingRect(), view.sceneBoundingRect()
+        assert not box.intersects(data), (panel, box, data)
+        assert box.left() >= 0 and box.right() <= panel.viewport().width() + 2, (panel, box, panel.viewport().width())
+        assert data.right() <= panel.viewport().width() + 2  # the plot is not wider than its widget
+
+
+def _assert_edge_points_show(panel, last_step: float) -> None:
+    """The last point lies inside the x range with room for its marker (a few pixels)."""
+    view = panel.getPlotItem().getViewBox()
+    lo, hi = view.viewRange()[0]
+    pixels_per_step = view.width() / (hi - lo)
+    assert (hi - last_step) * pixels_per_step >= 4, (panel, hi, last_step)
+
+
+def test_plot_legends_sit_above_the_data_and_edge_points_show(window, qtbot):
+    page = window.runs_page
+    run = _quick_run("legends", 1_700_000_000.0)
+    page.refresh_now()
+    window.show_page("Runs")
+    assert page.select_run(str(run))
+    qtbot.waitUntil(lambda: page.plots.loss.n == 30 and "accuracy" in page.plots.metrics, timeout=10_000)
+    qtbot.wait(50)
+    plots = page.plots
+    assert [label.text for _, label in plots.metric_panel.legend.items] == ["accuracy"]
+    _assert_legends_off_the_data(*plots.panels())
+    for panel in (plots.loss_panel, plots.metric_panel):
+        _assert_edge_points_show(panel, 30)
+
+    # the Train page's plots: the x axis fixed to the run's steps, as while it trains
+    from app.widgets.loss_plot import LivePlots
+
+    live = LivePlots()
+    qtbot.addWidget(live)
+    live.resize(700, 500)
+    live.show()
+    live.set_step_range(1, 30)
+    live.add_events(list(read_events(run / "events.jsonl")))
+    qtbot.wait(50)
+    _assert_legends_off_the_data(*live.panels())
+    for panel in (live.loss_panel, live.metric_panel, live.speed_panel):
+        _assert_edge_points_show(panel, 30)
+    live.stop_timer()
