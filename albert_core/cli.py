@@ -735,7 +735,7 @@ def cmd_runs(args) -> int:
     root = Path(args.dir) if args.dir else default_runs_dir()
     if args.dir and not root.is_dir():
         raise ConfigError(f"{root} is not a folder; give the folder that holds the runs")
-    runs = list_runs(root)
+    runs = list_runs(root, damaged=True)  # a folder whose run.json cannot be read: named, with why
     if args.json:
         print(json.dumps([{**r.__dict__, "path": str(r.path)} for r in runs]))
     elif not runs:
@@ -743,7 +743,7 @@ def cmd_runs(args) -> int:
     else:
         for r in runs:
             m = f"{r.metric_name} {metric_percent(r.task, r.metric):.2f}%" if r.metric is not None else ""
-            why = f"  {r.message}" if r.status == "failed" and r.message else ""
+            why = f"  {r.message}" if r.status in ("failed", "damaged") and r.message else ""
             print(f"{r.status:12} {r.task:15} {r.name:40} {m}{why}  {r.path}")
     return 0
 

@@ -66,7 +66,7 @@ def test_a_run_never_started_takes_its_time_from_its_folder_name(tmp_path):
     assert summarize(plain).created == (plain / "run.json").stat().st_mtime
 
 
-def test_runs_whose_run_json_cannot_be_read_are_listed_as_damaged(tmp_path):
+def test_runs_whose_run_json_cannot_be_read_are_listed_as_damaged(tmp_path, capsys):
     root = tmp_path / "runs"
     good = _run(root, "good", "good", started_at=1_700_000_000.0)
     broken = {
@@ -92,6 +92,12 @@ def test_runs_whose_run_json_cannot_be_read_are_listed_as_damaged(tmp_path):
     assert "unknown setting(s) colour" in runs["unknown"].message
     assert "does not hold the settings of a run" in runs["a-list"].message
     assert runs["null"].created == (root / "null" / "run.json").stat().st_mtime
+
+    from albert_core.cli import main
+
+    assert main(["runs", "--dir", str(root)]) == 0  # the CLI names them too, with why
+    printed = capsys.readouterr().out
+    assert "damaged" in printed and "unknown setting(s) colour" in printed and str(root / "a-list") in printed
 
 
 def _model_folder(path: Path) -> Path:
