@@ -22,7 +22,7 @@ from albert_core.metrics import label_scores, multilabel_scores, scores_by_label
 
 from .. import theme
 
-MATRIX_UP_TO = 20  # labels; a larger confusion matrix is unreadable here (`evaluate --json` has it)
+MATRIX_UP_TO = 20  # labels; a larger confusion matrix is unreadable here: it is offered as a CSV file
 
 
 def _table(columns: list[str]) -> QTableWidget:
@@ -58,6 +58,8 @@ class LabelScores(QWidget):
         self.scores = _table(["Precision", "Recall", "F1", "Support"])
         self.matrix_title = QLabel()
         self.matrix_title.setWordWrap(True)
+        self.matrix_title.linkActivated.connect(lambda _: self.save_matrix())
+        self._matrix: tuple[list[str], list[list[int]]] | None = None  # the labels and matrix shown or offered
         self.matrix = _table([])
         self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
@@ -130,6 +132,7 @@ class LabelScores(QWidget):
             thresholds = None
         self._fill_scores(multilabel_scores(outcomes, labels), [tp + fp for tp, fp, _ in outcomes], where, thresholds)
         tuned = thresholds is not None and any(t != 0.5 for t in thresholds)
+        self._matrix = None
         self.matrix_title.setText(
             "Several labels per text: each label is a yes/no of its own, so no confusion matrix. "
             + (
@@ -161,12 +164,41 @@ class LabelScores(QWidget):
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         _fit_height(t)
 
+    def save_matrix(self, path: str | None = None) -> str:
+        """Write the confusion matrix to a CSV file (true labels in rows, predictions in columns),
+        asking where unless `path` is given; the path written, "" when none."""
+        import csv
+        import io
+
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from albert_core.runs import atomic_write_text
+
+        if self._matrix is None:
+            return ""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save the confusion matrix", "confusion.csv", "CSV (*.csv)")
+            if not path:
+                return ""
+        labels, confusion = self._matrix
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["true \\ predicted", *labels])
+        writer.writerows([label, *row] for label, row in zip(labels, confusion, strict=True))
+        try:
+            atomic_write_text(path, buf.getvalue())
+        except OSError as e:
+            QMessageBox.warning(self, "Not saved", f"Could not write {path}: {e.strerror or e}")
+            return ""
+        return path
+
     def _show_matrix(self, labels: list[str], confusion: list[list[int]]) -> None:
         m = self.matrix
+        self._matrix = (list(labels), [list(row) for row in confusion])
         if len(labels) > MATRIX_UP_TO:
             self.matrix_title.setText(
                 f"The confusion matrix of {len(labels)} labels is too large to show here: "
-                "<tt>python -m albert_core evaluate --json</tt> gives it."
+                "<a href='save'>save it as a CSV file</a> to read in a spreadsheet."
             )
             m.hide()
             return
@@ -199,3 +231,4 @@ class LabelScores(QWidget):
         _fit_height(t)
         self.matrix_title.setText("")
         self.matrix.hide()
+        self._matrix = None

@@ -3,6 +3,7 @@ export and "copy code"."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -176,7 +177,12 @@ def test_a_classifiers_scores_by_label_and_confusion_show_beside_its_curves(wind
 
     assert page.select_run(str(many))
     qtbot.waitUntil(lambda: len(panel.rows) == 25, timeout=10_000)
-    assert panel.matrix.isHidden() and "evaluate --json" in panel.matrix_title.text()
+    assert panel.matrix.isHidden() and "save it as a CSV file" in panel.matrix_title.text()
+    saved = panel.save_matrix(str(tmp_path / "confusion.csv"))  # what the title's link does, once a path is chosen
+    with open(saved, newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert len(table) == 26 and len(table[0]) == 26 and table[0][0] == "true \\ predicted"
+    assert [row[0] for row in table[1:]] == [f"l{i}" for i in range(25)] and table[3][3] == "1" and table[3][4] == "0"
 
     # several labels per text: each label's scores from its outcomes, and no confusion matrix
     topics = run("topics", ["food", "sport"], {"micro_f1": 0.8, "outcomes": [[8, 2, 0], [3, 0, 3]]})
