@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tp.add_argument("--label-separator", help="with --multi-label: what joins the labels in a cell (default ,)")
     tp.add_argument(
+        "--label-before",
+        help="keep the part of each label before this mark: --label-before : trains TREC's 6 coarse labels "
+        "(DESC:manner is DESC)",
+    )
+    tp.add_argument(
         "--label-columns",
         help="a 0/1 column per label, e.g. toxic,obscene,insult: one label per text when every row has a 1 in "
         "exactly one of them (one-hot), else several (--multi-label); with no label column named, such "
@@ -349,6 +354,7 @@ def _config_from_args(args) -> RunConfig:
         "tokenizer_from": "tokenizer_from",
         "multi_label": "multi_label",
         "label_separator": "label_separator",
+        "label_before": "label_before",
     }
     for arg, field in simple.items():
         v = getattr(args, arg)

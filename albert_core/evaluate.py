@@ -29,6 +29,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             max_length=pred.max_length,
             multi_label=pred.multi_label,
             label_separator=pred.label_separator,
+            label_before=pred.label_before,
             columns={**_label_columns(pred, data_file), **(columns or {})},
         )
     elif (Path(model_dir) / "run.json").exists():

@@ -44,6 +44,7 @@ class Predictor:
         # several labels per text: each label's probability is its own (a sigmoid, not a softmax)
         self.multi_label = task == "classification" and is_multi_label(model.config)
         self.label_separator = getattr(model.config, "label_separator", ",")  # as the training file joined them
+        self.label_before = getattr(model.config, "label_before", "") or ""  # its labels: the part before this
         from .metrics import MULTI_LABEL_THRESHOLD
 
         # a multi-label classifier gives each label at its threshold or above: tuned in training, or 0.5

@@ -144,11 +144,12 @@ def _read_classification(
     text_pairs: bool | None = None,
     multi_label: bool = False,
     separator: str = ",",
+    before: str = "",
 ) -> _Input:
     """The texts (and second texts) of a file, and its own labels where the model knows them
     (multi-label: each row's set, joined by ", " as the predictions are; an empty cell is a
-    text with no label)."""
-    from .data.classification import detect_columns, split_labels
+    text with no label); with `before`, each label cut at that mark as the model's were."""
+    from .data.classification import detect_columns, label_part, split_labels
 
     table = _table_or_lines(path)
     if not isinstance(table, Table):
@@ -188,8 +189,12 @@ def _read_classification(
         compared_labels = [y for y in labels if y in flags]
     elif label_col and label_col != text_col:
         values = [row[hi[label_col]].strip() for row in table.rows]
+        if before and not multi_label:  # a set's labels are cut one by one below
+            values = [label_part(v, before) for v in values]
         known = set(labels)
         sets = [split_labels(v, separator) for v in values] if multi_label else [(v,) if v else () for v in values]
+        if before and multi_label:
+            sets = [tuple(sorted({label_part(y, before) for y in x})) if x is not None else None for x in sets]
         unread = [table.lines[r] for r, x in enumerate(sets) if x is None]  # a list of lists: not labels
         if unread:
             notes.append(
@@ -426,7 +431,7 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
     labels = predictor.labels
     if predictor.multi_label:
         return _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop)
-    inp = _read_classification(path, columns, labels, notes, predictor.text_pairs)
+    inp = _read_classification(path, columns, labels, notes, predictor.text_pairs, before=predictor.label_before)
     empty = sum(1 for t in inp.texts if not t)
     if empty:
         notes.append(f"{empty:,} row{'s' if empty > 1 else ''} had an empty text; predicted for an empty text")
@@ -488,7 +493,14 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
 
     labels = predictor.labels
     inp = _read_classification(
-        path, columns, labels, notes, predictor.text_pairs, multi_label=True, separator=predictor.label_separator
+        path,
+        columns,
+        labels,
+        notes,
+        predictor.text_pairs,
+        multi_label=True,
+        separator=predictor.label_separator,
+        before=predictor.label_before,
     )
     probs = _classify(predictor, inp, batch_size, progress, stop)
     chosen = [predictor.chosen(p) for p in probs]

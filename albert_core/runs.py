@@ -60,6 +60,8 @@ class RunConfig:
     # classification: several labels per text (a JSON list, or labels joined by the separator)
     multi_label: bool = False
     label_separator: str = ","
+    # classification: keep the part of each label before this mark (TREC's DESC:manner → DESC); "" keeps all
+    label_before: str = ""
     max_length: int = 128
     tokenizer_vocab_size: int = 0  # 0: the spec's vocabulary size
     tokenizer_from: str = ""  # new weights, with the tokenizer of this model (a folder, a run, a hub id)
@@ -153,6 +155,11 @@ class RunConfig:
             errs.append(f"several labels per text (multi_label) is for classification, not {self.task}")
         if self.multi_label and not self.label_separator.strip():
             errs.append("the label separator must be a character such as , ; or | (got nothing)")
+        if self.label_before and (self.task != "classification" or not self.label_before.strip()):
+            errs.append(
+                "label_before (the part of each label before a mark) is for classification, and the mark must be "
+                "a character such as : or / (got " + repr(self.label_before) + f" for {self.task})"
+            )
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             errs.append(f"precision {self.precision!r} is not one of auto, fp32, bf16, fp16")
         if errs:

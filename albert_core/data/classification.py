@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,24 @@ def split_labels(cell: str, separator: str = ",") -> tuple[str, ...] | None:
                 return None
             return tuple(sorted({str(v).strip() for v in items if v is not None and str(v).strip()}))
     return tuple(sorted({y.strip() for y in cell.split(separator) if y.strip()}))
+
+
+def label_part(label: str, before: str) -> str:
+    """The part of `label` before the mark `before` (TREC's DESC:manner → DESC); the whole label
+    when there is no mark, or nothing before it."""
+    return (label.split(before, 1)[0].strip() or label) if before else label
+
+
+def coarse_labels(labels: Iterable[str], marks: str = ":/") -> tuple[str, int] | None:
+    """A mark that splits most labels into a coarse and a fine part (TREC's DESC:manner) and the
+    number of coarse labels, when they are fewer than the labels; None when there is none."""
+    labels = set(labels)
+    for mark in marks:
+        split = [y for y in labels if mark in y.strip(mark)]
+        coarse = {label_part(y, mark) for y in labels}
+        if len(labels) >= 3 and len(split) >= 0.9 * len(labels) and 1 < len(coarse) < len(labels):
+            return mark, len(coarse)
+    return None
 
 
 def is_json_list(cell: str) -> bool:
@@ -174,11 +193,13 @@ def read_classification(
     has_header: bool | None = None,
     multi_label: bool | None = False,
     separator: str = ",",
+    before: str = "",
 ) -> ClassificationData:
     """Read a classification file. Rows with problems are left out and each is reported;
     the DataError raised when nothing usable remains lists every problem. `multi_label`: each
     row has a set of labels (`split_labels`), None: judged from the label column
-    (`looks_multi_label`); a single-label reading refuses JSON lists."""
+    (`looks_multi_label`); a single-label reading refuses JSON lists. `before`: each label is
+    the part before that mark (`label_part`)."""
     table = read_table(path, fmt, has_header)
     cols: dict = detect_columns(table)
     if columns:
@@ -254,6 +275,10 @@ def read_classification(
             problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))
             continue
         texts.append(text)
+        if before:
+            label = label_part(label, before)
+            if sets is not None:
+                found = tuple(sorted({label_part(y, before) for y in found}))
         if sets is not None:
             sets.append(found)
             label = ", ".join(found)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def read_table(path: str | Path, fmt: str | None = None, has_header: bool | None
 
 
 FASTTEXT_PREFIX = "__label__"
+COARSE_FINE = re.compile(r"[A-Za-z]+:[A-Za-z]+")
 
 
 def _label_first(table: Table) -> Table | None:
@@ -100,7 +102,10 @@ def _label_first(table: Table) -> Table | None:
         return None
     firsts = [w[0] for w in words]
     fasttext = all(f.startswith(FASTTEXT_PREFIX) for f in firsts)
-    if not fasttext and len(set(firsts)) > max(5, len(firsts) // 20):
+    few = max(5, len(firsts) // 20)
+    # TREC's COARSE:fine labels: many fine ones (50 in a test file of 500 lines), few coarse ones
+    leveled = all(COARSE_FINE.fullmatch(f) for f in firsts) and len({f.split(":")[0] for f in firsts}) <= few
+    if not fasttext and not leveled and len(set(firsts)) > few:
         return None
     rows = [[f.removeprefix(FASTTEXT_PREFIX) if fasttext else f, rest] for f, rest in words]
     return Table(table.path, "label-first", ["label", "text"], False, rows, list(table.lines), table.problems)

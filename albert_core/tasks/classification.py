@@ -46,7 +46,11 @@ class ClassificationTask(Task):
 
         def read(path: str) -> ClassificationData:
             return read_classification(
-                path, columns=c.columns or None, multi_label=self.multi_label, separator=c.label_separator
+                path,
+                columns=c.columns or None,
+                multi_label=self.multi_label,
+                separator=c.label_separator,
+                before=c.label_before,
             )
 
         self.read_train_and_eval(read, hold_out)
@@ -80,6 +84,8 @@ class ClassificationTask(Task):
             "problem_type": MULTI_LABEL_PROBLEM if self.multi_label else None,
             # what joined its labels in the training file: a test file written alike is read alike
             **({"label_separator": self.config.label_separator} if self.multi_label else {}),
+            # the file's labels were cut at this mark: a file read to compare with the model is cut so too
+            **({"label_before": self.config.label_before} if self.config.label_before else {}),
             # each label's own threshold: tuned at each evaluation (none yet, nor from a model it starts from)
             "label_thresholds": None,
         }
