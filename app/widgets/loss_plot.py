@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -103,18 +104,26 @@ class _LegendRow(pg.LegendItem):
 
     def __init__(self, refit: Callable[[], None], **kwargs):
         super().__init__(**kwargs)
-        self._refit = refit  # the panel's: fewer names may fit beside the title again
+        # the panel's: fewer names may fit beside the title again; held weakly, as a reference from
+        # this item back to its widget makes a cycle that Python's collector frees after Qt has
+        # deleted the C++ side (a crash)
+        self._refit = weakref.WeakMethod(refit)
 
     def updateSize(self) -> None:
         self.updateGeometry()  # its panel gives it its size and place
 
     def removeItem(self, item) -> None:
         super().removeItem(item)
-        self._refit()
+        self._fit()
 
     def clear(self) -> None:
         super().clear()
-        self._refit()
+        self._fit()
+
+    def _fit(self) -> None:
+        refit = self._refit()
+        if refit is not None:
+            refit()
 
     def hoverEvent(self, ev) -> None:
         pass  # LegendItem's would accept drags
