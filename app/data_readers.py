@@ -66,8 +66,11 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
 
     options = options or {}
     separator = options.get("label_separator") or ","
+    before = options.get("label_before") or ""
     try:
-        data = read_classification(path, columns or None, multi_label=options.get("multi_label"), separator=separator)
+        data = read_classification(
+            path, columns or None, multi_label=options.get("multi_label"), separator=separator, before=before
+        )
     except DataError as e:
         header, rows, lines = _table_preview(path)
         return DataPreview(str(path), header, rows, lines, dict(columns or {}), list(e.problems), fatal=True)
@@ -84,8 +87,19 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
         len(data),
         fatal=not data.multi_label and len(counts) < 2,  # one label: nothing to tell apart
         chart_title="Labels (texts that have each)" if data.multi_label else "Labels",
-        info=_label_info(data),
+        info={**_label_info(data), **_coarse_info(counts, before)},
     )
+
+
+def _coarse_info(counts: dict[str, int], before: str) -> dict:
+    """Labels with a coarse and a fine part (TREC's DESC:manner): the mark, and how many labels
+    keeping the part before it leaves, for the page to offer; or the mark the labels were cut at."""
+    from albert_core.data.classification import coarse_labels
+
+    if before:
+        return {"label_before": before}
+    found = coarse_labels(counts)
+    return {"coarse": {"mark": found[0], "labels": found[1], "of": len(counts)}} if found else {}
 
 
 def _label_info(data) -> dict:

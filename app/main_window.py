@@ -3,6 +3,7 @@ shortcuts, and settings remembered between sessions."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer, Signal
@@ -26,6 +27,7 @@ from .settings import settings
 from .workers import DeviceInfo, DeviceProbe
 
 PAGES = ("Model", "Data", "Train", "Playground", "Runs")
+AUTOSAVE_KEY = "project/autosave"  # the project as the window left it (JSON), restored when it opens
 PAGE_TIPS = {
     "Model": "Sizes of the ALBERT and what they cost in parameters and memory",
     "Data": "Training data: preview, column roles, labels and problems",
@@ -51,6 +53,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._painted = False
         self._building = False
+        self.restore_note = ""  # how the project was restored at start, when that needs saying
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(132)
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
         self.runs_page.playground_requested.connect(self._on_playground_requested)
         self.runs_page.resume_requested.connect(self._on_resume_requested)
         self.train_page.finetune_requested.connect(self._on_finetune_requested)
+        self.train_page.playground_requested.connect(self._on_playground_requested)
         self.train_page.corpus_counted.connect(self.data_page.show_corpus_counts)
         self.playground_page.set_runs_source(self.runs_page)
         self.pages = built
@@ -143,8 +147,11 @@ class MainWindow(QMainWindow):
         if self.devices.info.probed:
             self._on_devices_found(self.devices.info)
         self._building = False
+        if self.restore_note:
+            self.statusBar().showMessage(self.restore_note)
         if self.train_page.attach_running_run():  # a run kept training while the window was closed
-            self.statusBar().showMessage(f"Following {self.train_page.run_dir.name}, still training")
+            following = f"Following {self.train_page.run_dir.name}, still training"
+            self.statusBar().showMessage(f"{self.restore_note} {following}" if self.restore_note else following)
         self.pages_built.emit()
 
     def _make_model_page(self) -> QWidget:
@@ -292,8 +299,8 @@ class MainWindow(QMainWindow):
 
     def _on_run_ended(self, run_dir: str, status: str) -> None:
         self.runs_page.refresh()
-        if status == "finished":
-            self.playground_page.refresh_models(select=str(Path(run_dir)))
+        if status == "finished":  # loaded now, or when the Playground is next shown
+            self.playground_page.offer_run(str(Path(run_dir)))
 
     def _on_playground_requested(self, path: str) -> None:
         self.playground_page.load_model_path(path)
@@ -340,12 +347,36 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             page = 0
         self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
+        self._restore_project(s)
+
+    def _restore_project(self, s) -> None:
+        """The project as the window left it (saved when it closed); else the project file opened
+        last; else, on a first start, the sample. A saved project that cannot be read gives the
+        sample, with a note saying so."""
+        saved = s.value(AUTOSAVE_KEY, "")
+        if saved:
+            try:
+                d = json.loads(str(saved))
+                self.project.restore(d.get("state") if isinstance(d, dict) else None, str(d.get("path") or ""),
+                                     what="the project saved when the window last closed")  # fmt: skip
+                return
+            except (ValueError, AttributeError) as e:
+                s.remove(AUTOSAVE_KEY)
+                self.restore_note = f"The sample project is open: {e}."
+                return
         last = s.value("project/last", "")
         if last and Path(str(last)).is_file():
             try:
                 self.project.load(str(last))
-            except ValueError:
+            except ValueError as e:
                 s.remove("project/last")
+                self.restore_note = f"The sample project is open: {e}."
+
+    def autosave_project(self) -> None:
+        """Keep the project as it is now for the next start (the window is closing)."""
+        s = settings()
+        s.setValue(AUTOSAVE_KEY, json.dumps({"state": self.project.to_dict(), "path": self.project.path}))
+        s.sync()
 
     def save_settings(self) -> None:
         s = settings()
@@ -353,6 +384,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("window/page", self.nav.currentRow())
         s.sync()
+        self.autosave_project()
 
     # -- events -------------------------------------------------------------------------------
     def event(self, e) -> bool:

@@ -33,6 +33,7 @@ class ProjectState:
     columns: dict = field(default_factory=dict)
     multi_label: bool = False  # classification: several labels per text
     label_separator: str = ","  # what joins them in a table's cell
+    label_before: str = ""  # classification: keep the part of each label before this mark (DESC:manner → DESC)
     val_fraction: float = 0.1
     seed: int = 42
     num_labels: int = 2
@@ -54,11 +55,44 @@ class Project(QObject):
     data_changed = Signal()  # task, files, columns, split
     training_changed = Signal()
     loaded = Signal()  # a whole new project replaced the old one
+    problems_changed = Signal()  # spec_problem or data_problem changed
 
     def __init__(self, state: ProjectState | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.state = state or sample_state()
         self.path: str = ""
+        # What the pages show but could not put in the project (a field in red, a file that cannot
+        # be read): a short sentence, "" when fine. The project keeps the last good spec and data,
+        # so a run must not start while either is set.
+        self.spec_problem: str = ""
+        self.data_problem: str = ""
+
+    # -- problems the pages found -------------------------------------------------------------
+    def set_spec_problem(self, text: str) -> None:
+        """The Model page's form cannot become a spec: say what is wrong ("" once it can)."""
+        if text != self.spec_problem:
+            self.spec_problem = text
+            self.problems_changed.emit()
+
+    def set_data_problem(self, text: str) -> None:
+        """The Data page sets data_problem only through this: what makes its file unusable, "" once usable."""
+        if text != self.data_problem:
+            self.data_problem = text
+            self.problems_changed.emit()
+
+    def problem(self) -> tuple[str, str]:
+        """The page to fix before a run can start and what is wrong there; ("", "") when none."""
+        if self.spec_problem:
+            return "Model", self.spec_problem
+        if self.data_problem:
+            return "Data", self.data_problem
+        return "", ""
+
+    def _clear_problems(self) -> None:
+        """A whole new project: the pages show it afresh and say again what is wrong with it."""
+        if self.spec_problem or self.data_problem:
+            self.spec_problem = self.data_problem = ""
+            self.problems_changed.emit()
 
     # -- spec ---------------------------------------------------------------------------------
     @property
@@ -95,7 +129,7 @@ class Project(QObject):
     # -- data ---------------------------------------------------------------------------------
     def update_data(self, **changes: Any) -> None:
         """Change any of task, train_file, eval_file, columns, multi_label, label_separator,
-        val_fraction, seed, num_labels."""
+        label_before, val_fraction, seed, num_labels."""
         changed = False
         for key, value in changes.items():
             if getattr(self.state, key) != value:
@@ -116,22 +150,38 @@ class Project(QObject):
             d = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f"{path}: cannot be read as a project file ({e})") from None
+        self.restore(d, str(path), what=str(path))
+
+    def restore(self, d: Any, path: str = "", what: str = "the project") -> None:
+        """Replace the project with a state as `to_dict` gives it (a project file's content, or
+        the one saved when the window last closed); ValueError with a readable message if bad."""
         names = {f.name for f in dataclasses.fields(ProjectState)}
         if not isinstance(d, dict) or not set(d) <= names:
-            raise ValueError(f"{path}: not an ALBERT Studio project file")
-        self.state = ProjectState(**d)
-        self.path = str(path)
+            raise ValueError(f"{what}: not an ALBERT Studio project file")
+        try:
+            state = ProjectState(**d)
+            ModelSpec(**state.spec)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{what}: not an ALBERT Studio project file ({e})") from None
+        self.state = state
+        self.path = path
+        self._clear_problems()
         self.loaded.emit()
+
+    def to_dict(self) -> dict:
+        """The project's state as JSON-ready values (what a project file holds)."""
+        return dataclasses.asdict(self.state)
 
     def reset_to_sample(self) -> None:
         self.state = sample_state()
         self.path = ""
+        self._clear_problems()
         self.loaded.emit()
 
     def save(self, path: str | Path) -> None:
         from albert_core.runs import atomic_write_json
 
-        atomic_write_json(path, dataclasses.asdict(self.state))
+        atomic_write_json(path, self.to_dict())
         self.path = str(path)
 
     # -- runs ---------------------------------------------------------------------------------
@@ -147,7 +197,7 @@ class Project(QObject):
             model = {"preset": "", "spec": dict(s.spec), "init": ""}
         known = {f.name for f in dataclasses.fields(RunConfig)}
         fixed = {"task", "train_file", "eval_file", "name", "columns", "val_fraction", "seed", "multi_label"}
-        fixed.add("label_separator")
+        fixed |= {"label_separator", "label_before"}
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
         if not self.tokenizer_choices_apply():
@@ -161,6 +211,7 @@ class Project(QObject):
             columns={k: v for k, v in s.columns.items() if v},
             multi_label=s.multi_label and s.task == "classification",
             label_separator=s.label_separator,
+            label_before=s.label_before if s.task == "classification" else "",
             val_fraction=s.val_fraction,
             seed=s.seed,
             **model,

@@ -80,6 +80,11 @@ PIECES_TIP = (
     "now; with one trained on this corpus, counted when a pre-training run starts"
 )
 ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
+CHART_UNITS = {"Tags": "words", "Questions": "questions"}  # what a chart's bars count, by its title's first word
+TOKENIZER_TIP = (
+    "Empty: a SentencePiece tokenizer is trained on the corpus. Or the tokenizer of a model: its folder, "
+    "a run folder, or a Hugging Face hub id (e.g. albert/albert-base-v2); the weights are new either way"
+)
 
 
 def flag_choice(names: list[str]) -> str:
@@ -104,6 +109,9 @@ class DataPage(QWidget):
         self._request = 0
         self._worker = None
         self._pieces_request = 0  # the newest count of pieces with a chosen tokenizer
+        self._eval_request = 0  # the newest reading of the validation file
+        self._train_problem = ""  # what makes the training file shown unusable ("" when fine)
+        self._eval_problem = ""  # the same for the validation file
         self._updating = False
         self.setAcceptDrops(True)
 
@@ -176,6 +184,7 @@ class DataPage(QWidget):
         layout.addWidget(splitter, 1)
 
         project.loaded.connect(self._on_project_loaded)
+        project.spec_changed.connect(self._sync_tokenizer_enabled)
         self._on_project_loaded()
 
     def _build_corpus_box(self) -> QWidget:
@@ -208,10 +217,7 @@ class DataPage(QWidget):
         self.tokenizer_edit = QLineEdit()
         self.tokenizer_edit.setPlaceholderText("trained on this corpus")
         self.tokenizer_edit.setClearButtonEnabled(True)
-        self.tokenizer_edit.setToolTip(
-            "Empty: a SentencePiece tokenizer is trained on the corpus. Or the tokenizer of a model: its folder, "
-            "a run folder, or a Hugging Face hub id (e.g. albert/albert-base-v2); the weights are new either way"
-        )
+        self.tokenizer_edit.setToolTip(TOKENIZER_TIP)
         self.tokenizer_edit.editingFinished.connect(self._on_tokenizer_edited)
         self.tokenizer_button = QToolButton(text="…")
         self.tokenizer_button.setToolTip("Take the tokenizer of a model folder or a run folder")
@@ -317,6 +323,10 @@ class DataPage(QWidget):
         erow.addWidget(self.eval_edit, 1)
         erow.addWidget(self.eval_button)
         form.addRow(erow)
+        self.eval_note = QLabel()  # what the validation file holds, or why it cannot be used
+        self.eval_note.setWordWrap(True)
+        self.eval_note.hide()
+        form.addRow(self.eval_note)
         for w in (self.fraction_radio, self.file_radio):
             w.toggled.connect(self._on_split_edited)
         self.fraction_spin.valueChanged.connect(self._on_split_edited)
@@ -337,9 +347,10 @@ class DataPage(QWidget):
         (self.file_radio if s.eval_file else self.fraction_radio).setChecked(True)
         self.vocab_spin.setValue(int(s.training.get("tokenizer_vocab_size", 0) or 0))
         self.tokenizer_edit.setText(s.training.get("tokenizer_from", "") or "")
-        self.vocab_spin.setEnabled(not self.tokenizer_edit.text())
+        self._sync_tokenizer_enabled()
         self._updating = False
         self._sync_split_enabled()
+        self._check_eval_file()
         if s.train_file:
             self.open_file(
                 s.train_file, s.columns or None, multi_label=s.multi_label if s.task == "classification" else None
@@ -397,6 +408,43 @@ class DataPage(QWidget):
         self.map_form.addRow(row)
         self.multi_check.toggled.connect(self._on_multi_label_toggled)
         self.separator_edit.editingFinished.connect(self._on_separator_edited)
+        # labels with a coarse and a fine part (TREC's DESC:manner): offered when the file has them
+        self.coarse_check = QCheckBox()
+        self.coarse_check.setToolTip(
+            "Train on the coarse labels: the part of each label before the mark (DESC:manner is DESC). "
+            "The model keeps the mark, so files of fine labels are compared with its coarse ones"
+        )
+        self.coarse_check.toggled.connect(self._on_coarse_toggled)
+        self.map_form.addRow(self.coarse_check)
+        self.map_form.setRowVisible(self.coarse_check, False)
+        self._coarse_mark = ""
+
+    def _show_coarse_choice(self, info: dict) -> None:
+        """Offer the coarse labels when the file's labels have a coarse and a fine part; keep the box
+        (ticked) while they are read so."""
+        if self.multi_check is None:
+            return
+        offer, cut = info.get("coarse"), info.get("label_before")
+        if offer:
+            self._coarse_mark = offer["mark"]
+            self.coarse_check.setText(
+                f"Only the part before '{offer['mark']}' ({offer['labels']} labels, not {offer['of']})"
+            )
+        elif cut:
+            self._coarse_mark = cut
+            if not self.coarse_check.text():
+                self.coarse_check.setText(f"Only the part before '{cut}'")
+        self._updating = True
+        self.coarse_check.setChecked(bool(cut))
+        self._updating = False
+        self.map_form.setRowVisible(self.coarse_check, bool(offer or cut))
+
+    def _on_coarse_toggled(self, checked: bool) -> None:
+        if self._updating:
+            return
+        self.project.update_data(label_before=self._coarse_mark if checked else "")
+        if self.preview:
+            self.open_file(self.preview.path, self._chosen_columns(), multi_label=self.project.state.multi_label)
 
     def _on_multi_label_toggled(self, checked: bool) -> None:
         self.separator_edit.setEnabled(checked)
@@ -441,7 +489,10 @@ class DataPage(QWidget):
         request = self._request
         self.status.setText(f"Reading {Path(path).name}…")
         reader = reader_for(self.project.state.task)
-        options = {"multi_label": multi_label, "label_separator": self.project.state.label_separator}
+        if self.preview is not None and path != self.preview.path and self.project.state.label_before:
+            self.project.update_data(label_before="")  # another file: its labels as they are, unless chosen
+        s = self.project.state
+        options = {"multi_label": multi_label, "label_separator": s.label_separator, "label_before": s.label_before}
         self._worker = run_in_thread(
             _tagged_read,
             request,
@@ -474,6 +525,7 @@ class DataPage(QWidget):
         msg = f"Could not read the file: {err}"
         self.status.setText(msg)
         self.status.setStyleSheet(theme.ERROR_TEXT)
+        self._set_problem(train=f"could not read {Path(self.path_edit.text()).name}: {err}")
         self.read_failed.emit(msg)
 
     def show_preview(self, preview: DataPreview) -> None:
@@ -500,13 +552,18 @@ class DataPage(QWidget):
             else:
                 box.setCurrentText(chosen or NONE)
         self._updating = False
-        self.problems.set_problems(preview.problems)
+        self.problems.set_problems(sorted(preview.problems, key=lambda p: (p.file != preview.path, p.file, p.line)))
         self.problem_note.setText(
-            "No problems found." if not preview.problems else "Select a problem to see its row in the preview."
+            "No problems found."
+            if not preview.problems
+            else "Select a problem to see its row in the preview."
+            if any(p.line for p in preview.problems)
+            else ""
         )
         self.label_chart.set_counts(preview.label_counts)
+        self.label_chart.set_unit(CHART_UNITS.get(preview.chart_title.split(" ")[0], "rows"))
         self.labels_box.setTitle(preview.chart_title or "Labels")
-        self.labels_box.setVisible(bool(preview.chart_title))
+        self.labels_box.setVisible(bool(preview.chart_title) and bool(preview.label_counts))
         self._show_stats(preview.info.get("stats", {}))
         self._count_pieces()
         name = Path(preview.path.split(os.pathsep)[0]).name + (" …" if os.pathsep in preview.path else "")
@@ -514,6 +571,8 @@ class DataPage(QWidget):
         if preview.fatal:
             self.status.setText(f"{name} cannot be used yet: see the problems on the right.")
             self.status.setStyleSheet(theme.ERROR_TEXT)
+            first = next((p.message for p in preview.problems if p.severity == "error"), "")
+            self._set_problem(train=f"{name} cannot be used" + (f": it {first}" if first else ""))
         elif task != "classification":
             n = len(preview.problems)
             self.status.setText(
@@ -521,6 +580,7 @@ class DataPage(QWidget):
             )
             self.status.setStyleSheet("")
             self.project.update_data(train_file=preview.path, columns={})
+            self._set_problem(train="")
         else:
             n_labels = len(preview.label_counts)
             multi = bool(preview.info.get("multi_label"))
@@ -543,6 +603,7 @@ class DataPage(QWidget):
                 # 0/1 columns and JSON lists are not joined by anything
                 joined = not isinstance(preview.roles.get("label"), list) and not preview.info.get("json_lists")
                 self.separator_edit.setEnabled(multi and joined)
+                self._show_coarse_choice(preview.info)
             roles = {k: v for k, v in preview.roles.items() if v}
             self.project.update_data(
                 train_file=preview.path,
@@ -550,7 +611,18 @@ class DataPage(QWidget):
                 num_labels=max(2, n_labels) if n_labels else 2,
                 multi_label=multi,
             )
+            self._set_problem(train="")
+        self._check_eval_file()
         self.preview_ready.emit(preview)
+
+    def _set_problem(self, train: str | None = None, evaluation: str | None = None) -> None:
+        """What makes the training or the validation file unusable, for the project (a run does not
+        start while there is such a problem)."""
+        if train is not None:
+            self._train_problem = train
+        if evaluation is not None:
+            self._eval_problem = evaluation
+        self.project.set_data_problem(self._train_problem or self._eval_problem)
 
     def choose_task(self, task: str, clear_file: bool = False) -> None:
         """Switch to `task`; with `clear_file`, forget the training file (a new one is needed)."""
@@ -560,8 +632,11 @@ class DataPage(QWidget):
             self.preview = None
             self.table_model.set_rows([], [], [], set())
             self.problems.set_problems([])
+            self.problem_note.setText("")
             self.label_chart.set_counts({})
             self.project.update_data(train_file="", eval_file="", columns={})
+            self._forget_eval_file()
+            self._set_problem(train="")
             self.status.setText(reader_for(task).hint)
             self.status.setStyleSheet("")
         i = self.task_box.findData(task)
@@ -574,8 +649,11 @@ class DataPage(QWidget):
     def _on_task_chosen(self, _index: int) -> None:
         if self._updating:
             return
-        self.project.update_data(task=self.task_box.currentData(), columns={})
+        # a validation file of one task is not one of another's: the share of the training file again
+        self.project.update_data(task=self.task_box.currentData(), columns={}, eval_file="")
+        self._forget_eval_file()
         self._build_role_boxes()
+        self._sync_tokenizer_enabled()
         if self.path_edit.text():
             self.open_file(self.path_edit.text())
 
@@ -660,11 +738,98 @@ class DataPage(QWidget):
         if self._updating:
             return
         use_file = self.file_radio.isChecked()
+        before = self.project.state.eval_file
         self.project.update_data(
             val_fraction=self.fraction_spin.value(),
             seed=self.seed_spin.value(),
             eval_file=self.eval_edit.text().strip() if use_file else "",
         )
+        if self.project.state.eval_file != before:
+            self._check_eval_file()
+
+    def _forget_eval_file(self) -> None:
+        self._updating = True
+        self.eval_edit.clear()
+        self.fraction_radio.setChecked(True)
+        self._updating = False
+        self._sync_split_enabled()
+        self._check_eval_file()
+
+    def _check_eval_file(self) -> None:
+        """Read the validation file in the background as a run will (the training file's columns):
+        say what it holds, or why it cannot be used, before a run fails on it."""
+        self._eval_request += 1
+        path = self.project.state.eval_file
+        if not path:
+            self.eval_note.hide()
+            self._set_problem(evaluation="")
+            return
+        name = Path(path.split(os.pathsep)[0]).name
+        if not all(Path(p).exists() for p in path.split(os.pathsep) if p.strip()):
+            self._show_eval_note(f"{name}: no such file", f"the validation file {path} does not exist")
+            return
+        self.eval_note.setText(f"Reading {name}…")
+        self.eval_note.setStyleSheet("")
+        self.eval_note.show()
+        s = self.project.state
+        columns = s.columns or None if s.task == "classification" else None
+        options = {"multi_label": s.multi_label, "label_separator": s.label_separator, "label_before": s.label_before}
+        request = self._eval_request
+        run_in_thread(
+            _tagged_read,
+            request,
+            reader_for(s.task).read,
+            path,
+            columns,
+            options,
+            on_returned=self._on_eval_read,
+            on_errored=lambda err: self._on_eval_read((request, err)),
+        )
+
+    def _on_eval_read(self, result: tuple[int, DataPreview | BaseException]) -> None:
+        request, outcome = result
+        if request != self._eval_request:
+            return
+        name = Path(self.project.state.eval_file.split(os.pathsep)[0]).name
+        if isinstance(outcome, BaseException):
+            self._show_eval_note(f"{name} cannot be read: {outcome}", f"the validation file {name}: {outcome}")
+            return
+        errors = [p for p in outcome.problems if p.severity == "error"]
+        if not outcome.usable:
+            first = str(errors[0]) if errors else "it has no usable rows"
+            self._show_eval_note(f"{name} cannot be used: {first}", f"the validation file cannot be used: {first}")
+            return
+        note = f"{name}: {outcome.usable:,} usable"
+        if errors:
+            note += f", {len(errors):,} left out (first: {errors[0]})"
+        known = set(self.preview.label_counts) if self.preview is not None else set()
+        if self.project.state.task == "classification" and known and outcome.label_counts:
+            unknown = sorted(set(outcome.label_counts) - known)
+            if unknown:
+                note += (
+                    f"; labels the training file does not have: {', '.join(unknown[:5])}"
+                    + (" …" if len(unknown) > 5 else "") + " (their rows are not scored)"
+                )  # fmt: skip
+        self.eval_note.setText(note + ".")
+        self.eval_note.setStyleSheet("")
+        self.eval_note.show()
+        self._set_problem(evaluation="")
+
+    def _show_eval_note(self, note: str, problem: str) -> None:
+        self.eval_note.setText(note)
+        self.eval_note.setStyleSheet(theme.ERROR_TEXT)
+        self.eval_note.show()
+        self._set_problem(evaluation=problem)
+
+    def _sync_tokenizer_enabled(self) -> None:
+        """The tokenizer choices hold for pre-training with new weights only: a start from a model
+        brings its own tokenizer."""
+        applies = self.project.tokenizer_choices_apply()
+        self.tokenizer_edit.setEnabled(applies)
+        self.tokenizer_button.setEnabled(applies)
+        self.vocab_spin.setEnabled(applies and not self.tokenizer_edit.text())
+        why = "" if applies else " (not used now: the run starts from a model, which brings its own tokenizer)"
+        self.tokenizer_edit.setToolTip(TOKENIZER_TIP + why)
 
     def _on_problem_selected(self, problem: Problem) -> None:
         row = self.table_model.row_of_line(problem.line) if problem.line else -1

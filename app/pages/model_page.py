@@ -64,6 +64,11 @@ def spec_from_folder(folder: str | Path) -> ModelSpec:
     return ModelSpec(**{k: v for k, v in d.items() if k in names})
 
 
+def problem_sentence(problems: dict[str, str]) -> str:
+    """A spec's problems as one sentence naming the fields as the page labels them."""
+    return "; ".join(f"{LABELS.get(k, k)}: {v}" if k != "spec" else v for k, v in problems.items())
+
+
 class ModelPage(QWidget):
     """Spec fields on the left; parameter breakdown, memory and device on the right."""
 
@@ -73,6 +78,7 @@ class ModelPage(QWidget):
         super().__init__(parent)
         self.project = project
         self._updating = False
+        self._form_problems: dict[str, str] = {}  # the fields in red, while the form is no valid spec
         self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox] = {}
         self.errors: dict[str, QLabel] = {}
 
@@ -226,6 +232,8 @@ class ModelPage(QWidget):
     # -- slots ----------------------------------------------------------------------------------
     def _on_project_spec_changed(self) -> None:
         s = self.project.state
+        self._form_problems = {}
+        self.project.set_spec_problem("")  # the form shows the project's spec again (refresh says if it is bad)
         self.set_form(self.project.spec)
         self._updating = True
         self.preset_box.setCurrentText(s.preset if s.preset in PRESETS else CUSTOM)
@@ -251,15 +259,23 @@ class ModelPage(QWidget):
         try:
             spec.validate()
         except SpecError as e:
+            # the project keeps the last good spec; the Train page refuses to start until this is fixed
+            self._form_problems = dict(e.problems)
             self._show_problems(e.problems)
-            self.chart.set_counts(None, None)
-            self.summary.setText("Fix the fields marked in red to see the parameter count.")
-            self.memory_label.setText("")
+            self._show_form_invalid()
+            self.project.set_spec_problem(problem_sentence(e.problems))
             return
+        self._form_problems = {}
         self._show_problems({})
         match = next((n for n, p in PRESETS.items() if p.spec == spec), "")
         self.project.set_spec(spec, preset_name=match, init="")
+        self.project.set_spec_problem("")  # also when the spec equals the project's (no change signalled)
         self.spec_edited.emit()
+
+    def _show_form_invalid(self) -> None:
+        self.chart.set_counts(None, None)
+        self.summary.setText("Fix the fields marked in red to see the parameter count.")
+        self.memory_label.setText("")
 
     def _on_memory_input_changed(self, *_) -> None:
         self.refresh()
@@ -320,11 +336,16 @@ class ModelPage(QWidget):
 
     def refresh(self) -> None:
         """Recompute the breakdown, the savings and the memory estimate for the current spec."""
+        if self._form_problems:  # the form is not the project's spec: its figures would be the old spec's
+            self._show_form_invalid()
+            return
         spec = self.project.spec
         try:
             spec.validate()
-        except SpecError as e:
+        except SpecError as e:  # a project file with a spec that cannot be built
             self._show_problems(e.problems)
+            self._show_form_invalid()
+            self.project.set_spec_problem(problem_sentence(e.problems))
             return
         task = self.project.state.task
         labels = max(2, self.project.state.num_labels)

@@ -113,6 +113,7 @@ class PlaygroundPage(QWidget):
         self._load_worker = None
         self._loading_path = ""
         self._pending_load = ""
+        self._newest_run = ""  # a run this window finished since the page was last shown: loaded when it is
 
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(320)
@@ -207,6 +208,10 @@ class PlaygroundPage(QWidget):
         runs_page.runs_changed.connect(self._on_runs_changed)
 
     def _on_runs_changed(self, runs: list) -> None:
+        if self.model_path and not Path(self.model_path).exists():
+            self.unload(f"{Path(self.model_path).name} is gone (its folder was deleted): choose another model above.")
+        if self._newest_run and not Path(self._newest_run).exists():
+            self._newest_run = ""
         self.model_box.blockSignals(True)
         self.model_box.clear()
         for r in sorted(runs, key=lambda r: -r.created):
@@ -242,6 +247,42 @@ class PlaygroundPage(QWidget):
         box.setCurrentIndex(index)
         box.blockSignals(False)
 
+    def unload(self, note: str) -> None:
+        """Forget the loaded model (its folder is gone): nothing answers until another is chosen.
+        What the user typed stays in the box."""
+        self._debounce.stop()
+        self.predictor = None
+        self.model_path = ""
+        self.result = None
+        self._seq += 1  # an answer still on its way belongs to the model that is gone
+        self._shown_seq = self._seq
+        self.view.clear_result()
+        self.latency.setText("")
+        self.status.setText(note)
+        self.status.setStyleSheet(theme.ERROR_TEXT)
+        if self.file_job is None:  # its rows came from the model that is gone
+            self.file_panel.hide()
+            self.file_result = None
+        self._update_file_button()
+        self._show_loaded()
+
+    def offer_run(self, run_dir: str) -> None:
+        """A run of this window finished: loaded at once when no model is loaded, else the next
+        time the page is shown (what the user typed stays and is predicted by it)."""
+        self.refresh_models(select=run_dir)
+        if self.model_path and Path(self.model_path).resolve() != Path(run_dir).resolve():
+            self._newest_run = run_dir
+            if self.isVisible():  # the user is trying a model here: say so, do not swap it under them
+                self.status.setText(f"{Path(run_dir).name} has finished training: choose it above to try it.")
+                self.status.setStyleSheet("")
+                self._newest_run = ""
+
+    def page_shown(self) -> None:
+        if self._newest_run:
+            run, self._newest_run = self._newest_run, ""
+            if Path(run).exists() and (not self.model_path or Path(self.model_path).resolve() != Path(run).resolve()):
+                self.load_model_path(run)
+
     def refresh_models(self, select: str = "") -> None:
         """Re-list the runs that have a model (finished, or stopped with a checkpoint); with
         `select`, load that run's model when none is loaded yet (one the user is trying stays)."""
@@ -255,11 +296,13 @@ class PlaygroundPage(QWidget):
     def _on_model_chosen(self, index: int) -> None:
         path = self.model_box.itemData(index)
         if path:
+            self._newest_run = ""  # the user's choice wins
             self.load_model_path(path)
 
     def _on_open_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (or a run folder)")
         if folder:
+            self._newest_run = ""
             self.load_model_path(folder)
 
     def load_model_path(self, path: str) -> None:
@@ -358,7 +401,9 @@ class PlaygroundPage(QWidget):
     def _on_predict_returned(self, result: tuple[int, dict | Exception]) -> None:
         seq, outcome = result
         self._in_flight = False
-        if isinstance(outcome, Exception):
+        if self.predictor is None:  # unloaded meanwhile: the answer is the forgotten model's
+            pass
+        elif isinstance(outcome, Exception):
             self.status.setText(f"Prediction failed: {outcome}")
             self.status.setStyleSheet(theme.ERROR_TEXT)
         elif seq >= self._shown_seq:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import html
 import os
 import time
 from collections import Counter, deque
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -34,19 +36,22 @@ from albert_core.param_count import human
 from albert_core.runs import (
     ConfigError,
     RunConfig,
+    checkpoints,
     create_run,
     default_runs_dir,
     examples_note,
     finished_note,
     init_name,
+    metric_percent,
     new_run_dir,
     run_model,
 )
-from albert_core.spec import lr_suggestion
+from albert_core.spec import SpecError, lr_suggestion
 
 from .. import theme
 from ..glossary import tip
 from ..project import Project
+from ..run_summaries import METRIC_WORDS
 from ..training_process import TrainingProcess
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES, TaskOptions
@@ -55,17 +60,46 @@ from ..workers import DeviceInfo
 DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
 PREPARING_WIDTH = 330  # pixels for the line beside the progress bar (preparation, then steps/s)
+START_TIP = "Start a new run with these settings (Ctrl+Return)"
+SCORE_WORDS = {"accuracy", "f1", "exact", "precision", "recall"}  # a metric named with one of these is a score
+NOT_SCORE_WORDS = {"loss", "threshold"}  # ... unless it is the score's loss or its tuned threshold
+COUNT_WORDS = {  # metrics that count what was scored: shown as counts, never as scores
+    "total": "questions",
+    "HasAns_total": "answerable",
+    "NoAns_total": "unanswerable",
+    "masked_tokens": "masked tokens",
+    "examples": "examples",
+    "support": "support",
+}
 
 
-def missing_training_data(path: str, folders: bool) -> str:
+def missing_training_data(path: str, folders: bool, what: str = "training file") -> str:
     """What is wrong with a training file (or, with `folders`, a corpus folder) to start from:
-    "" when it is there."""
+    "" when it is there. `what` names its role ("validation file")."""
     p = Path(path)
     if p.is_file() or (folders and p.is_dir()):
         return ""
     if p.is_dir():
         return f"{path} is a folder; this task trains on one file: choose it on the Data page"
-    return f"the training file {path} does not exist; choose one on the Data page"
+    return f"the {what} {path} does not exist; choose one on the Data page"
+
+
+def metrics_text(task: str, metrics: dict) -> str:
+    """Validation metrics as the banner and the log write them: scores in percent on the same
+    scale for every task (`metric_percent`: QA's come as 0-100, the others' as fractions), losses
+    and the like as numbers, and the counts (questions, masked tokens) apart, as counts."""
+    shown, counts = [], []
+    for name, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        words = set(name.split("_"))
+        if name in COUNT_WORDS or name.endswith("_total"):
+            counts.append(f"{int(value):,} {COUNT_WORDS.get(name, name.replace('_', ' '))}")
+        elif words & SCORE_WORDS and not words & NOT_SCORE_WORDS:
+            shown.append(f"{METRIC_WORDS.get(name, name)} {metric_percent(task, value):.2f}%")
+        else:
+            shown.append(f"{METRIC_WORDS.get(name, name)} {value:.4g}")
+    return ", ".join(shown) + (f" ({', '.join(counts)})" if counts else "")
 
 
 class _SettingsScroll(QScrollArea):
@@ -96,6 +130,7 @@ class TrainPage(QWidget):
     status_changed = Signal(str)
     corpus_counted = Signal(dict)  # a pre-training run's config, with its corpus counts (pieces, unknown rate)
     finetune_requested = Signal(str)  # a finished pre-training run to start a labelled task from
+    playground_requested = Signal(str)  # a finished run to try on the Playground
 
     def __init__(self, project: Project, parent: QWidget | None = None):
         super().__init__(parent)
@@ -132,7 +167,7 @@ class TrainPage(QWidget):
         scroll.setWidget(settings_w)
 
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Start a new run with these settings (Ctrl+Return)")
+        self.start_button.setToolTip(START_TIP)
         self.start_button.clicked.connect(self._on_start_clicked)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop at the next step and save a checkpoint (Esc or Ctrl+.)")
@@ -144,8 +179,18 @@ class TrainPage(QWidget):
         self.finetune_button.setToolTip("Start a labelled task (classification, QA, NER) from this pre-trained model")
         self.finetune_button.clicked.connect(self._on_finetune_clicked)
         self.finetune_button.hide()
+        self.playground_button = QPushButton("Try it on the Playground")
+        self.playground_button.setToolTip("Load this run's model on the Playground page and type to try it")
+        self.playground_button.clicked.connect(self._on_playground_clicked)
+        self.playground_button.hide()
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.resume_button, self.finetune_button):
+        for b in (
+            self.start_button,
+            self.stop_button,
+            self.resume_button,
+            self.finetune_button,
+            self.playground_button,
+        ):
             buttons.addWidget(b)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m steps")
@@ -157,6 +202,11 @@ class TrainPage(QWidget):
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.eta_label)
 
+        # the run shown on the right (its own settings): the left side is the next run's
+        self.run_line = QLabel()
+        self.run_line.setWordWrap(True)
+        self.run_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.run_line.hide()
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -174,6 +224,7 @@ class TrainPage(QWidget):
 
         right = QVBoxLayout()
         right.addLayout(buttons)
+        right.addWidget(self.run_line)
         right.addWidget(self.banner)
         right.addWidget(split, 1)
         layout = QHBoxLayout(self)
@@ -188,6 +239,7 @@ class TrainPage(QWidget):
         project.spec_changed.connect(self._on_spec_changed)
         project.spec_changed.connect(self._update_summary)
         project.data_changed.connect(self._update_summary)
+        project.problems_changed.connect(self._update_summary)
         self._on_project_loaded()
         self._set_state("idle")
 
@@ -198,7 +250,8 @@ class TrainPage(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         v.addWidget(self.summary)
-        box = QGroupBox("Hyper-parameters")
+        box = QGroupBox("Next run's settings")
+        box.setToolTip("What the next Start trains with; the run shown on the right keeps its own settings")
         form = QFormLayout(box)
         self.lr_spin = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=1.0, singleStep=1e-4)
         # the rate that suits the model's width and start; a click takes it
@@ -209,6 +262,8 @@ class TrainPage(QWidget):
         self.epochs_spin = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1000, singleStep=1)
         self.max_steps_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="use epochs")
         self.length_spin = QSpinBox(minimum=8, maximum=8192, singleStep=8)
+        self.length_note = QLabel()  # the model's positions cap the length: said beside the box
+        self.length_note.setWordWrap(True)
         self.warmup_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.95, singleStep=0.05)
         self.decay_spin = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.01)
         self.precision_box = QComboBox()
@@ -229,6 +284,7 @@ class TrainPage(QWidget):
             ("Epochs", self.epochs_spin, "Passes over the training data"),
             ("Max steps", self.max_steps_spin, "Stop after this many steps (overrides epochs)"),
             ("Max length", self.length_spin, tip("max_length")),
+            ("", self.length_note, ""),
             ("Warm-up ratio", self.warmup_spin, tip("warmup_ratio")),
             ("Weight decay", self.decay_spin, tip("weight_decay")),
             ("Precision", self.precision_box, tip("precision")),
@@ -251,9 +307,12 @@ class TrainPage(QWidget):
         for spin in (self.batch_spin, self.max_steps_spin, self.length_spin, self.eval_spin, self.ckpt_spin,
                      self.workers_spin, self.early_spin):  # fmt: skip
             spin.valueChanged.connect(self._on_setting_edited)
+        self.length_spin.valueChanged.connect(self._on_length_edited)
         self.best_check.toggled.connect(self._on_setting_edited)
         self.seed_spin.valueChanged.connect(self._on_seed_edited)
         self.precision_box.currentTextChanged.connect(self._on_setting_edited)
+        self._form = form
+        form.setRowVisible(self.length_note, False)
         v.addWidget(box)
         self.task_options = TaskOptions()
         self.task_options.changed.connect(self._on_setting_edited)
@@ -305,6 +364,47 @@ class TrainPage(QWidget):
                 self.lr_spin.setValue(lr)
                 self._lr_note = f"Learning rate set to {lr:g}, suggested for {why}."
         self._show_lr_hint()
+        self._cap_length(self.length_spin.value())
+
+    def _length_cap(self) -> int:
+        """The longest input the project's model takes (its position embeddings); 0 when its spec
+        cannot be built (the Model page says why)."""
+        spec = self.project.spec
+        try:
+            spec.validate()
+        except SpecError:
+            return 0
+        return max(self.length_spin.minimum(), int(spec.max_position_embeddings))
+
+    def _cap_length(self, wanted: int) -> None:
+        """Hold Max length within the model's positions, and say so beside the box: a new model's
+        box stops there (a longer length is lowered, in the project too); a model to start from
+        keeps the box as it is and the note says what the run will use."""
+        cap = self._length_cap()
+        new = not self.project.state.init
+        loading, self._loading = self._loading, True
+        try:
+            self.length_spin.setMaximum(cap if cap and new else 8192)
+            self.length_spin.setValue(wanted)
+        finally:
+            self._loading = loading
+        base = tip("max_length")
+        self.length_spin.setToolTip(f"{base}\nAt most {cap}: the model's Max positions" if cap else base)
+        note = ""
+        if cap and wanted > cap:
+            note = (
+                f"Lowered to {cap}: the model has {cap} positions (Max positions, Model page)."
+                if new
+                else f"The model has {cap} positions: the run will use {cap}."
+            )
+            if new and not loading and self.project.state.training.get("max_length") != cap:
+                self._editing = True
+                try:
+                    self.project.update_training(max_length=cap)
+                finally:
+                    self._editing = False
+        self.length_note.setText(note)
+        self._form.setRowVisible(self.length_note, bool(note))  # a hidden row leaves no gap
 
     def _on_project_loaded(self) -> None:
         t = {**dataclasses.asdict(DEFAULTS), **self.project.state.training}
@@ -315,7 +415,6 @@ class TrainPage(QWidget):
         self.batch_spin.setValue(t["batch_size"])
         self.epochs_spin.setValue(t["epochs"])
         self.max_steps_spin.setValue(t["max_steps"])
-        self.length_spin.setValue(t["max_length"])
         self.warmup_spin.setValue(t["warmup_ratio"])
         self.decay_spin.setValue(t["weight_decay"])
         self.precision_box.setCurrentText(t["precision"])
@@ -328,6 +427,7 @@ class TrainPage(QWidget):
         self._sync_task()
         self.task_options.set_values(t.get("options") or {})
         self._loading = False
+        self._cap_length(int(t["max_length"]))
         self._update_summary()
         self._show_lr_hint()
 
@@ -359,6 +459,10 @@ class TrainPage(QWidget):
             finally:
                 self._editing = False
 
+    def _on_length_edited(self, value: int) -> None:
+        if not self._loading:  # the user chose a length: the note about the one lowered is done
+            self._cap_length(value)
+
     def _on_seed_edited(self, value: int) -> None:
         if not getattr(self, "_loading", False):
             self.project.update_data(seed=value)
@@ -378,7 +482,13 @@ class TrainPage(QWidget):
         if source:
             model += f" and the tokenizer of {init_name(source)}"
         note = f"<br>{self._lr_note}" if self._lr_note else ""
-        self.summary.setText(f"<b>{TITLES.get(s.task, s.task)}</b> with {model}, on {data}.{note}")
+        blocked = self.start_problem()
+        if blocked:
+            note += f"<br><span style='{theme.ERROR_TEXT}'>Cannot start: {html.escape(blocked)}</span>"
+        self.start_button.setToolTip(f"Cannot start: {blocked}" if blocked else START_TIP)
+        self.summary.setText(
+            f"<b>Next run:</b> {TITLES.get(s.task, s.task).lower()} with {model}, on {html.escape(data)}.{note}"
+        )
         if hasattr(self, "task_options"):
             self._sync_task()
         if self.seed_spin.value() != s.seed:
@@ -409,6 +519,15 @@ class TrainPage(QWidget):
     def is_running(self) -> bool:
         return self.process.is_running()
 
+    def start_problem(self) -> str:
+        """Why Start cannot train what the pages show (a page shows a spec or data the project
+        could not take), naming the page to fix; "" when it can."""
+        page, problem = self.project.problem()
+        if not page:
+            return ""
+        what = "model" if page == "Model" else "data"
+        return f"fix the {what} on the {page} page first: {problem.rstrip('.')}"
+
     def start(self) -> Path | None:
         """Create a new run folder from the project and these settings, and train it."""
         if self.is_running():
@@ -418,8 +537,15 @@ class TrainPage(QWidget):
         config = self.project.run_config(self.name_edit.text().strip())
         config = dataclasses.replace(config, **values)
         try:
+            blocked = self.start_problem()  # the project holds the last good spec or data, not what is shown
+            if blocked:
+                raise ConfigError(blocked)
             for part in filter(None, config.train_file.split(os.pathsep)):
                 missing = missing_training_data(part, folders=config.task == "pretrain")
+                if missing:
+                    raise ConfigError(missing)
+            for part in filter(None, config.eval_file.split(os.pathsep)):
+                missing = missing_training_data(part, folders=config.task == "pretrain", what="validation file")
                 if missing:
                     raise ConfigError(missing)
             if config.tokenizer_from:  # a quick look (no torch): a wrong folder leaves no failed run behind
@@ -440,9 +566,30 @@ class TrainPage(QWidget):
         target = Path(run_dir) if run_dir else self.run_dir
         if target is None:
             return False
+        restart = not checkpoints(target)
+        if restart:
+            from albert_core.events import read_events
+
+            steps = [ev["step"] for ev in read_events(target / "events.jsonl") if ev["event"] == "step"]
+            # steps trained and lost: ask first (none trained, e.g. stopped while preparing: nothing is lost)
+            if steps and not self.ask_restart(target, max(steps)):
+                return False
         _, gpus = self._device_choice()
-        self._begin(target, gpus, resumed=True)
+        self._begin(target, gpus, resumed=True, restart=restart)
         return True
+
+    def ask_restart(self, run_dir: Path, step: int) -> bool:
+        """Resume of a run with no checkpoint: it trains again from step 0. True to go on."""
+        answer = QMessageBox.question(
+            self,
+            "No checkpoint to resume from",
+            f"{run_dir.name} reached step {step} but has no checkpoint: it ended before its first one was "
+            "saved. Resume starts it again from step 0, and its curves so far are cleared.\n\n"
+            "Start it again from step 0?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def stop(self) -> None:
         if self.is_running():
@@ -459,20 +606,32 @@ class TrainPage(QWidget):
             self.process.kill()
             self.process.wait(5000)
 
-    def _begin(self, run_dir: Path, gpus: int, resumed: bool) -> None:
+    def _begin(self, run_dir: Path, gpus: int, resumed: bool, restart: bool = False) -> None:
+        """Train `run_dir`: a new run, or (`resumed`) one continued from its newest checkpoint,
+        or, with `restart`, trained again from step 0 (it has no checkpoint)."""
         _freeze_long_lived()
+        same = self.run_dir is not None and Path(run_dir).resolve() == self.run_dir.resolve()
+        keep_log = resumed and same and bool(self.log.toPlainText())  # the first part's messages stay
         self._reset_view(run_dir)
-        if resumed:  # show the curve so far, then follow the new events
+        if resumed and not restart:  # show the curve so far, then follow the new events
             from albert_core.events import read_events
 
             self.plots.add_events(
                 ev for ev in read_events(self.run_dir / "events.jsonl") if ev["event"] in ("step", "eval")
             )
-        self.log.clear()
+        if keep_log:
+            self._append_log(
+                f"──────── {'started again' if restart else 'resumed'} {time.strftime('%H:%M:%S')} ────────"
+            )
+        else:
+            self.log.clear()
         self.progress.setTextVisible(True)
         self.progress.setRange(0, 0)  # busy until the started event says how many steps
         self.banner.hide()
-        self._append_log(f"{'Resuming' if resumed else 'Starting'} {self.run_dir}")
+        if restart:
+            self._append_log(f"Starting {self.run_dir} again from step 0: it has no checkpoint to resume from")
+        else:
+            self._append_log(f"{'Resuming' if resumed else 'Starting'} {self.run_dir}")
         self._set_state("running")
         self.process.start(self.run_dir, gpus)
         self._ui_timer.start()
@@ -493,12 +652,46 @@ class TrainPage(QWidget):
         self._start_step = 0
         self._started_at = time.monotonic()
         try:
-            self.run_task = load_config(self.run_dir).task
+            config = load_config(self.run_dir)
         except (ConfigError, OSError):
-            self.run_task = self.project.state.task
+            config = None
+        self.run_task = config.task if config else self.project.state.task
         self.finetune_button.hide()
+        self.playground_button.hide()
+        self.eta_label.setText("")
+        self.eta_label.setToolTip("")
         self.plots.clear()
         self.plots.set_task(self.run_task)
+        self._show_run_line(config)
+
+    def _show_run_line(self, config: RunConfig | None) -> None:
+        """Name the run shown on the right and its own settings (the left side is the next run's:
+        a run resumed from the Runs page may have been started with others)."""
+        if self.run_dir is None:
+            self.run_line.hide()
+            return
+        name = html.escape(self.run_dir.name)
+        if config is None:
+            self.run_line.setText(f"<b>Shown: {name}</b>")
+        else:
+            c = config
+            model = (
+                f"the pre-trained model {init_name(c.init)}"
+                if c.init
+                else (f"the {c.preset} preset" if c.preset else "a custom spec")
+            )
+            first = c.train_file.split(os.pathsep)[0]
+            data = Path(first).name if first else "?"
+            length = f"max steps {c.max_steps:,}" if c.max_steps else f"{c.epochs:g} epochs"
+            self.run_line.setText(
+                f"<b>Shown: {name}</b> · {TITLES.get(c.task, c.task).lower()} with {html.escape(model)}, on "
+                f"{html.escape(data)} · {length}, max length {c.max_length}, batch size {c.batch_size}, "
+                f"learning rate {c.lr:g}"
+            )
+        self.run_line.setToolTip(
+            "The run shown here, with its own settings; the settings on the left are the next run's"
+        )
+        self.run_line.show()
 
     def show_next_run(self, message: str) -> None:
         """Leave the last run's curves, log and banner behind: the next run is another one (after
@@ -510,6 +703,9 @@ class TrainPage(QWidget):
         self.terminal = None
         self.events.clear()
         self.finetune_button.hide()
+        self.playground_button.hide()
+        self.run_line.hide()
+        self.eta_label.setText("")
         self.plots.clear()
         self.plots.set_task(self.project.state.task)
         self.log.clear()
@@ -604,10 +800,9 @@ class TrainPage(QWidget):
                 self.corpus_counted.emit(config)
         elif kind == "eval":
             self.evals.append(ev)
-            metrics = ", ".join(
-                f"{k} {v:.4g}" for k, v in (ev.get("metrics") or {}).items() if isinstance(v, (int, float))
+            self._append_log(
+                f"step {ev.get('step')}: validation {metrics_text(self.run_task, ev.get('metrics') or {})}"
             )
-            self._append_log(f"step {ev.get('step')}: validation {metrics}")
         elif kind == "checkpoint":
             self._append_log(f"step {ev.get('step')}: checkpoint saved")
         elif kind == "log":
@@ -655,14 +850,12 @@ class TrainPage(QWidget):
 
     def _on_run_finished(self, status: str) -> None:
         self._ui_timer.stop()
-        self._on_ui_timer()
         self.plots.redraw()
         terminal = self.terminal if self.terminal and self.terminal["event"] == status else {}
         usable = self.run_dir is not None and run_model(self.run_dir) is not None  # finished, or a checkpoint
+        self._show_end(status, terminal)
         if status == "finished":
-            metrics = ", ".join(
-                f"{k} {v:.4g}" for k, v in (terminal.get("metrics") or {}).items() if isinstance(v, (int, float))
-            )
+            metrics = metrics_text(self.run_task, terminal.get("metrics") or {})
             self.progress.setValue(self.progress.maximum())
             how = finished_note(terminal)  # an early stop, the step whose model was kept
             text = (
@@ -673,6 +866,7 @@ class TrainPage(QWidget):
             notes = [f"\nNote: {a[0].upper()}{a[1:]}." for a in terminal.get("advice") or [] if a]
             data = f"\n{self._data_notes()}" if self.data_warnings else ""
             self._show_banner(text + "".join(notes) + data)
+            self.playground_button.setVisible(usable)
         elif self.started_event is None and not terminal.get("checkpoint"):  # stopped while preparing
             self.progress.setRange(0, 1)
             self.progress.setTextVisible(False)  # no steps were counted: not "0 / 1 steps"
@@ -689,11 +883,31 @@ class TrainPage(QWidget):
         self._append_log(f"Run {status}.")
         self.run_ended.emit(str(self.run_dir), status)
 
+    def _show_end(self, status: str, terminal: dict) -> None:
+        """The progress bar at the step the run ended at (the last step event logged may be a few
+        steps before it), and the line beside it says how it ended, not a rate and time left."""
+        step = terminal.get("step")
+        if step is None and self._last_step is not None:
+            step = self._last_step.get("step")
+        if step is not None and self.progress.maximum() > 0:
+            self.progress.setValue(min(int(step), self.progress.maximum()))
+        elapsed = float(terminal.get("elapsed") or 0)
+        if status == "finished":
+            text = f"Finished in {_duration(elapsed)}" if elapsed and not self._start_step else "Finished"
+        elif status == "stopped" and step is not None:
+            text = f"Stopped at step {int(step):,}"
+        else:
+            text = status.capitalize()
+        self.eta_label.setText(text)
+        self.eta_label.setToolTip("")
+
     def _on_run_failed(self, message: str) -> None:
         self._ui_timer.stop()
         self.plots.redraw()
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
+        self.eta_label.setText("Failed")
+        self.eta_label.setToolTip("")
         self.message = message
         self._show_banner(f"The run failed. {message}", error=True)
         self._set_state("failed")
@@ -744,6 +958,10 @@ class TrainPage(QWidget):
 
     def _on_resume_clicked(self) -> None:
         self.resume()
+
+    def _on_playground_clicked(self) -> None:
+        if self.run_dir is not None:
+            self.playground_requested.emit(str(self.run_dir))
 
     def _on_finetune_clicked(self) -> None:
         if self.run_dir is not None:

@@ -295,11 +295,11 @@ class QAView(PredictionView):
         best = answers[0]
         self.answer.setText(
             f"Answer: <span style='background:{ENTITY_COLORS[0]};color:#000'>&nbsp;{html.escape(best['text'])}"
-            f"&nbsp;</span> &nbsp;score {best.get('score', 0):.2f}"
+            f"&nbsp;</span> &nbsp;confidence {best.get('score', 0):.1%}"
         )
         self.alternatives.setText(self._others(answers[1:], "next best"))
         _highlight(
-            self.context_edit, [(best["start"], best["end"], ENTITY_COLORS[0], f"answer ({best.get('score', 0):.2f})")]
+            self.context_edit, [(best["start"], best["end"], ENTITY_COLORS[0], f"answer ({best.get('score', 0):.1%})")]
         )
 
     @staticmethod
@@ -307,7 +307,7 @@ class QAView(PredictionView):
         if not answers:
             return ""
         items = "".join(
-            f"<li>{html.escape(a['text'])} &nbsp;<small>({a.get('score', 0):.2f})</small></li>" for a in answers[:4]
+            f"<li>{html.escape(a['text'])} &nbsp;<small>({a.get('score', 0):.1%})</small></li>" for a in answers[:4]
         )
         return f"<small>{title}:</small><ol style='margin-top:0'>{items}</ol>"
 

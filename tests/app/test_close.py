@@ -32,6 +32,8 @@ def test_cancel_keeps_the_window_and_stop_run_stops_it(window, tiny_project, qtb
 
 
 def test_leave_running_keeps_training_and_a_new_window_follows_it(window, tiny_project, qtbot):
+    from conftest import TINY
+
     from app.main_window import MainWindow
 
     run_dir = _start_long_run(window, qtbot)
@@ -54,6 +56,9 @@ def test_leave_running_keeps_training_and_a_new_window_follows_it(window, tiny_p
     qtbot.addWidget(again)
     page = again.train_page
     try:
+        # the project comes back as it was, beside the run it trains (not the sample project)
+        assert again.project.state.train_file == str(tiny_project) and again.project.spec == TINY
+        assert again.train_page.max_steps_spin.value() == 100_000
         assert page.status == "running" and page.run_dir == run_dir and page.is_running()
         seen = page.plots.loss.n
         assert seen >= 1  # the curve so far, read back from events.jsonl

@@ -30,6 +30,8 @@ def test_run_streams_into_plots_finishes_and_playground_predicts(window, tiny_pr
     assert page.plots.eval_loss.n >= 2 and "accuracy" in page.plots.metrics
     assert page.plots.redraws >= 1
     assert page.progress.value() == page.progress.maximum() == 12
+    assert page.eta_label.text().startswith("Finished") and "left" not in page.eta_label.text()  # not "0 s left"
+    assert not page.playground_button.isHidden()
     assert summarize(run_dir).status == "finished"
     assert page.start_button.isEnabled() and "Finished" in page.banner.text()
 
@@ -77,12 +79,19 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     assert summarize(run_dir).status == "stopped"
     stopped_at = next(e for e in page.events if e["event"] == "stopped")["step"]
     assert page.resume_button.isEnabled()
+    # the bar and the banner agree on where it stopped, and no rate or time left stays beside it
+    assert page.progress.value() == stopped_at and f"Stopped at step {stopped_at}." in page.banner.text()
+    assert page.eta_label.text() == f"Stopped at step {stopped_at:,}"
+    first_part = page.log.toPlainText()
+    assert "Stop requested" in first_part
 
     page.resume_button.click()
     qtbot.waitUntil(lambda: any(e["event"] == "started" for e in page.events), timeout=RUN_TIMEOUT)
     started = next(e for e in page.events if e["event"] == "started")
     assert started["start_step"] == stopped_at
     assert page.plots.loss.n >= 1  # the curve so far was read back
+    log = page.log.toPlainText()  # and the log of the first part stays, above a separator
+    assert log.startswith(first_part) and "──── resumed" in log and f"resuming at step {stopped_at}" in log
     with qtbot.waitSignal(page.run_ended, timeout=60_000):
         window.stop_action.trigger()
     assert page.status == "stopped"
@@ -105,10 +114,13 @@ def test_killed_process_ends_in_a_failed_state_with_a_message(window, tiny_proje
 
 
 def test_bad_settings_are_reported_before_anything_starts(window, qtbot, tmp_path):
+    sample = window.project.state.train_file
     window.project.update_data(train_file=str(tmp_path / "missing.csv"))
     assert window.train_page.start() is None
     assert "does not exist" in window.train_page.banner.text()
     assert not window.train_page.is_running()
+    window.project.update_data(train_file=sample, eval_file=str(tmp_path / "dev.csv"))  # a validation file too
+    assert window.train_page.start() is None and "the validation file" in window.train_page.banner.text()
 
 
 def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_path):

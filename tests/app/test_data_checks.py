@@ -1,0 +1,107 @@
+"""The Data page says when what it shows cannot be trained on — the training file or the
+validation file — and the project then refuses to start rather than train on something else."""
+
+from __future__ import annotations
+
+from conftest import write_sentiment_csv
+from task_data import write_conll, write_qa_jsonl
+
+
+def open_and_wait(page, qtbot, path, columns=None):
+    with qtbot.waitSignal(page.preview_ready, timeout=20_000) as blocker:
+        page.open_file(str(path), columns)
+    return blocker.args[0]
+
+
+def choose_eval_file(page, qtbot, path):
+    page.eval_edit.setText(str(path))
+    page.file_radio.setChecked(True)
+    page._on_split_edited()
+    qtbot.waitUntil(lambda: "Reading" not in page.eval_note.text(), timeout=20_000)
+
+
+def test_an_unusable_training_file_is_a_problem_of_the_project(window, qtbot, tmp_path):
+    page = window.data_page
+    good = write_sentiment_csv(tmp_path / "good.csv")
+    open_and_wait(page, qtbot, good)
+    assert window.project.data_problem == "" and window.project.state.train_file == str(good)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert open_and_wait(page, qtbot, empty).fatal
+    assert window.project.data_problem.startswith("empty.csv cannot be used")
+    assert window.project.problem()[0] == "Data"
+    one = tmp_path / "one.csv"  # a single label: nothing to tell apart
+    one.write_text("text,label\n" + "".join(f"row {i},pos\n" for i in range(30)), encoding="utf-8")
+    assert open_and_wait(page, qtbot, one).fatal
+    assert "every row has the label 'pos'" in window.project.data_problem
+    open_and_wait(page, qtbot, good)
+    assert window.project.data_problem == ""
+
+
+def test_a_second_text_that_is_the_label_and_a_label_column_of_text_are_said(window, qtbot, tmp_path):
+    page = window.data_page
+    good = write_sentiment_csv(tmp_path / "good.csv")
+    open_and_wait(page, qtbot, good)
+    preview = open_and_wait(page, qtbot, good, {"text": "text", "text_pair": "label", "label": "label"})
+    assert preview.fatal and "second text and as the label" in window.project.data_problem
+    swapped = open_and_wait(page, qtbot, good, {"text": "label", "label": "text"})
+    assert any("looks like text, not labels" in p.message for p in swapped.problems)
+
+
+def test_the_validation_file_is_read_as_a_run_will_and_dropped_with_the_task(window, qtbot, tmp_path):
+    page = window.data_page
+    open_and_wait(page, qtbot, write_sentiment_csv(tmp_path / "train.csv"))
+    choose_eval_file(page, qtbot, tmp_path / "missing.csv")
+    assert "no such file" in page.eval_note.text() and "does not exist" in window.project.data_problem
+    dev = tmp_path / "dev.csv"
+    dev.write_text("text,label\na fine film,pos\na dull film,neg\nan odd one,meh\n", encoding="utf-8")
+    choose_eval_file(page, qtbot, dev)
+    assert window.project.data_problem == ""
+    assert "dev.csv: 3 usable" in page.eval_note.text() and "does not have: meh" in page.eval_note.text()
+    other = write_conll(tmp_path / "ner.txt", 20)  # a file of another kind: it says why
+    choose_eval_file(page, qtbot, other)
+    assert "cannot be used" in page.eval_note.text() and window.project.data_problem
+    # another task: a validation file of this one is no validation file of that one
+    window.data_page.choose_task("ner")
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+    assert window.project.state.eval_file == "" and page.eval_edit.text() == "" and page.fraction_radio.isChecked()
+    assert page.eval_note.isHidden()
+
+
+def test_charts_count_in_their_own_unit_and_a_corpus_of_tags_is_flagged(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("ner", clear_file=True)
+    preview = open_and_wait(page, qtbot, write_conll(tmp_path / "ner.txt", 40))
+    assert not preview.fatal and page.label_chart.unit == "words"
+    page.choose_task("qa", clear_file=True)
+    open_and_wait(page, qtbot, write_qa_jsonl(tmp_path / "qa.jsonl", 20))
+    assert page.label_chart.unit == "questions"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [', encoding="utf-8")
+    assert open_and_wait(page, qtbot, broken).fatal
+    assert page.labels_box.isHidden()  # no empty chart for a file that cannot be read
+    page.choose_task("pretrain", clear_file=True)
+    preview = open_and_wait(page, qtbot, tmp_path / "ner.txt")
+    assert any("looks like an NER file" in p.message for p in preview.problems)
+    window.project.set_spec(window.project.spec, init=str(tmp_path))  # a start from a model: its tokenizer
+    assert not page.tokenizer_edit.isEnabled() and not page.vocab_spin.isEnabled()
+    window.project.set_spec(window.project.spec, init="")
+    assert page.tokenizer_edit.isEnabled()
+
+
+def test_coarse_labels_are_offered_for_labels_with_a_fine_part(window, qtbot, tmp_path):
+    page = window.data_page
+    trec = tmp_path / "TREC.train"
+    fine = {"DESC": ["manner", "def"], "HUM": ["ind", "gr"], "LOC": ["city", "other"]}
+    trec.write_text("".join(f"{c}:{fine[c][i % 2]} question {i} about {c.lower()} ?\n"
+                            for i in range(120) for c in [sorted(fine)[i % 3]]), encoding="utf-8")  # fmt: skip
+    preview = open_and_wait(page, qtbot, trec)
+    assert len(preview.label_counts) == 6 and not page.coarse_check.isHidden()
+    assert page.coarse_check.text() == "Only the part before ':' (3 labels, not 6)"
+    with qtbot.waitSignal(page.preview_ready, timeout=20_000) as blocker:
+        page.coarse_check.setChecked(True)
+    assert set(blocker.args[0].label_counts) == {"DESC", "HUM", "LOC"}
+    assert window.project.run_config().label_before == ":" and page.coarse_check.isChecked()
+    other = open_and_wait(page, qtbot, write_sentiment_csv(tmp_path / "plain.csv"))  # another file: as it is
+    assert window.project.state.label_before == "" and page.coarse_check.isHidden()
+    assert set(other.label_counts) == {"pos", "neg"}
