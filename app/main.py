@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    # Python's cycle collector runs in whichever thread allocates; freeing Qt objects from a worker
+    # thread (the data readers) can crash Qt. pyqtgraph's collector runs it on the GUI thread instead.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 - kept alive for the app's life
 
     from .main_window import MainWindow
 

@@ -114,6 +114,9 @@ def window(qtbot):
         win.train_page.process.wait(10_000)
     win.runs_page._timer.stop()
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=30_000)
+    import gc
+
+    gc.collect()  # the window's garbage freed here, on the GUI thread, not by a later test's worker thread
 
 
 @pytest.fixture

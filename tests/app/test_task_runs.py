@@ -76,9 +76,9 @@ def test_playground_highlights_the_answer_in_the_context(window, qtbot, trained_
     city = context.index("paris")
     assert city <= best["start"] < best["end"] <= city + 5  # the tiny model learnt to point at the city
     assert highlighted(view.context_edit) == [(best["start"], best["end"], ENTITY_COLORS[0])]
-    assert "paris" in view.answer.text() and f"{best['score']:.2f}" in view.answer.text()
+    assert "paris" in view.answer.text() and f"confidence {best['score']:.1%}" in view.answer.text()
     for other in result["answers"][1:4]:
-        assert f"{other['score']:.2f}" in view.alternatives.text()
+        assert f"({other['score']:.1%})" in view.alternatives.text()
 
     # a passage loaded from a file
     passage = trained_runs["qa"].parent / "passage.txt"
