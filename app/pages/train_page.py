@@ -179,7 +179,7 @@ class TrainPage(QWidget):
         self.finetune_button.setToolTip("Start a labelled task (classification, QA, NER) from this pre-trained model")
         self.finetune_button.clicked.connect(self._on_finetune_clicked)
         self.finetune_button.hide()
-        self.playground_button = QPushButton("Try it on the Playground")
+        self.playground_button = QPushButton("Try it")  # short: the row fits a 1280-pixel window
         self.playground_button.setToolTip("Load this run's model on the Playground page and type to try it")
         self.playground_button.clicked.connect(self._on_playground_clicked)
         self.playground_button.hide()
@@ -193,6 +193,7 @@ class TrainPage(QWidget):
         ):
             buttons.addWidget(b)
         self.progress = QProgressBar()
+        self.progress.setMinimumWidth(90)
         self.progress.setFormat("%v / %m steps")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
