@@ -122,10 +122,9 @@ def score_on_validation(run_dir: Path, model_dir: Path, model, task: str, onnx_f
         if task == "classification":
             t.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
             if getattr(t, "multi_label", False):  # scored at the saved thresholds, not tuned again on each side
-                from .metrics import MULTI_LABEL_THRESHOLD
+                from .metrics import saved_thresholds
 
-                tuned = getattr(model.config, "label_thresholds", None) or {}
-                t.thresholds = [float(tuned.get(y, MULTI_LABEL_THRESHOLD)) for y in t.labels]
+                t.thresholds = saved_thresholds(model.config, t.labels)
         features = t.prepare().eval
     except (ConfigError, DataError, SpecError, TokenizerError, OSError) as e:
         result.notes.append(f"the validation set could not be read again, so it was not scored: {e}")

@@ -118,6 +118,13 @@ def multilabel_scores(outcomes: list[list[int]], labels: list[str]) -> list[dict
     return out
 
 
+def saved_thresholds(config, labels: list[str]) -> list[float]:
+    """Each label's threshold from a model's config (label_thresholds, tuned in training), 0.5
+    for a label it does not name."""
+    tuned = getattr(config, "label_thresholds", None) or {}
+    return [float(tuned.get(y, MULTI_LABEL_THRESHOLD)) for y in labels]
+
+
 def scores_by_label(metrics: dict, labels: list[str]) -> list[dict]:
     """Each label's scores from a classifier's metrics: its confusion matrix, or a multi-label
     classifier's outcomes; [] when the metrics hold neither for these labels."""

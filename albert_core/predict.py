@@ -45,11 +45,10 @@ class Predictor:
         self.multi_label = task == "classification" and is_multi_label(model.config)
         self.label_separator = getattr(model.config, "label_separator", ",")  # as the training file joined them
         self.label_before = getattr(model.config, "label_before", "") or ""  # its labels: the part before this
-        from .metrics import MULTI_LABEL_THRESHOLD
+        from .metrics import saved_thresholds
 
         # a multi-label classifier gives each label at its threshold or above: tuned in training, or 0.5
-        tuned = getattr(model.config, "label_thresholds", None) or {}
-        self.thresholds = [float(tuned.get(y, MULTI_LABEL_THRESHOLD)) for y in self.labels]
+        self.thresholds = saved_thresholds(model.config, self.labels)
 
     def predict(self, text: str, context: str | None = None) -> dict:
         t0 = time.perf_counter()

@@ -624,7 +624,7 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
         batch_size,
         _after_batch(progress, stop, len(inp.texts)),
     )
-    if progress:  # texts with no words had no window to count
+    if progress and not any(res["tokens"] for res in results):  # no window counted: say the end once
         progress(len(inp.texts), len(inp.texts))
     rows, found, sure = [], [], []
     entities = [res["entities"] for res in results]

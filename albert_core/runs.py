@@ -242,7 +242,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:  # "\n" as written, on every system
             try:
                 os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp's is owner-only
             except (OSError, AttributeError):

@@ -372,19 +372,14 @@ class MainWindow(QMainWindow):
                 s.remove("project/last")
                 self.restore_note = f"The sample project is open: {e}."
 
-    def autosave_project(self) -> None:
-        """Keep the project as it is now for the next start (the window is closing)."""
-        s = settings()
-        s.setValue(AUTOSAVE_KEY, json.dumps({"state": self.project.to_dict(), "path": self.project.path}))
-        s.sync()
-
     def save_settings(self) -> None:
+        """The window's place and page, and the project as it is now, for the next start."""
         s = settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/page", self.nav.currentRow())
+        s.setValue(AUTOSAVE_KEY, json.dumps({"state": self.project.to_dict(), "path": self.project.path}))
         s.sync()
-        self.autosave_project()
 
     # -- events -------------------------------------------------------------------------------
     def event(self, e) -> bool:

@@ -350,7 +350,7 @@ class DataPage(QWidget):
         self._sync_tokenizer_enabled()
         self._updating = False
         self._sync_split_enabled()
-        self._check_eval_file()
+        self.preview = None  # the old project's file: opening this one's keeps its label_before
         if s.train_file:
             self.open_file(
                 s.train_file, s.columns or None, multi_label=s.multi_label if s.task == "classification" else None
@@ -358,6 +358,7 @@ class DataPage(QWidget):
         else:
             self.path_edit.clear()
             self.status.setText(reader_for(s.task).hint)
+            self._check_eval_file()  # with a training file, checked once it is read
 
     def _build_role_boxes(self) -> None:
         while self.map_form.rowCount():

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.metrics import label_scores, multilabel_scores, scores_by_label
+from albert_core.metrics import label_scores, multilabel_scores
 
 from .. import theme
 
@@ -91,14 +91,15 @@ class LabelScores(QWidget):
 
     def show_metrics(self, metrics: dict, labels: list[str], where: str) -> bool:
         """A classifier's scores by label from its metrics: its confusion matrix, or a multi-label
-        classifier's outcomes (as `scores_by_label` chooses); False, and nothing shown, when the
-        metrics hold neither for these labels."""
-        if not scores_by_label(metrics, labels):
-            return False
-        if metrics.get("confusion"):
-            self.show_confusion(labels, metrics["confusion"], where)
+        classifier's outcomes, whichever fits these labels (as `scores_by_label` chooses); False, and
+        nothing shown, when the metrics hold neither for these labels."""
+        confusion, outcomes = metrics.get("confusion"), metrics.get("outcomes")
+        if labels and confusion and len(confusion) == len(labels):
+            self.show_confusion(labels, confusion, where)
+        elif labels and outcomes and len(outcomes) == len(labels):
+            self.show_outcomes(labels, outcomes, where, metrics.get("thresholds"))
         else:
-            self.show_outcomes(labels, metrics["outcomes"], where, metrics.get("thresholds"))
+            return False
         return True
 
     def _start(self, rows: list[dict], what: str, where: str, columns: list[str]) -> tuple[QTableWidget, dict]:
