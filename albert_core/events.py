@@ -136,6 +136,23 @@ def read_events(path: str | Path) -> Iterator[dict[str, Any]]:
         return
 
 
+def latest_attempt(events) -> list[dict[str, Any]]:
+    """`events` without the steps a later start trained again: a run resumed from its checkpoint at
+    step 100 after it had reached step 109, or started again from step 0, keeps the old events in
+    its log, and a curve drawn from all of them would double back. A `started` event drops the
+    step, eval and checkpoint events before it whose step is past its `start_step`."""
+    out: list[dict[str, Any]] = []
+    for ev in events:
+        if ev.get("event") == "started" and out:
+            start = ev.get("start_step") or 0
+            out = [e for e in out if e.get("event") not in SUPERSEDED or (e.get("step") or 0) <= start]
+        out.append(ev)
+    return out
+
+
+SUPERSEDED = {"step", "eval", "checkpoint"}  # the events a later start from an earlier step replaces
+
+
 class EventWriter:
     """Appends events to a file (flushed per event) and echoes them to a stream."""
 

@@ -279,10 +279,25 @@ def _model_part(config: RunConfig) -> str:
     return "from-" + re.sub(r"^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-", "", init_name(config.init))
 
 
+GENERIC_STEMS = {"train", "training", "dev", "valid", "validation", "test", "data", "dataset", "corpus", "text",
+                 "texts", "input", "all", "full", "sample", "samples"}  # fmt: skip
+
+
+def data_name(path: str) -> str:
+    """A file's name for a run's folder: its stem, with its folder's name before a stem that says
+    nothing of the data (conll2003/train.txt is conll2003-train, not train)."""
+    p = Path(path.rstrip("/\\") or path)
+    stem = p.stem or p.name
+    parent = p.parent.name
+    if stem.lower().replace("-", "_").split("_")[0] in GENERIC_STEMS and parent not in ("", ".", ".."):
+        return f"{parent}-{stem}"
+    return stem
+
+
 def new_run_dir(config: RunConfig, root: str | Path | None = None) -> Path:
     root = Path(root) if root else default_runs_dir()
     stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
-    base = slug(config.name or f"{Path(config.train_file.split(os.pathsep)[0]).stem}-{_model_part(config)}")
+    base = slug(config.name or f"{data_name(config.train_file.split(os.pathsep)[0])}-{_model_part(config)}")
     path = root / f"{stamp}-{base}"
     n = 1
     while path.exists():

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.param_count import count, count_bert, human, memory_estimate, savings
+from albert_core.runs import RunConfig
 from albert_core.spec import PRESETS, ModelSpec, SpecError
 
 from .. import theme
@@ -146,11 +147,16 @@ class ModelPage(QWidget):
 
         mem_box = QGroupBox("Memory to train")
         mem = QFormLayout(mem_box)
-        self.batch_spin = QSpinBox(minimum=1, maximum=4096, value=32)
+        # the Train page's batch size, max length and precision: one setting shown in two places
+        self.batch_spin = QSpinBox(minimum=1, maximum=8192, value=32)
+        self.batch_spin.setToolTip("Examples per optimisation step (the Train page's batch size)")
         self.length_spin = QSpinBox(minimum=8, maximum=8192, value=128, singleStep=8)
+        self.length_spin.setToolTip(tip("max_length") + "\n(the Train page's max length)")
         self.precision_box = QComboBox()
-        self.precision_box.addItems(["fp32", "bf16", "fp16"])
+        self.precision_box.addItems(["auto", "fp32", "bf16", "fp16"])
         self.precision_box.setToolTip(tip("precision"))
+        self._devices = DeviceInfo([], probed=False)
+        self._loading_training = False
         for w in (self.batch_spin, self.length_spin):
             w.valueChanged.connect(self._on_memory_input_changed)
         self.precision_box.currentTextChanged.connect(self._on_memory_input_changed)
@@ -179,7 +185,8 @@ class ModelPage(QWidget):
         project.spec_changed.connect(self._on_project_spec_changed)
         project.loaded.connect(self._on_project_spec_changed)
         project.data_changed.connect(self.refresh)
-        project.training_changed.connect(self.refresh)  # the Data page's tokenizer sets the vocabulary
+        project.training_changed.connect(self._on_training_changed)  # also the Data page's vocabulary
+        self._show_training()
         self._on_project_spec_changed()
 
     # -- building -----------------------------------------------------------------------------
@@ -277,8 +284,39 @@ class ModelPage(QWidget):
         self.summary.setText("Fix the fields marked in red to see the parameter count.")
         self.memory_label.setText("")
 
-    def _on_memory_input_changed(self, *_) -> None:
+    def _on_training_changed(self) -> None:
+        self._show_training()
         self.refresh()
+
+    def _show_training(self) -> None:
+        """The project's batch size, max length and precision in the memory row."""
+        t = {**dataclasses.asdict(RunConfig()), **self.project.state.training}
+        self._loading_training = True
+        try:
+            self.batch_spin.setValue(int(t["batch_size"]))
+            self.length_spin.setValue(int(t["max_length"]))
+            self.precision_box.setCurrentText(str(t["precision"]))
+        finally:
+            self._loading_training = False
+
+    def _on_memory_input_changed(self, *_) -> None:
+        if not self._loading_training:  # the user changed them here: the next run trains with them
+            self.project.update_training(
+                batch_size=self.batch_spin.value(),
+                max_length=self.length_spin.value(),
+                precision=self.precision_box.currentText(),
+            )
+        self.refresh()
+
+    def estimated_precision(self) -> str:
+        """The precision the memory is estimated for: auto is bf16 on a GPU that has it, fp16 on
+        one that has not (as a run decides), fp32 on the CPU."""
+        chosen = self.precision_box.currentText()
+        if chosen != "auto":
+            return chosen
+        if not self._devices.gpus:
+            return "fp32"
+        return "bf16" if all(g.get("bf16") for g in self._devices.gpus) else "fp16"
 
     def _on_open_spec_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model spec", "", "Model spec (*.json);;All files (*)")
@@ -320,7 +358,9 @@ class ModelPage(QWidget):
         return True
 
     def set_devices(self, info: DeviceInfo) -> None:
+        self._devices = info
         self.device_label.setText(info.describe())
+        self.refresh()
 
     # -- showing ------------------------------------------------------------------------------
     def _show_load_error(self, e: SpecError) -> None:
@@ -373,10 +413,11 @@ class ModelPage(QWidget):
             f"{share}.{vocab_note}"
         )
         self.summary.setToolTip(tip("factorized") + "\n" + tip("sharing"))
-        m = memory_estimate(
-            spec, self.batch_spin.value(), self.length_spin.value(), self.precision_box.currentText(), task, labels
-        )
+        precision = self.estimated_precision()
+        m = memory_estimate(spec, self.batch_spin.value(), self.length_spin.value(), precision, task, labels)
+        auto = f" (auto: {precision} on this machine)" if self.precision_box.currentText() == "auto" else ""
         self.memory_label.setText(
-            f"About <b>{human(m.total, 'B')}</b>: weights {human(m.weights, 'B')}, gradients {human(m.gradients, 'B')}, "
-            f"AdamW state {human(m.optimizer, 'B')}, activations {human(m.activations, 'B')}."
+            f"About <b>{human(m.total, 'B')}</b>{auto}: weights {human(m.weights, 'B')}, "
+            f"gradients {human(m.gradients, 'B')}, AdamW state {human(m.optimizer, 'B')}, "
+            f"activations {human(m.activations, 'B')}."
         )

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.events import read_events
+from albert_core.events import latest_attempt, read_events
 from albert_core.runs import main_metric, metric_percent
 
 from .loss_plot import _Panel
@@ -66,7 +66,7 @@ def read_run_curves(path: str) -> RunCurves:
         config = {}
     task = str(config.get("task", ""))
     out = RunCurves(str(p), str(config.get("name") or p.name), task, config, metric_name=main_metric(config))
-    for ev in read_events(p / "events.jsonl"):
+    for ev in latest_attempt(read_events(p / "events.jsonl")):
         if ev["event"] == "step" and isinstance(ev.get("loss"), (int, float)):
             out.steps.append(float(ev["step"]))
             out.loss.append(float(ev["loss"]))

@@ -86,6 +86,16 @@ class SeriesBuffer:
         self.y_min = np.inf
         self.y_max = -np.inf
 
+    def truncate(self, x_max: float) -> None:
+        """Keep only the points at x <= x_max (x grows along the buffer)."""
+        n = int(np.searchsorted(self.x, x_max, side="right"))
+        if n == self.n:
+            return
+        self.n = n
+        finite = self.y[np.isfinite(self.y)]
+        self.y_min = float(finite.min()) if len(finite) else np.inf
+        self.y_max = float(finite.max()) if len(finite) else -np.inf
+
     @property
     def x(self) -> np.ndarray:
         return self._x[: self.n]
@@ -371,7 +381,31 @@ class LivePlots(QWidget):
         self.extend([ev])
 
     def extend(self, events: list[dict]) -> None:
-        """Buffer a batch of events: each series grows by one numpy copy (nothing is drawn here)."""
+        """Buffer a batch of events: each series grows by one numpy copy (nothing is drawn here).
+        A `started` event of a resumed run (or one started again from step 0) first drops what
+        the curves hold past its start step: those steps are trained again."""
+        part = 0
+        for i, ev in enumerate(events):
+            if ev.get("event") == "started":
+                self._extend_part(events[part:i])
+                self._truncate(int(ev.get("start_step") or 0))
+                part = i + 1
+        self._extend_part(events[part:] if part else events)
+
+    def _truncate(self, step: int) -> None:
+        buffers = [self.loss, self.smooth, self.eval_loss, self.lr, self.speed]
+        if not any(b.n and b.x[-1] > step for b in (*buffers, *self.metrics.values(), *self.extra.values())):
+            return
+        for b in (*buffers, *self.metrics.values(), *self.extra.values()):
+            b.truncate(step)
+        # the smoothed curve goes on from its last kept point (smooth holds debiased values)
+        self._steps_seen = self.smooth.n
+        self._ema = self.smooth.last() * (1 - EMA**self.smooth.n) if self.smooth.n else None
+        if self.kept_step > step:
+            self.mark_kept(0)
+        self._mark_all()
+
+    def _extend_part(self, events: list[dict]) -> None:
         steps = [ev for ev in events if ev.get("event") == "step"]
         if steps:
             self._extend_steps(steps)

@@ -47,6 +47,26 @@ def test_preset_choice_fills_every_field(window):
     assert "GiB" in page.memory_label.text() or "MiB" in page.memory_label.text()
 
 
+def test_the_memory_estimate_is_for_the_batch_the_next_run_trains_with(window):
+    from albert_core.param_count import human, memory_estimate
+    from app.workers import DeviceInfo
+
+    model, train = window.model_page, window.train_page
+    assert (model.batch_spin.value(), model.length_spin.value()) == (16, 64)  # the sample project's settings
+    assert model.precision_box.currentText() == "auto" and "auto: fp32 on this machine" in model.memory_label.text()
+    train.batch_spin.setValue(48)
+    assert model.batch_spin.value() == 48
+    model.length_spin.setValue(128)  # set here: the Train page and the next run take it
+    assert train.length_spin.value() == 128 == window.project.run_config().max_length
+    model.precision_box.setCurrentText("bf16")
+    assert train.precision_box.currentText() == "bf16" == window.project.run_config().precision
+    model.precision_box.setCurrentText("auto")
+    model.set_devices(DeviceInfo([{"index": 0, "name": "GPU", "memory": 80 << 30, "bf16": True}]))
+    spec = window.project.spec
+    m = memory_estimate(spec, 48, 128, "bf16", "classification", 2)
+    assert f"About <b>{human(m.total, 'B')}</b> (auto: bf16 on this machine)" in model.memory_label.text()
+
+
 def test_learning_rate_follows_the_model_and_the_user(window):
     train = window.train_page
     assert train.lr_spin.value() == 2e-3  # the sample project's own rate stays as saved

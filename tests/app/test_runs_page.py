@@ -384,3 +384,53 @@ def test_plot_legends_sit_above_the_data_and_edge_points_show(window, qtbot):
     for panel in (live.loss_panel, live.metric_panel, live.speed_panel):
         _assert_edge_points_show(panel, 30)
     live.stop_timer()
+
+
+def test_a_resumed_or_restarted_run_draws_only_the_steps_it_kept(window, qtbot):
+    """A log keeps the steps a resume trains again (and all of them after a start from step 0):
+    the curves show each step once, as the last attempt trained it."""
+    from albert_core.events import Eval, EventWriter, Started, Step
+    from albert_core.runs import RunConfig, create_run
+
+    def step(s, loss):
+        return Step(s, s / 10, loss, 1e-3, 1.0, 10.0, 100.0, float(s), 20)
+
+    run_dir = create_run(RunConfig(train_file="x.csv", name="twice"), default_runs_dir() / "twice")
+    w = EventWriter(run_dir / "events.jsonl", echo=None)
+    w(Started("classification", "cpu", "fp32", 1000, 20, 10, 2))
+    for s in range(1, 10):
+        w(step(s, 9.0))  # the first attempt, stopped at step 9 with a checkpoint at step 5
+    w(Eval(5, {"loss": 9.0, "accuracy": 0.1}))
+    w(Eval(8, {"loss": 9.0, "accuracy": 0.1}))
+    w(Started("classification", "cpu", "fp32", 1000, 20, 10, 2, start_step=5))
+    for s in range(6, 13):
+        w(step(s, 1.0))
+    w(Eval(10, {"loss": 1.0, "accuracy": 0.9}))
+    w.close()
+    page = window.runs_page
+    page.refresh_now()
+    assert page.select_run(str(run_dir))
+    plots = page.plots
+    qtbot.waitUntil(lambda: plots.loss.n > 0, timeout=10_000)
+    assert list(plots.loss.x) == list(range(1, 13))
+    assert list(plots.loss.y) == [9.0] * 5 + [1.0] * 7
+    assert list(plots.eval_loss.x) == [5.0, 10.0] and list(plots.metrics["accuracy"].x) == [5.0, 10.0]
+    assert plots.loss.y_max == 9.0 and plots.eval_loss.y_min == 1.0
+    assert len(plots.smooth.x) == 12 and list(plots.smooth.x) == sorted(plots.smooth.x)
+
+    # started again from step 0 (no checkpoint): nothing of the earlier attempts is drawn
+    w = EventWriter(run_dir / "events.jsonl", echo=None)
+    w(Started("classification", "cpu", "fp32", 1000, 20, 10, 2))
+    w(step(1, 0.5))
+    w(step(2, 0.4))
+    w.close()
+    from app.pages.runs_page import _read_curves
+
+    page._on_curves_read(_read_curves(str(run_dir)))  # what selecting the run again shows
+    assert list(plots.loss.x) == [1.0, 2.0] and list(plots.loss.y) == [0.5, 0.4] and plots.eval_loss.n == 0
+    assert plots.smooth.y[0] == 0.5  # the smoothing starts again at the first loss
+
+    from app.widgets.compare_view import read_run_curves
+
+    curves = read_run_curves(str(run_dir))
+    assert curves.steps == [1.0, 2.0] and curves.eval_steps == []

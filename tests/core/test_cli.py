@@ -71,6 +71,11 @@ def test_without_lr_a_run_takes_the_rate_suggested_for_its_model_and_start(tmp_p
 
     named = new_run_dir(RunConfig(train_file=str(data), init=str(tmp_path / "2026-01-02T03-04-05-corpus-small")))
     assert named.name.endswith("-d-from-corpus-small")
+    # a file named train, dev… is named with its folder, so runs on several data sets stay apart
+    conll = new_run_dir(RunConfig(train_file=str(tmp_path / "conll2003" / "train.txt"), preset="tiny"), tmp_path)
+    assert conll.name.endswith("-conll2003-train-tiny")
+    reviews = new_run_dir(RunConfig(train_file=str(tmp_path / "sst2" / "reviews.tsv"), preset="tiny"), tmp_path)
+    assert reviews.name.endswith("-reviews-tiny")
     # a rate given is the rate used
     cli("train", "--train", str(data), "--init", str(first), "--max-steps", "1", "--lr", "0.01",
         "--out", str(tmp_path / "own"), "--json")  # fmt: skip
