@@ -78,15 +78,18 @@ def read_ner_preview(path: str, columns: dict | None = None, options: dict | Non
     try:
         data = read_ner(path)
     except DataError as e:
-        return DataPreview(str(path), header, [], [], problems=list(e.problems), fatal=True, chart_title="Tags")
+        return DataPreview(
+            str(path), header, [], [], problems=list(e.problems), fatal=True, chart_title="Entities by type"
+        )
     rows = [
         [" ".join(f"{w}/{t}" for w, t in zip(words, tags, strict=True)), str(len(words))]
         for words, tags in zip(data.sentences, data.tags, strict=True)
     ]
     counts = Counter(t for tags in data.tags for t in tags)
     outside = counts.pop("O", 0)
-    ordered = dict(sorted(counts.items(), key=lambda kv: (kv[0][2:], kv[0][0])))
-    entities = sum(v for k, v in counts.items() if k.startswith("B-"))
+    # the chart counts entities by type (PER, LOC…): the tags are IOB2, each entity begins with B-
+    by_type = {k[2:]: v for k, v in sorted(counts.items()) if k.startswith("B-")}
+    entities = sum(by_type.values())
     scheme = data.scheme if data.scheme == "IOB2" else f"{data.scheme} (converted to IOB2)"
     fmt = "CoNLL columns" if data.format == "conll" else "JSON Lines"
     types = ", ".join(data.types) or "none"
@@ -96,9 +99,9 @@ def read_ner_preview(path: str, columns: dict | None = None, options: dict | Non
         rows,
         list(data.lines),
         problems=list(data.problems),
-        label_counts=ordered,
+        label_counts=by_type,
         usable=len(data),
-        chart_title="Tags (O not shown)",
+        chart_title="Entities by type",
         summary=(f"{fmt}, tag scheme {scheme}; {entities:,} entities of types {types}; {outside:,} tokens tagged O"),
         info={"scheme": data.scheme, "types": data.types, "format": data.format},
     )

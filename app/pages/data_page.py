@@ -80,7 +80,7 @@ PIECES_TIP = (
     "now; with one trained on this corpus, counted when a pre-training run starts"
 )
 ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
-CHART_UNITS = {"Tags": "words", "Questions": "questions"}  # what a chart's bars count, by its title's first word
+CHART_UNITS = {"Entities": "entities", "Questions": "questions"}  # what a chart's bars count, by its title's first word
 TOKENIZER_TIP = (
     "Empty: a SentencePiece tokenizer is trained on the corpus. Or the tokenizer of a model: its folder, "
     "a run folder, or a Hugging Face hub id (e.g. albert/albert-base-v2); the weights are new either way"

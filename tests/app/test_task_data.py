@@ -79,8 +79,8 @@ def test_ner_preview_shows_tags_scheme_and_tag_chart(window, qtbot, tmp_path):
     assert page.table_model.data(page.table_model.index(0, 0)) == "EU/B-ORG rejects/O German/B-MISC call/O"
     assert page.table_model.data(page.table_model.index(1, 0)) == "Peter/B-PER Blackburn/I-PER spoke/O"
     assert preview.info["scheme"] == "BIOES" and "BIOES (converted to IOB2)" in page.status.text()
-    assert page.labels_box.title().startswith("Tags")
-    assert page.label_chart.counts == {"B-MISC": 1, "B-ORG": 1, "B-PER": 1, "I-PER": 1}
+    assert page.labels_box.title() == "Entities by type" and page.label_chart.unit == "entities"
+    assert page.label_chart.counts == {"MISC": 1, "ORG": 1, "PER": 1}  # Peter Blackburn is one entity
     lines = {p.line for p in page.problems.problems()}
     assert 10 in lines and 14 in lines, page.problems.texts()
     assert any("WRONG" in t for t in page.problems.texts())
