@@ -177,8 +177,42 @@ def shared() -> SummaryCache:
 METRIC_WORDS = {"micro_f1": "micro F1", "f1": "F1", "mlm_accuracy": "MLM accuracy"}  # as a person writes them
 
 
+def score_text(task: str, name: str, value: float, digits: int = 2) -> str:
+    """A score named as a person writes it, in percent on the same scale for every task
+    (`metric_percent`: QA's come as 0-100, the others' as fractions)."""
+    return f"{METRIC_WORDS.get(name, name)} {metric_percent(task, value):.{digits}f}%"
+
+
 def metric_text(r: RunSummary, digits: int = 2) -> str:
     """A run's main metric in percent, the same scale for every task (as the comparison plots)."""
-    if r.metric is None:
-        return ""
-    return f"{METRIC_WORDS.get(r.metric_name, r.metric_name)} {metric_percent(r.task, r.metric):.{digits}f}%"
+    return "" if r.metric is None else score_text(r.task, r.metric_name, r.metric, digits)
+
+
+SCORE_WORDS = {"accuracy", "f1", "exact", "precision", "recall"}  # a metric named with one of these is a score
+NOT_SCORE_WORDS = {"loss", "threshold"}  # ... unless it is the score's loss or its tuned threshold
+COUNT_WORDS = {  # metrics that count what was scored: shown as counts, never as scores
+    "total": "questions",
+    "HasAns_total": "answerable",
+    "NoAns_total": "unanswerable",
+    "masked_tokens": "masked tokens",
+    "examples": "examples",
+    "support": "support",
+}
+
+
+def metrics_text(task: str, metrics: dict) -> str:
+    """Validation metrics as the banner and the log write them: scores in percent on the same
+    scale for every task (`metric_percent`: QA's come as 0-100, the others' as fractions), losses
+    and the like as numbers, and the counts (questions, masked tokens) apart, as counts."""
+    shown, counts = [], []
+    for name, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        words = set(name.split("_"))
+        if name in COUNT_WORDS or name.endswith("_total"):
+            counts.append(f"{int(value):,} {COUNT_WORDS.get(name, name.replace('_', ' '))}")
+        elif words & SCORE_WORDS and not words & NOT_SCORE_WORDS:
+            shown.append(score_text(task, name, value))
+        else:
+            shown.append(f"{METRIC_WORDS.get(name, name)} {value:.4g}")
+    return ", ".join(shown) + (f" ({', '.join(counts)})" if counts else "")

@@ -42,7 +42,6 @@ from albert_core.runs import (
     examples_note,
     finished_note,
     init_name,
-    metric_percent,
     new_run_dir,
     run_model,
 )
@@ -51,7 +50,7 @@ from albert_core.spec import SpecError, lr_suggestion
 from .. import theme
 from ..glossary import tip
 from ..project import Project
-from ..run_summaries import METRIC_WORDS
+from ..run_summaries import metrics_text
 from ..training_process import TrainingProcess
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES, TaskOptions
@@ -61,16 +60,6 @@ DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
 PREPARING_WIDTH = 330  # pixels for the line beside the progress bar (preparation, then steps/s)
 START_TIP = "Start a new run with these settings (Ctrl+Return)"
-SCORE_WORDS = {"accuracy", "f1", "exact", "precision", "recall"}  # a metric named with one of these is a score
-NOT_SCORE_WORDS = {"loss", "threshold"}  # ... unless it is the score's loss or its tuned threshold
-COUNT_WORDS = {  # metrics that count what was scored: shown as counts, never as scores
-    "total": "questions",
-    "HasAns_total": "answerable",
-    "NoAns_total": "unanswerable",
-    "masked_tokens": "masked tokens",
-    "examples": "examples",
-    "support": "support",
-}
 
 
 def missing_training_data(path: str, folders: bool, what: str = "training file") -> str:
@@ -82,24 +71,6 @@ def missing_training_data(path: str, folders: bool, what: str = "training file")
     if p.is_dir():
         return f"{path} is a folder; this task trains on one file: choose it on the Data page"
     return f"the {what} {path} does not exist; choose one on the Data page"
-
-
-def metrics_text(task: str, metrics: dict) -> str:
-    """Validation metrics as the banner and the log write them: scores in percent on the same
-    scale for every task (`metric_percent`: QA's come as 0-100, the others' as fractions), losses
-    and the like as numbers, and the counts (questions, masked tokens) apart, as counts."""
-    shown, counts = [], []
-    for name, value in metrics.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        words = set(name.split("_"))
-        if name in COUNT_WORDS or name.endswith("_total"):
-            counts.append(f"{int(value):,} {COUNT_WORDS.get(name, name.replace('_', ' '))}")
-        elif words & SCORE_WORDS and not words & NOT_SCORE_WORDS:
-            shown.append(f"{METRIC_WORDS.get(name, name)} {metric_percent(task, value):.2f}%")
-        else:
-            shown.append(f"{METRIC_WORDS.get(name, name)} {value:.4g}")
-    return ", ".join(shown) + (f" ({', '.join(counts)})" if counts else "")
 
 
 class _SettingsScroll(QScrollArea):

@@ -12,7 +12,8 @@ from conftest import TINY, write_sentiment_csv
 
 from albert_core.events import Started, Step, Stopped
 from albert_core.runs import RunConfig, create_run, default_runs_dir
-from app.pages.train_page import START_TIP, metrics_text
+from app.pages.train_page import START_TIP
+from app.run_summaries import metrics_text
 
 RUN_TIMEOUT = 180_000
 
