@@ -336,8 +336,9 @@ class MainWindow(QMainWindow):
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 780)
+        else:  # 1200 x 780, or the screen's free area where it is smaller (a 1366 x 768 laptop)
+            free = self.screen().availableGeometry()
+            self.resize(min(1200, free.width()), min(780, free.height()))
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)

@@ -38,6 +38,7 @@ from .. import theme
 from ..data_readers import READERS, DataPreview, reader_for
 from ..glossary import tip
 from ..project import Project
+from ..widgets.column_scroll import ColumnScroll
 from ..widgets.label_chart import LabelChart
 from ..widgets.problems_list import ProblemsList
 from ..widgets.table_model import RowsTableModel
@@ -172,11 +173,10 @@ class DataPage(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
-        splitter.addWidget(side_w)
+        splitter.addWidget(ColumnScroll(side_w, min_width=340))  # scrolls on a short screen
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([700, 420])
-        side_w.setMinimumWidth(340)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -10,7 +10,7 @@ import time
 from collections import Counter, deque
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QToolButton,
@@ -52,6 +51,7 @@ from ..glossary import tip
 from ..project import Project
 from ..run_summaries import metrics_text
 from ..training_process import TrainingProcess
+from ..widgets.column_scroll import ColumnScroll
 from ..widgets.loss_plot import LivePlots
 from ..widgets.task_options import TITLES, TaskOptions
 from ..workers import DeviceInfo
@@ -71,26 +71,6 @@ def missing_training_data(path: str, folders: bool, what: str = "training file")
     if p.is_dir():
         return f"{path} is a folder; this task trains on one file: choose it on the Data page"
     return f"the {what} {path} does not exist; choose one on the Data page"
-
-
-class _SettingsScroll(QScrollArea):
-    """The settings column: as wide as its settings and a vertical scroll bar, so it never
-    needs a horizontal one (which would hide the fields' right edge)."""
-
-    def __init__(self):
-        super().__init__()
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def _width(self) -> int:
-        inner = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-        return max(330, inner + 2 * self.frameWidth())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self._width(), super().minimumSizeHint().height())
-
-    def sizeHint(self) -> QSize:
-        return QSize(self._width(), super().sizeHint().height())
 
 
 class TrainPage(QWidget):
@@ -133,9 +113,7 @@ class TrainPage(QWidget):
         self._editing = False
         self._loading = False
 
-        settings_w = self._build_settings()
-        self._settings_scroll = scroll = _SettingsScroll()
-        scroll.setWidget(settings_w)
+        self._settings_scroll = scroll = ColumnScroll(self._build_settings(), min_width=330)
 
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip(START_TIP)

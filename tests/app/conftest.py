@@ -104,6 +104,7 @@ def window(qtbot):
 
     win = MainWindow(probe_devices=False)
     win.devices.set_info(DeviceInfo([]))
+    win.resize(1200, 780)  # the offscreen screen is 800 pixels square: the window fits a usual screen
     qtbot.addWidget(win)
     win.show()
     # the sample project's data file is read in the background at start-up

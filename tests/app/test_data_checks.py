@@ -72,7 +72,7 @@ def test_charts_count_in_their_own_unit_and_a_corpus_of_tags_is_flagged(window, 
     page = window.data_page
     page.choose_task("ner", clear_file=True)
     preview = open_and_wait(page, qtbot, write_conll(tmp_path / "ner.txt", 40))
-    assert not preview.fatal and page.label_chart.unit == "words"
+    assert not preview.fatal and page.label_chart.unit == "entities"
     page.choose_task("qa", clear_file=True)
     open_and_wait(page, qtbot, write_qa_jsonl(tmp_path / "qa.jsonl", 20))
     assert page.label_chart.unit == "questions"

@@ -377,3 +377,17 @@ def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
     ]
     assert [name.font().bold() for name, _ in view._rows] == [False, True, True]
     assert "own threshold" in view.label.toolTip()
+
+
+def test_every_page_fits_a_small_laptop_screen(window, qtbot):
+    """A 1366 x 768 laptop leaves about 1024 x 700 to a window: no page may need more (the Data
+    page's side panels scroll instead of stretching the window past the screen's bottom edge)."""
+    for name in ("Model", "Data", "Train", "Playground", "Runs"):
+        window.show_page(name)
+        qtbot.wait(10)
+        need = window.minimumSizeHint()
+        assert need.width() <= 1024 and need.height() <= 700, (name, need)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.height() == 700)
+    side = window.data_page.labels_box.parentWidget()
+    assert window.data_page.problems.isVisibleTo(window.data_page) and side.height() >= side.minimumSizeHint().height()
