@@ -141,11 +141,11 @@ def memory_estimate(
 def human(n: float, unit: str = "") -> str:
     """12_000_000 → '12.0M'; bytes with unit='B' → '1.5 GiB'."""
     if unit == "B":
-        for suffix, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        for suffix, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
             if abs(n) >= size:
                 return f"{n / size:.1f} {suffix}"
         return f"{int(n)} B"
-    for suffix, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+    for suffix, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):  # B: billions, as "a 7B model"
         if abs(n) >= size:
             return f"{n / size:.1f}{suffix}"
     return str(int(n))

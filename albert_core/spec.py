@@ -18,6 +18,20 @@ class SpecError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
+LARGEST = {  # far past any ALBERT trained (xxlarge: hidden 4096, 12 layers), short of sizes no machine holds
+    "vocab_size": 2_000_000,
+    "embedding_size": 65_536,
+    "hidden_size": 65_536,
+    "num_hidden_layers": 1024,
+    "num_attention_heads": 1024,
+    "intermediate_size": 262_144,
+    "num_hidden_groups": 1024,
+    "inner_group_num": 64,
+    "max_position_embeddings": 1_048_576,
+    "type_vocab_size": 1024,
+}
+
+
 @dataclass
 class ModelSpec:
     """The shape of an ALBERT. Field names follow the paper; comments say what each one is."""
@@ -56,8 +70,16 @@ class ModelSpec:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 p[name] = f"must be a whole number of at least 1 (got {v!r})"
+        for name, most in LARGEST.items():
+            v = getattr(self, name)
+            if name not in p and v > most:
+                p[name] = f"must be at most {most:,} (got {v:,}): no machine holds such a model"
         if self.vocab_size < 8 and "vocab_size" not in p:
             p["vocab_size"] = "must be at least 8: the special pieces alone need 5"
+        if self.max_position_embeddings < 8 and "max_position_embeddings" not in p:
+            p["max_position_embeddings"] = (
+                "must be at least 8: an input is [CLS], its text and [SEP], and the shortest max length is 8"
+            )
         if "hidden_size" not in p and "num_attention_heads" not in p:
             if self.hidden_size % self.num_attention_heads:
                 p["num_attention_heads"] = (

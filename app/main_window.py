@@ -210,8 +210,7 @@ class MainWindow(QMainWindow):
         self.start_action = self._add_action(train_menu, "Start training", self._on_start_shortcut, "Ctrl+Return")
         self.start_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self.stop_action = self._add_action(train_menu, "Stop training", self._on_stop_shortcut, "Ctrl+.")
-        self.stop_action.setShortcuts([QKeySequence("Ctrl+."), QKeySequence("Esc")])
-        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # Esc stops on the Train page only
         view_menu = self.menuBar().addMenu("&View")
         for i, name in enumerate(PAGES):
             self._add_action(view_menu, name, lambda checked=False, r=i: self.nav.setCurrentRow(r), f"Ctrl+{i + 1}")

@@ -140,6 +140,7 @@ class DataPage(QWidget):
 
         self.table_model = RowsTableModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)

@@ -414,7 +414,8 @@ class ModelPage(QWidget):
         )
         self.summary.setToolTip(tip("factorized") + "\n" + tip("sharing"))
         precision = self.estimated_precision()
-        m = memory_estimate(spec, self.batch_spin.value(), self.length_spin.value(), precision, task, labels)
+        length = min(self.length_spin.value(), spec.max_position_embeddings)  # a run takes no more
+        m = memory_estimate(spec, self.batch_spin.value(), length, precision, task, labels)
         auto = f" (auto: {precision} on this machine)" if self.precision_box.currentText() == "auto" else ""
         self.memory_label.setText(
             f"About <b>{human(m.total, 'B')}</b>{auto}: weights {human(m.weights, 'B')}, "

@@ -155,6 +155,7 @@ class PlaygroundPage(QWidget):
         self.file_open = QPushButton("Open the file")
         self.file_open.clicked.connect(self._on_open_output)
         self.file_table = QTableWidget(0, 0)
+        self.file_table.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.file_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.file_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.file_table.setWordWrap(False)

@@ -154,6 +154,7 @@ class RunsPage(QWidget):
         self.proxy = RunsFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)

@@ -11,7 +11,9 @@ from collections import Counter, deque
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -119,7 +121,10 @@ class TrainPage(QWidget):
         self.start_button.setToolTip(START_TIP)
         self.start_button.clicked.connect(self._on_start_clicked)
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop at the next step and save a checkpoint (Esc or Ctrl+.)")
+        self.stop_button.setToolTip("Stop at the next step and save a checkpoint (Ctrl+., or Esc on this page)")
+        # Esc stops a run from this page only: elsewhere it closes a popup or leaves a text box
+        escape = QShortcut(QKeySequence("Esc"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self._on_escape)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the last stopped run from its checkpoint")
@@ -902,6 +907,12 @@ class TrainPage(QWidget):
 
     def _on_start_clicked(self) -> None:
         self.start()
+
+    def _on_escape(self) -> None:
+        if isinstance(QApplication.focusWidget(), QLineEdit):  # Esc in the run's name field leaves the field
+            self.setFocus()
+            return
+        self.stop()
 
     def _on_stop_clicked(self) -> None:
         self.stop()

@@ -121,6 +121,7 @@ class CompareView(QWidget):
         self.eval_panel = _Panel("Validation loss", "loss")
         self.metric_panel = _Panel("Main metric")
         self.table = QTableWidget()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -27,6 +27,7 @@ MATRIX_UP_TO = 20  # labels; a larger confusion matrix is unreadable here: it is
 
 def _table(columns: list[str]) -> QTableWidget:
     t = QTableWidget(0, len(columns))
+    t.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
     t.setHorizontalHeaderLabels(columns)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

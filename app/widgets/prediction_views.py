@@ -75,6 +75,7 @@ class ClassificationView(PredictionView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.text_edit = QPlainTextEdit()
+        self.text_edit.setTabChangesFocus(True)  # Tab moves on, as in a form
         self.text_edit.setPlaceholderText("Type a sentence…")
         self.text_edit.setMaximumHeight(110)
         self.pair_edit = QLineEdit()
@@ -234,6 +235,7 @@ class QAView(PredictionView):
         self.question_edit = QLineEdit()
         self.question_edit.setPlaceholderText("Question")
         self.context_edit = QTextEdit()
+        self.context_edit.setTabChangesFocus(True)  # Tab moves on, as in a form
         self.context_edit.setAcceptRichText(False)
         self.context_edit.setPlaceholderText("Paste the passage that holds the answer, or load it from a file…")
         self.load_button = QPushButton("Load context…")
@@ -325,6 +327,7 @@ class NERView(PredictionView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.text_edit = QTextEdit()
+        self.text_edit.setTabChangesFocus(True)  # Tab moves on, as in a form
         self.text_edit.setAcceptRichText(False)
         self.text_edit.setPlaceholderText("Type a sentence with names, places, organisations…")
         self.text_edit.textChanged.connect(self._on_text_changed)
@@ -386,6 +389,7 @@ class FillMaskView(PredictionView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.text_edit = QPlainTextEdit()
+        self.text_edit.setTabChangesFocus(True)  # Tab moves on, as in a form
         self.text_edit.setPlaceholderText("Type a sentence and put [MASK] where the model should guess a word…")
         self.text_edit.setMaximumHeight(110)
         self.text_edit.textChanged.connect(self.inputs_edited)

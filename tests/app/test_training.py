@@ -6,6 +6,8 @@ import os
 import signal
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+
 from albert_core.events import read_events
 from albert_core.runs import summarize
 
@@ -92,8 +94,16 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     assert page.plots.loss.n >= 1  # the curve so far was read back
     log = page.log.toPlainText()  # and the log of the first part stays, above a separator
     assert log.startswith(first_part) and "──── resumed" in log and f"resuming at step {stopped_at}" in log
+    # Esc in a text box of another page leaves the run alone (and Tab moves on from the box)
+    window.show_page("Playground")
+    box = window.playground_page.views["classification"].text_edit
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.keyClick(box, Qt.Key.Key_Tab)
+    assert page.status == "running" and "\t" not in box.toPlainText()
+    window.show_page("Train")
     with qtbot.waitSignal(page.run_ended, timeout=60_000):
-        window.stop_action.trigger()
+        qtbot.keyClick(page.lr_spin, Qt.Key.Key_Escape)  # on the Train page Esc stops
     assert page.status == "stopped"
 
 

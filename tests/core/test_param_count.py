@@ -47,7 +47,7 @@ def test_presets_match_built_model(name, task):
     per_group=st.integers(1, 3),
     inner=st.integers(1, 2),
     ff=st.integers(1, 128),
-    pos=st.integers(1, 128),
+    pos=st.integers(8, 128),
     task=st.sampled_from(list(CLASSES)),
     labels=st.integers(1, 9),
 )
@@ -87,6 +87,12 @@ def test_validation_names_the_field():
     with pytest.raises(SpecError) as e:
         ModelSpec(vocab_size=0, hidden_dropout_prob=1.5).validate()
     assert set(e.value.problems) == {"vocab_size", "hidden_dropout_prob"}
+    # fewer positions than the shortest input, or a width no machine holds: said at the field
+    with pytest.raises(SpecError) as e:
+        ModelSpec(max_position_embeddings=4, hidden_size=10_000_000, num_attention_heads=1).validate()
+    assert "at least 8" in e.value.problems["max_position_embeddings"]
+    assert "at most 65,536" in e.value.problems["hidden_size"]
+    assert pc.human(500_011_000_000_000) == "500.0T" and pc.human(3 << 40, "B") == "3.0 TiB"
 
 
 def test_memory_estimate_grows_with_batch_and_shrinks_with_bf16():
