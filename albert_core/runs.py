@@ -497,46 +497,74 @@ def metric_percent(task: str, value: float) -> float:
     return float(value) if task == "qa" else 100.0 * float(value)
 
 
+@dataclass
+class LogFold:
+    """What a run's events say so far for the runs list: fed its events in order. A start
+    forgets the score of an evaluation that it trains again (one past its start step: a run
+    started again from step 0 has no score until it evaluates) and the last attempt's message."""
+
+    key: str  # the main metric
+    status: str = "created"
+    step: int = 0
+    total: int = 0
+    message: str = ""
+    scores: list[tuple[int, float]] = field(default_factory=list)  # (step, main metric) of each evaluation
+
+    @property
+    def metric(self) -> float | None:
+        return self.scores[-1][1] if self.scores else None
+
+    def apply(self, ev: dict) -> None:
+        kind = ev["event"]
+        if kind == "started":
+            self.status, self.total, self.message = "running", ev.get("total_steps", 0), ""
+            start = ev.get("start_step") or 0
+            while self.scores and self.scores[-1][0] > start:
+                self.scores.pop()
+        elif kind == "step":
+            self.step = ev.get("step", self.step)
+        elif kind in ("eval", "finished"):
+            value = (ev.get("metrics") or {}).get(self.key)
+            if value is not None:
+                self.scores.append((ev.get("step") or 0, value))
+        if kind in ("finished", "stopped", "failed"):
+            self.status = kind
+            self.step = ev.get("step", self.step)
+            self.message = ev.get("message", "") or finished_note(ev)
+
+    def summary(self, run_dir: Path, config: RunConfig, first_time: float | None) -> RunSummary:
+        """The runs list's line; a run that says it is running but whose process is gone is interrupted."""
+        status = self.status
+        if status == "running":
+            pid_file = run_dir / "pid"
+            pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
+            if not (pid and pid_alive(pid)):
+                status = "interrupted"
+        return RunSummary(
+            run_dir,
+            config.name or run_dir.name,
+            config.task,
+            status,
+            run_created(run_dir, first_time),
+            self.step,
+            self.total,
+            self.key,
+            self.metric,
+            self.message,
+        )
+
+
 def summarize(run_dir: str | Path) -> RunSummary:
     """What the runs list shows for one run, read from run.json and events.jsonl."""
     run_dir = Path(run_dir)
     config = load_config(run_dir)
-    status, step, total, metric, message = "created", 0, 0, None, ""
+    fold = LogFold(main_metric(config))
     first_time, first = None, True
-    key = main_metric(config)
     for ev in read_events(run_dir / "events.jsonl"):
         if first:
             first_time, first = event_time(ev), False
-        kind = ev["event"]
-        if kind == "started":
-            status, total = "running", ev.get("total_steps", 0)
-        elif kind == "step":
-            step = ev.get("step", step)
-        elif kind == "eval":
-            metric = ev.get("metrics", {}).get(key, metric)
-        elif kind in ("finished", "stopped", "failed"):
-            status = kind
-            step = ev.get("step", step)
-            message = ev.get("message", "") or finished_note(ev)
-            if kind == "finished":
-                metric = ev.get("metrics", {}).get(key, metric)
-    if status == "running":
-        pid_file = run_dir / "pid"
-        pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
-        if not (pid and pid_alive(pid)):
-            status = "interrupted"
-    return RunSummary(
-        run_dir,
-        config.name or run_dir.name,
-        config.task,
-        status,
-        run_created(run_dir, first_time),
-        step,
-        total,
-        key,
-        metric,
-        message,
-    )
+        fold.apply(ev)
+    return fold.summary(run_dir, config, first_time)
 
 
 DAMAGED = "damaged"  # the status of a run folder whose run.json cannot be read

@@ -11,20 +11,18 @@ The result is the same RunSummary that `summarize` gives.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from albert_core.events import parse
 from albert_core.runs import (
+    LogFold,
     RunSummary,
     event_time,
-    finished_note,
     list_runs,
     load_config,
     main_metric,
     metric_percent,
-    pid_alive,
-    run_created,
 )
 
 READ_CHUNK = 1 << 20
@@ -40,14 +38,13 @@ class _LogState:
     mtime: float = -1.0
     offset: int = 0
     rest: bytes = b""  # an incomplete last line, finished by a later write
-    status: str = "created"
-    step: int = 0
-    total: int = 0
-    metric: float | None = None
-    message: str = ""
+    fold: LogFold = field(init=False)  # what the events read so far say
     inode: int = field(default=0)
     first_time: float | None = None  # the time of the log's first event: when the run was made
     first_seen: bool = False
+
+    def __post_init__(self):
+        self.fold = LogFold(self.key)
 
     def feed(self, data: bytes) -> None:
         *lines, self.rest = (self.rest + data).split(b"\n")
@@ -64,7 +61,7 @@ class _LogState:
                 continue
             self._apply_last_step(lines[start:i])  # in order: a terminal event sets the step too
             start = i + 1
-            self._apply(ev)
+            self.fold.apply(ev)
         self._apply_last_step(lines[start:])
 
     def _read_first_time(self, lines: list[bytes]) -> None:
@@ -80,23 +77,8 @@ class _LogState:
         for raw in reversed(lines):
             ev = parse(raw.decode("utf-8", "replace"))
             if ev is not None and ev["event"] == "step":
-                self._apply(ev)
+                self.fold.apply(ev)
                 return
-
-    def _apply(self, ev: dict) -> None:
-        kind = ev["event"]
-        if kind == "started":
-            self.status, self.total = "running", ev.get("total_steps", 0)
-        elif kind == "step":
-            self.step = ev.get("step", self.step)
-        elif kind == "eval":
-            self.metric = ev.get("metrics", {}).get(self.key, self.metric)
-        elif kind in ("finished", "stopped", "failed"):
-            self.status = kind
-            self.step = ev.get("step", self.step)
-            self.message = ev.get("message", "") or finished_note(ev)
-            if kind == "finished":
-                self.metric = ev.get("metrics", {}).get(self.key, self.metric)
 
 
 class SummaryCache:
@@ -113,25 +95,7 @@ class SummaryCache:
         key = main_metric(config)
         with self._lock:
             state = self._update(run_dir, key)
-            status = state.status
-            summary = RunSummary(
-                run_dir,
-                config.name or run_dir.name,
-                config.task,
-                status,
-                run_created(run_dir, state.first_time),
-                state.step,
-                state.total,
-                key,
-                state.metric,
-                state.message,
-            )
-        if status == "running":  # as `summarize` decides it: is the pid in the run's pid file alive?
-            pid_file = run_dir / "pid"
-            pid = int(pid_file.read_text().strip() or 0) if pid_file.exists() else 0
-            if not (pid and pid_alive(pid)):
-                summary = replace(summary, status="interrupted")
-        return summary
+            return state.fold.summary(run_dir, config, state.first_time)
 
     def _update(self, run_dir: Path, key: str) -> _LogState:
         path = run_dir / "events.jsonl"

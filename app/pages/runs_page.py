@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.events import read_events
+from albert_core.events import latest_attempt, read_events
 from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model
 
 from .. import theme
@@ -125,9 +125,10 @@ class RunsFilter(QSortFilterProxyModel):
 
 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
-    return path, [
-        e for e in read_events(Path(path) / "events.jsonl") if e["event"] in ("started", "step", "eval", "finished")
-    ]
+    """A run's events for its curves and its scores by label: of a run resumed or started again,
+    only those of what its last attempt trained (an evaluation trained again is not its score)."""
+    kept = ("started", "step", "eval", "finished")
+    return path, latest_attempt(e for e in read_events(Path(path) / "events.jsonl") if e["event"] in kept)
 
 
 def _export(path: str, fmt: str, out: str):

@@ -417,6 +417,15 @@ def test_a_resumed_or_restarted_run_draws_only_the_steps_it_kept(window, qtbot):
     assert list(plots.eval_loss.x) == [5.0, 10.0] and list(plots.metrics["accuracy"].x) == [5.0, 10.0]
     assert plots.loss.y_max == 9.0 and plots.eval_loss.y_min == 1.0
     assert len(plots.smooth.x) == 12 and list(plots.smooth.x) == sorted(plots.smooth.x)
+    # the score listed is the last attempt's; one at the resumed step (5) would have stood until step 10
+    from albert_core.runs import LogFold
+
+    fold = LogFold("accuracy")
+    for ev in read_events(run_dir / "events.jsonl"):
+        fold.apply(ev)
+        if ev["event"] == "started" and ev["start_step"] == 5:
+            assert fold.metric == 0.1 and fold.scores == [(5, 0.1)]  # step 8's was trained again; step 5's stands
+    assert fold.metric == 0.9
 
     # started again from step 0 (no checkpoint): nothing of the earlier attempts is drawn
     w = EventWriter(run_dir / "events.jsonl", echo=None)
@@ -428,6 +437,14 @@ def test_a_resumed_or_restarted_run_draws_only_the_steps_it_kept(window, qtbot):
 
     page._on_curves_read(_read_curves(str(run_dir)))  # what selecting the run again shows
     assert list(plots.loss.x) == [1.0, 2.0] and list(plots.loss.y) == [0.5, 0.4] and plots.eval_loss.n == 0
+    # nor is the score of an evaluation it trained again, in the list or by label
+    from albert_core.runs import summarize
+    from app.run_summaries import SummaryCache
+
+    assert summarize(run_dir).metric is None and SummaryCache().summarize(run_dir).metric is None
+    page.refresh_now()
+    assert next(r for r in page.visible_runs() if r.path == run_dir).metric is None
+    assert page.label_scores.isHidden()
     assert plots.smooth.y[0] == 0.5  # the smoothing starts again at the first loss
 
     from app.widgets.compare_view import read_run_curves
