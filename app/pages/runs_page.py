@@ -43,7 +43,7 @@ from albert_core.events import latest_attempt, read_events
 from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model
 
 from .. import theme
-from ..run_summaries import metric_text, shared
+from ..run_summaries import metric_text, score_text, shared
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.label_scores import LabelScores
 from ..widgets.loss_plot import LivePlots
@@ -233,6 +233,7 @@ class RunsPage(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.note = QLabel()
+        self.note.setTextFormat(Qt.TextFormat.PlainText)  # it quotes names and errors as they are
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plots = LivePlots(live=False)
@@ -327,6 +328,8 @@ class RunsPage(QWidget):
         self.table.selectionModel().blockSignals(False)
         chosen = self.selected_runs()
         self._selected = chosen[0] if len(chosen) == 1 else None
+        if self._selected is not None:  # renamed, or further on: its title says so
+            self._show_title(self._selected)
         self._update_buttons()
         self._update_count()
         self.runs_changed.emit([r for r in self.model.runs if r.status != DAMAGED])  # none has a model to try
@@ -375,6 +378,16 @@ class RunsPage(QWidget):
         self._on_selection_changed()
         return found == len(wanted)
 
+    def _show_title(self, run: RunSummary) -> None:
+        """The selected run's name, status, score and message, above its curves."""
+        metric = f", {metric_text(run)}" if run.metric is not None else ""
+        message = run.message
+        if run.status == DAMAGED:
+            message = f"{run.message}: its settings cannot be read. Delete it, or mend its run.json by hand."
+        self.title.setText(
+            f"<b>{html.escape(run.name)}</b>: {run.status}{metric}" + (f"<br>{html.escape(message)}" if message else "")
+        )
+
     def _on_selection_changed(self, *_) -> None:
         runs = self.selected_runs()
         self._selected = runs[0] if len(runs) == 1 else None
@@ -384,14 +397,7 @@ class RunsPage(QWidget):
             self.label_scores.hide()
         if len(runs) == 1:
             run = runs[0]
-            metric = f", {metric_text(run)}" if run.metric is not None else ""
-            message = run.message
-            if run.status == DAMAGED:
-                message = f"{run.message}: its settings cannot be read. Delete it, or mend its run.json by hand."
-            self.title.setText(
-                f"<b>{html.escape(run.name)}</b>: {run.status}{metric}"
-                + (f"<br>{html.escape(message)}" if message else "")
-            )
+            self._show_title(run)
             self.views.setCurrentWidget(self.plots)
             self._curve_request = str(run.path)
             run_in_thread(
@@ -481,7 +487,9 @@ class RunsPage(QWidget):
         except (OSError, ValueError) as e:
             self._show_note(f"Could not rename {r.path.name}: {e}", error=True)
             return
-        self._show_note(f"Renamed to {name or r.path.name}.")
+        self._show_note(
+            f"Renamed to {name}." if name else f"Name cleared: the run is shown as its folder, {r.path.name}."
+        )
         self.refresh_now()
 
     def confirm_delete(self, runs: list[RunSummary]) -> bool:
@@ -556,9 +564,10 @@ class RunsPage(QWidget):
             if result.max_abs_diff is not None:
                 lines.append(f"Largest difference from PyTorch: {result.max_abs_diff:.2g}.")
             if result.metric_change is not None:
-                lines.append(
-                    f"{result.metric} on the validation set: {result.metric_pytorch:.4g} → {result.metric_export:.4g}."
-                )
+                task = self._selected.task if self._selected else ""
+                before = score_text(task, result.metric, result.metric_pytorch)
+                after = score_text(task, result.metric, result.metric_export).split(" ")[-1]
+                lines.append(f"{before} on the validation set in PyTorch, {after} exported.")
             lines += result.notes
             self._show_note(" ".join(lines))
         self.exported.emit(result)

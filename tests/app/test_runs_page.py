@@ -129,6 +129,8 @@ def test_export_and_copy_code(window, qtbot, runs, tmp_path):
     assert not isinstance(result, BaseException), result
     assert (tmp_path / "onnx" / "model.onnx").exists() and result.max_abs_diff is not None
     assert "Largest difference" in page.note.text()
+    assert result.metric_change is not None, page.note.text()  # NER's F1 is a fraction: in percent, as everywhere
+    assert f"F1 {100 * result.metric_pytorch:.2f}% on the validation set in PyTorch" in page.note.text()
 
     with qtbot.waitSignal(page.exported, timeout=30_000) as got:  # a folder that is already there
         page.export_selected("hf", str(tmp_path / "hf"))
@@ -309,6 +311,14 @@ def test_the_note_clears_when_another_run_is_selected(window, monkeypatch):
     monkeypatch.setattr(page, "ask_name", lambda current: "a2")
     page.rename_button.click()
     assert page.note.text() == "Renamed to a2."
+    assert "<b>a2</b>" in page.title.text()  # the title above the curves follows
+    monkeypatch.setattr(page, "ask_name", lambda current: "x <b>y</b> & z")
+    page.rename_button.click()
+    assert page.note.text() == "Renamed to x <b>y</b> & z." and page.note.textFormat() == Qt.TextFormat.PlainText
+    assert "x &lt;b&gt;y&lt;/b&gt; &amp; z" in page.title.text()
+    monkeypatch.setattr(page, "ask_name", lambda current: "")
+    page.rename_button.click()
+    assert page.note.text() == f"Name cleared: the run is shown as its folder, {a.name}."
     page._show_note("Export failed: a pretrain model has no ONNX export", error=True)
     assert page.select_run(str(b))
     assert page.note.text() == ""
