@@ -54,6 +54,8 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._building = False
         self.restore_note = ""  # how the project was restored at start, when that needs saying
+        self._finetune_from = ""  # a pre-trained run the next run starts from, until a labelled file is chosen
+        self.project.data_changed.connect(self._on_data_chosen)
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(132)
@@ -328,6 +330,20 @@ class MainWindow(QMainWindow):
         )
         self.show_page("Data")
         self.statusBar().showMessage(f"Fine-tuning from {Path(run_dir).name}: choose a labelled file")
+        self._finetune_from = Path(run_dir).name
+
+    def _on_data_chosen(self) -> None:
+        """After "Fine-tune it": once a labelled file is chosen, the request to choose one is done."""
+        s = self.project.state
+        if not self._finetune_from or not s.train_file or s.task == "pretrain":
+            return
+        if s.init and Path(s.init).name == self._finetune_from:
+            self.train_page.show_next_run(
+                f"The next run fine-tunes the pre-trained model {self._finetune_from} on "
+                f"{Path(s.train_file).name}: press Start."
+            )
+        self._finetune_from = ""
+        self.statusBar().clearMessage()
 
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -129,7 +129,7 @@ class TrainPage(QWidget):
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the last stopped run from its checkpoint")
         self.resume_button.clicked.connect(self._on_resume_clicked)
-        self.finetune_button = QPushButton("Fine-tune from this model")
+        self.finetune_button = QPushButton("Fine-tune it")  # short, as "Try it": the row fits a 1024-pixel window
         self.finetune_button.setToolTip("Start a labelled task (classification, QA, NER) from this pre-trained model")
         self.finetune_button.clicked.connect(self._on_finetune_clicked)
         self.finetune_button.hide()
@@ -154,6 +154,7 @@ class TrainPage(QWidget):
         self.progress.setTextVisible(False)
         self.eta_label = QLabel("")
         self.eta_label.setMaximumWidth(PREPARING_WIDTH)
+        self.eta_label.setWordWrap(True)  # on a narrow window it takes two lines rather than widen the window
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.eta_label)
 
@@ -877,6 +878,9 @@ class TrainPage(QWidget):
         self.stop_button.setEnabled(status == "running")
         resumable = not running and self.run_dir is not None and status in ("stopped", "failed")
         self.resume_button.setEnabled(resumable)
+        # Stop and Resume share a place (only one of them can be wanted at a time): the row fits a small window
+        self.stop_button.setVisible(running)
+        self.resume_button.setVisible(not running)
         if status == "idle":
             self.eta_label.setText("")
         texts = {

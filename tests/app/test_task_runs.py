@@ -113,7 +113,7 @@ def test_playground_highlights_entities_by_type(window, qtbot, trained_runs):
     assert "Paris" in label and f"{ents[0]['score']:.0%}" in label
 
 
-def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, qtbot, trained_runs):
+def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, qtbot, trained_runs, tmp_path):
     run = trained_runs["pretrain"]
     page = window.train_page
     with qtbot.waitSignal(page.run_ended, timeout=10_000) as ended:
@@ -148,6 +148,19 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     assert train.plots.task == "classification" and train.plots.loss.n == 0 and not train.plots.extra
     assert train.status == "idle" and train.finetune_button.isHidden() and train.log.toPlainText() == ""
     assert "Finished" not in train.banner.text() and f"pre-trained model {run.name}" in train.banner.text()
+    assert (
+        "choose a labelled file" in train.banner.text() and "choose a labelled" in window.statusBar().currentMessage()
+    )
+    # once a labelled file is chosen the request to choose one is done
+    from conftest import write_sentiment_csv
+
+    data = write_sentiment_csv(tmp_path / "reviews.csv")
+    with qtbot.waitSignal(window.data_page.preview_ready, timeout=20_000):
+        window.data_page.open_file(str(data))
+    assert (
+        train.banner.text() == f"The next run fine-tunes the pre-trained model {run.name} on reviews.csv: press Start."
+    )
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window, qtbot, trained_runs, tmp_path):

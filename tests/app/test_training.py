@@ -73,6 +73,7 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     page.max_steps_spin.setValue(100_000)
     run_dir = page.start()
     qtbot.waitUntil(lambda: any(e["event"] == "step" for e in page.events), timeout=RUN_TIMEOUT)
+    assert page.stop_button.isVisibleTo(page) and not page.resume_button.isVisibleTo(page)  # one place for both
     with qtbot.waitSignal(page.run_ended, timeout=60_000) as ended:
         page.stop()
         assert page.status == "stopping"
