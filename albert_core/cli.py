@@ -603,6 +603,9 @@ def cmd_predict(args) -> int:
         tuned = any(t != 0.5 for t in thresholds.values())  # multi-label: where each label is given from
         for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
             print(f"  {k}: {v:.3f}" + (f"  (given from {thresholds[k]:.3f})" if tuned else ""))
+        if out.get("read"):
+            print(f"note: the text is {out['pieces']:,} pieces long; the model read the first {out['read']:,}",
+                  file=sys.stderr)  # fmt: skip
     elif "answers" in out:
         print("(no answer)" if out.get("no_answer") or not out["answers"] else out["answers"][0]["text"])
     elif "entities" in out:

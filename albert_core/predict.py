@@ -72,7 +72,13 @@ class Predictor:
         return out
 
     def _classify(self, text: str, pair: str | None = None) -> dict:
-        return self.answer(self.probabilities([text], [pair] if pair else None)[0])
+        """The answer for one text; `pieces` and `read` say so when the text is longer than the
+        model reads (its first `read` pieces of `pieces` decide)."""
+        out = self.answer(self.probabilities([text], [pair] if pair else None)[0])
+        pieces = len(self.tokenizer(text, pair or None, verbose=False)["input_ids"])
+        if pieces > self.max_length:
+            out["pieces"], out["read"] = pieces, self.max_length
+        return out
 
     def _normalize(self, logits):
         """Probabilities from a batch of logits: softmax over the labels, or for a multi-label

@@ -383,9 +383,12 @@ class PlaygroundPage(QWidget):
             self._pending = True
             return
         text, context = self.view.inputs()
-        if not text.strip():
+        missing = self.view.missing_input() if text.strip() else ""
+        if not text.strip() or missing:
             self.view.clear_result()
             self.latency.setText("")
+            if missing:
+                self.view.show_missing(missing)
             return
         self._in_flight = True
         self._pending = False

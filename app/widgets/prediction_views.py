@@ -61,6 +61,14 @@ class PredictionView(QWidget):
     def clear_result(self) -> None:
         pass
 
+    def missing_input(self) -> str:
+        """What to type before a prediction means anything ("" when the inputs are enough); the
+        view shows it in place of a result (`show_missing`)."""
+        return ""
+
+    def show_missing(self, text: str) -> None:
+        pass
+
     def set_text(self, text: str, context: str | None = None) -> None:
         raise NotImplementedError
 
@@ -93,12 +101,16 @@ class ClassificationView(PredictionView):
         self._rows: list[tuple[QLabel, QProgressBar]] = []  # (label name, its probability)
         self.rest_label = QLabel()  # "40 more labels, 2.1% together"
         self.rest_label.hide()
+        self.cut_note = QLabel()  # a text longer than the model reads
+        self.cut_note.setWordWrap(True)
+        self.cut_note.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.text_edit)
         layout.addWidget(self.pair_edit)
         layout.addWidget(self.label)
         layout.addWidget(self.bars_widget)
         layout.addWidget(self.rest_label)
+        layout.addWidget(self.cut_note)
         layout.addStretch(1)
         self.scores: dict[str, float] = {}
 
@@ -169,6 +181,12 @@ class ClassificationView(PredictionView):
                     else f"{rest} more labels, {sum(others):.1%} together"
                 )
         self.rest_label.setVisible(bool(rest))
+        if result.get("read"):
+            self.cut_note.setText(
+                f"<i>The text is {result['pieces']:,} pieces long; the model reads the first {result['read']:,} "
+                "(its max length), so the rest has no say in this answer.</i>"
+            )
+        self.cut_note.setVisible(bool(result.get("read")))
 
     def shown(self) -> list[tuple[str, str]]:
         """The bars as drawn: (label, percentage text)."""
@@ -188,6 +206,7 @@ class ClassificationView(PredictionView):
     def clear_result(self) -> None:
         self.label.setText("")
         self.rest_label.hide()
+        self.cut_note.hide()
         for _, bar in self._rows:
             bar.setValue(0)
             bar.setFormat("")
@@ -282,6 +301,11 @@ class QAView(PredictionView):
     def inputs(self) -> tuple[str, str | None]:
         return self.question_edit.text(), self.context_edit.toPlainText()
 
+    def missing_input(self) -> str:
+        if not self.context_edit.toPlainText().strip():  # no passage: no answer can be in it, or not
+            return "Paste a passage (or load one) to find the answer in."
+        return ""
+
     def set_text(self, text: str, context: str | None = None) -> None:
         self.question_edit.setText(text)
         self.context_edit.setPlainText(context or "")
@@ -317,6 +341,9 @@ class QAView(PredictionView):
         self.answer.setText("")
         self.alternatives.setText("")
         _highlight(self.context_edit, [])
+
+    def show_missing(self, text: str) -> None:
+        self.answer.setText(f"<i>{html.escape(text)}</i>")
 
 
 class NERView(PredictionView):

@@ -89,6 +89,11 @@ def test_playground_highlights_the_answer_in_the_context(window, qtbot, trained_
     best = got.args[0]["answers"][0]
     assert highlighted(view.context_edit) == [(best["start"], best["end"], ENTITY_COLORS[0])]
 
+    # no passage: no verdict, but what to give
+    view.context_edit.setPlainText("   ")
+    qtbot.waitUntil(lambda: "Paste a passage" in view.answer.text(), timeout=10_000)
+    assert "No answer" not in view.answer.text() and highlighted(view.context_edit) == []
+
     # when "no answer" wins, nothing is highlighted and the view says so
     view.show_result({"answers": [{"text": "rome", "start": 10, "end": 14, "score": 0.1}], "no_answer": True})
     assert highlighted(view.context_edit) == [] and "No answer" in view.answer.text()

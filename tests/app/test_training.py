@@ -57,7 +57,11 @@ def test_run_streams_into_plots_finishes_and_playground_predicts(window, tiny_pr
     assert set(result["scores"]) == {"neg", "pos"}
     assert abs(sum(result["scores"].values()) - 1) < 1e-4
     assert result["label"] in ("neg", "pos") and result["latency_ms"] > 0
-    assert "ms" in play.latency.text()
+    assert "ms" in play.latency.text() and play.view.cut_note.isHidden()
+    with qtbot.waitSignal(play.predicted, timeout=30_000) as got:  # longer than the model reads: said
+        play.set_text("the film was wonderful " * 300)
+    assert got.args[0]["read"] < got.args[0]["pieces"] and not play.view.cut_note.isHidden()
+    assert f"the model reads the first {got.args[0]['read']}" in play.view.cut_note.text()
 
     # the project's own file, predicted row by row: accuracy, scores by label and its confusion matrix
     play.predict_file(str(tiny_project), str(Path(run_dir).parent / "rows.csv"))

@@ -38,7 +38,11 @@ def test_train_predict_evaluate_round_trip(tmp_path):
     kinds = [e["event"] for e in events]
     assert "started" in kinds and kinds[-1] == "finished"
     pred = json.loads(cli("predict", "--model", str(run), "--text", "the film was great", "--json").stdout)
-    assert pred["label"] in ("neg", "pos") and abs(sum(pred["scores"].values()) - 1) < 1e-5
+    assert pred["label"] in ("neg", "pos") and abs(sum(pred["scores"].values()) - 1) < 1e-5 and "read" not in pred
+    # a text longer than the model reads: said, with how much of it decided
+    long = cli("predict", "--model", str(run), "--text", "the film was great " * 400)
+    assert long.stdout.split("\n")[0] in ("neg", "pos") and "the model read the first 64" in long.stderr
+    assert "Token indices sequence length" not in long.stderr
     metrics = json.loads(cli("evaluate", "--model", str(run / "model"), "--data", str(data), "--json").stdout)
     assert 0 <= metrics["accuracy"] <= 1 and metrics["examples"] == 120
 
