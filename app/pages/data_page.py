@@ -227,8 +227,18 @@ class DataPage(QWidget):
         row.addWidget(self.tokenizer_edit, 1)
         row.addWidget(self.tokenizer_button)
         form.addRow("Tokenizer", row)
+        self.tokenizer_note = QLabel()  # why the tokenizer chosen cannot be used (offline, no such model)
+        self.tokenizer_note.setWordWrap(True)
+        self.tokenizer_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.tokenizer_note.setStyleSheet(theme.ERROR_TEXT)
+        form.addRow(self.tokenizer_note)
+        form.setRowVisible(self.tokenizer_note, False)
         form.addRow("Vocabulary", self.vocab_spin)
         return self.corpus_box
+
+    def _show_tokenizer_note(self, text: str) -> None:
+        self.tokenizer_note.setText(text)
+        self.corpus_form.setRowVisible(self.tokenizer_note, bool(text))
 
     def _show_stats(self, stats: dict) -> None:
         for key, lab in self.stat_labels.items():
@@ -262,6 +272,7 @@ class DataPage(QWidget):
         source = (self.project.state.training.get("tokenizer_from") or "").strip()
         stats = self.preview.info.get("stats") if self.preview is not None else None
         label.setToolTip(PIECES_TIP)
+        self._show_tokenizer_note("")
         self._show_pieces(None)  # no marks shown until this count says there are some
         if self.project.state.task != "pretrain" or not stats:
             return
@@ -292,6 +303,7 @@ class DataPage(QWidget):
         if isinstance(outcome, BaseException):
             label.setText("–")
             label.setToolTip(f"Not counted: {outcome}")
+            self._show_tokenizer_note(f"This tokenizer cannot be used: {outcome}")
             return
         self._show_pieces(outcome)
         label.setToolTip(f"Counted with the tokenizer of {source}")

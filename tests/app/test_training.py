@@ -163,6 +163,12 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     choose(tmp_path)  # a folder without a tokenizer: said at Start, and no failed run is left behind
     qtbot.waitUntil(lambda: "Not counted: " in data.stat_labels["tokens"].toolTip(), timeout=20_000)
     assert "holds no tokenizer" in data.stat_labels["tokens"].toolTip()
+    note = data.tokenizer_note  # said on the page, not only in a tool tip
+    assert (
+        note.isVisibleTo(data)
+        and "This tokenizer cannot be used" in note.text()
+        and "holds no tokenizer" in note.text()
+    )
     assert window.project.state.training["tokenizer_from"] == str(tmp_path) and not data.vocab_spin.isEnabled()
     assert f"the tokenizer of {tmp_path.name}" in train.summary.text()
     assert train.start() is None and "holds no tokenizer" in train.banner.text()
@@ -181,7 +187,7 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     qtbot.waitUntil(
         lambda: shown.text() == f"{counted['tokens']:,} ({counted['unk_rate']:.2%} unknown)", timeout=20_000
     )
-    assert shown.toolTip() == f"Counted with the tokenizer of {source}"
+    assert shown.toolTip() == f"Counted with the tokenizer of {source}" and not note.isVisibleTo(data)
     assert f"V is {pieces:,}, from the tokenizer of tok" in window.model_page.summary.text()
     with qtbot.waitSignal(train.run_ended, timeout=RUN_TIMEOUT) as ended:
         run_dir = train.start()
