@@ -81,6 +81,7 @@ PIECES_TIP = (
     "now; with one trained on this corpus, counted when a pre-training run starts"
 )
 ROLE_TITLES = {"text": "Text", "text_pair": "Second text", "label": "Label"}
+COLUMN_CAP = 320  # pixels at most for a column of the preview other than the text's
 CHART_UNITS = {"Entities": "entities", "Questions": "questions"}  # what a chart's bars count, by its title's first word
 TOKENIZER_TIP = (
     "Empty: a SentencePiece tokenizer is trained on the corpus. Or the tokenizer of a model: its folder, "
@@ -146,7 +147,7 @@ class DataPage(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)  # the text column stretches (_fit_columns)
         self.table.setToolTip("Row headers are line numbers in the file")
 
         side = QVBoxLayout()
@@ -542,14 +543,27 @@ class DataPage(QWidget):
         self._set_problem(train=f"could not read {Path(self.path_edit.text()).name}: {err}")
         self.read_failed.emit(msg)
 
+    def _fit_columns(self) -> None:
+        """The column with the longest content (the text) takes the width the others leave; the
+        others are as wide as their content, up to COLUMN_CAP pixels (a label, a count, a second text)."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.resizeColumnsToContents()
+        n = self.table_model.columnCount()
+        if not n:
+            return
+        widths = [self.table.columnWidth(c) for c in range(n)]
+        text = max(range(n), key=widths.__getitem__)
+        for c in range(n):
+            if c != text:
+                self.table.setColumnWidth(c, min(widths[c], COLUMN_CAP))
+        header.setSectionResizeMode(text, QHeaderView.ResizeMode.Stretch)
+
     def show_preview(self, preview: DataPreview) -> None:
         self.preview = preview
         bad = {p.line for p in preview.problems if p.line}
         self.table_model.set_rows(preview.header, preview.rows, preview.lines, bad)
-        self.table.resizeColumnsToContents()
-        cap = min(520, max(160, int(0.45 * self.table.viewport().width())))  # room for the next column
-        for c in range(self.table_model.columnCount()):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c), cap))
+        self._fit_columns()
         self._updating = True
         for role, box in self.role_boxes.items():
             box.clear()

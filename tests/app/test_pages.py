@@ -399,3 +399,14 @@ def test_every_page_fits_a_small_laptop_screen(window, qtbot):
     qtbot.waitUntil(lambda: window.height() == 700)
     side = window.data_page.labels_box.parentWidget()
     assert window.data_page.problems.isVisibleTo(window.data_page) and side.height() >= side.minimumSizeHint().height()
+
+
+def test_the_preview_gives_the_text_column_the_room(window):
+    from PySide6.QtWidgets import QHeaderView
+
+    page = window.data_page  # the sample: text, label
+    window.show_page("Data")
+    header = page.table.horizontalHeader()
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+    assert header.sectionResizeMode(1) == QHeaderView.ResizeMode.Interactive
+    assert page.table.columnWidth(0) > 2 * page.table.columnWidth(1)
