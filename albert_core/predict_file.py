@@ -415,8 +415,20 @@ def predict_file(
     if out.exists():
         notes.append(f"{out.name} was there already and is replaced")
     result.out, result.task, result.notes = str(out), task, notes
-    _write(out, fmt, result)
+    _write(out, fmt, result, _input_delimiter(path) if fmt == "csv" else ",")
     return result
+
+
+def _input_delimiter(path: Path) -> str:
+    """The separator of a CSV input (';' as spreadsheets write it in some countries): its
+    predictions are written with the same one, so the spreadsheet opens them alike."""
+    from .data.table import csv_delimiter
+
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            return csv_delimiter(f.readline())
+    except OSError:
+        return ","
 
 
 def default_out(path: str | Path) -> Path:
@@ -701,7 +713,7 @@ def _json_value(column: str, cell: str):
     return cell
 
 
-def _write(out: Path, fmt: str, result: FilePredictions) -> None:
+def _write(out: Path, fmt: str, result: FilePredictions, delimiter: str = ",") -> None:
     header, rows, inputs = result.header, result.rows, result.input_columns
     buf = io.StringIO()
     if fmt == "jsonl":  # a JSON input's objects as they were, then the predictions as JSON values
@@ -715,7 +727,7 @@ def _write(out: Path, fmt: str, result: FilePredictions) -> None:
         for row in [header, *rows]:
             buf.write("\t".join(" ".join(c.replace("\t", " ").splitlines()) for c in row) + "\n")
     else:
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
     try:  # whole or not at all: a temporary file, flushed to disk, then renamed

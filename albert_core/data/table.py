@@ -111,8 +111,15 @@ def _label_first(table: Table) -> Table | None:
     return Table(table.path, "label-first", ["label", "text"], False, rows, list(table.lines), table.problems)
 
 
+def csv_delimiter(text: str) -> str:
+    """A CSV file's separator: ';' for a file whose first line has semicolons and no comma (as
+    spreadsheets write CSV where the comma is the decimal mark), else ','."""
+    first = text.lstrip("\n").split("\n", 1)[0]
+    return ";" if ";" in first and "," not in first else ","
+
+
 def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) -> Table:
-    delim = "\t" if fmt == "tsv" else ","
+    delim = "\t" if fmt == "tsv" else csv_delimiter(text)
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=quoting, strict=False)
     raw: list[tuple[int, list[str]]] = []

@@ -24,6 +24,12 @@ def test_csv_with_header_quotes_bom_crlf_and_blank_lines(tmp_path):
     assert d.problems == []
 
 
+def test_csv_with_semicolons_as_a_spreadsheet_writes_it(tmp_path):
+    p = write(tmp_path, "d.csv", "text;label\n" + "nice, really;pos\nbad;neg\n" * 3)
+    d = read_classification(p)
+    assert d.texts[:2] == ["nice, really", "bad"] and d.labels == ["pos", "neg"] * 3 and d.problems == []
+
+
 def test_tsv_without_header_detects_columns(tmp_path):
     rows = "".join(f"{'spam' if i % 3 == 0 else 'ham'}\tmessage number {i} with some words\n" for i in range(30))
     d = read_classification(write(tmp_path, "SMS", rows))

@@ -59,6 +59,17 @@ def test_every_row_is_predicted_in_order_as_predict_answers_it(classifier, tmp_p
     assert sure == sorted(sure, reverse=True)  # the surest mistakes first
 
 
+def test_a_spreadsheets_semicolon_csv_is_read_and_written_with_semicolons(classifier, tmp_path):
+    rows = sentiment_rows(30, seed=5)
+    path = tmp_path / "excel.csv"
+    path.write_text("review;sentiment\n" + "".join(f"{t};{y}\n" for t, y in rows), encoding="utf-8")
+    result = predict_file(classifier, path, tmp_path / "out.csv")
+    assert result.compared == 30 and result.texts == [t for t, _ in rows]
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as f:
+        out = list(csv.reader(f, delimiter=";"))
+    assert out[0][:4] == ["review", "sentiment", "predicted", "confidence"] and len(out) == 31
+
+
 def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(classifier, tmp_path):
     src = tmp_path / "inbox.txt"
     src.write_text("a good film\n\n  an awful play  \nthe show was grim\n", encoding="utf-8")
