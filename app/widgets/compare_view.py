@@ -30,6 +30,8 @@ RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", 
 IGNORED_SETTINGS = {"name"}
 LEGEND_CHARS = 28  # a run's name in a plot's legend, shortened in its middle beyond this
 TITLE_CHARS = 48  # and in the line above the plots (each name's whole in its tooltip)
+HEADER_CHARS = 24  # and above its column of settings
+VALUE_WIDTH = 200  # pixels at most for a run's column of settings (a longer value: whole in its tooltip)
 
 
 def short_name(name: str, limit: int) -> str:
@@ -65,6 +67,9 @@ def read_run_curves(path: str) -> RunCurves:
     except (OSError, ValueError):
         config = {}
     task = str(config.get("task", ""))
+    model_vocab = _model_vocab(p)
+    if model_vocab and isinstance(config.get("spec"), dict):  # the pieces the model has: a tokenizer trained
+        config = {**config, "spec": {**config["spec"], "vocab_size": model_vocab}}  # or taken sets them
     out = RunCurves(str(p), str(config.get("name") or p.name), task, config, metric_name=main_metric(config))
     for ev in latest_attempt(read_events(p / "events.jsonl")):
         if ev["event"] == "step" and isinstance(ev.get("loss"), (int, float)):
@@ -78,6 +83,14 @@ def read_run_curves(path: str) -> RunCurves:
                 value = m.get(out.metric_name)
                 out.metric.append(metric_percent(task, value) if isinstance(value, (int, float)) else float("nan"))
     return out
+
+
+def _model_vocab(run_dir: Path) -> int:
+    """The vocabulary size of a run's saved model (0: none saved yet)."""
+    try:
+        return int(json.loads((run_dir / "model" / "config.json").read_text(encoding="utf-8"))["vocab_size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def read_many(paths: list[str]) -> list[RunCurves]:
@@ -99,12 +112,12 @@ def differing_settings(configs: list[dict]) -> dict[str, list[object]]:
     """Setting → each run's value, for the settings whose values are not all the same."""
     flat = [_flatten(c) for c in configs]
     keys = sorted({k for f in flat for k in f} - IGNORED_SETTINGS)
-    missing = object()
     out = {}
     for k in keys:
-        values = [f.get(k, missing) for f in flat]
+        # not set, empty ({} options, "" file) or None all say the same: nothing
+        values = [f.get(k) if f.get(k) not in ({}, [], "") else None for f in flat]
         if any(v != values[0] for v in values[1:]):
-            out[k] = [None if v is missing else v for v in values]
+            out[k] = values
     return out
 
 
@@ -124,10 +137,10 @@ class CompareView(QWidget):
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "2026-…-reviews", whole in its tooltip
+        # each run's column as wide as its values (up to VALUE_WIDTH); more runs than fit: it scrolls
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(60)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         plots = QWidget()
         grid = QGridLayout(plots)
@@ -174,7 +187,7 @@ class CompareView(QWidget):
         self.table.clear()
         self.table.setColumnCount(len(self.runs))
         self.table.setRowCount(max(len(diff), 1))
-        self.table.setHorizontalHeaderLabels([r.name for r in self.runs])
+        self.table.setHorizontalHeaderLabels([short_name(r.name, HEADER_CHARS) for r in self.runs])
         for c, r in enumerate(self.runs):
             head = self.table.horizontalHeaderItem(c)
             head.setForeground(pg.mkColor(RUN_COLORS[c % len(RUN_COLORS)]))
@@ -191,6 +204,9 @@ class CompareView(QWidget):
                 item = QTableWidgetItem(shown)
                 item.setToolTip(text)
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        for col in range(self.table.columnCount()):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), VALUE_WIDTH))
 
     def differences(self) -> dict[str, list[str]]:
         """The table as text (setting → values), for tests and scripts."""

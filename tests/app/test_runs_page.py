@@ -72,6 +72,13 @@ def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, run
     by_task = {c.task: i for i, c in enumerate(curves)}
     assert diff["task"][by_task["qa"]] == "qa" and diff["task"][by_task["ner"]] == "ner"
     assert "train_file" in diff and "name" not in diff and "lr" not in diff and "spec.hidden_size" not in diff
+    # nothing set, empty or None say the same; the vocabulary is the one each model has
+    from app.widgets.compare_view import differing_settings, read_run_curves
+
+    assert differing_settings([{"options": {}, "eval_file": ""}, {"options": None}]) == {}
+    assert differing_settings([{"options": {"a": 1}}, {}]) == {"options.a": [1, None]}
+    model_config = json.loads((runs["pretrain"] / "model" / "config.json").read_text())
+    assert read_run_curves(str(runs["pretrain"])).config["spec"]["vocab_size"] == model_config["vocab_size"]
 
 
 def test_rename_writes_run_json_atomically(window, runs, monkeypatch):
@@ -326,6 +333,8 @@ def test_the_note_clears_when_another_run_is_selected(window, monkeypatch):
 
 
 def test_comparing_long_named_runs_keeps_the_window_on_the_screen(window, qtbot):
+    from app.widgets.compare_view import HEADER_CHARS, short_name
+
     page = window.runs_page
     names = [f"2026-11-27T07-0{i}-59-train-sentiment-reviews-from-pretrained-base-model-{i}" for i in range(4)]
     paths = [str(_quick_run(n, 1_700_000_000.0 + i)) for i, n in enumerate(names)]
@@ -341,8 +350,8 @@ def test_comparing_long_named_runs_keeps_the_window_on_the_screen(window, qtbot)
     # each name whole where it is shortened: in the tooltips
     assert all(n in view.title.toolTip() for n in names)
     heads = [view.table.horizontalHeaderItem(c) for c in range(4)]
-    assert [h.text() for h in heads] == [view.runs[c].name for c in range(4)]
-    assert all(h.toolTip().startswith(h.text()) for h in heads)
+    assert [h.text() for h in heads] == [short_name(view.runs[c].name, HEADER_CHARS) for c in range(4)]
+    assert all(h.toolTip().startswith(view.runs[c].name) for c, h in enumerate(heads))
     _assert_legends_off_the_data(view.loss_panel, view.eval_panel, view.metric_panel)
 
 
