@@ -564,6 +564,11 @@ class DataPage(QWidget):
         bad = {p.line for p in preview.problems if p.line}
         self.table_model.set_rows(preview.header, preview.rows, preview.lines, bad)
         self._fit_columns()
+        self.table.setToolTip(
+            "Row headers are the line where each document starts, in its file"
+            if self.project.state.task == "pretrain"
+            else "Row headers are line numbers in the file"
+        )
         self._updating = True
         for role, box in self.role_boxes.items():
             box.clear()

@@ -154,7 +154,8 @@ class TrainPage(QWidget):
         self.progress.setTextVisible(False)
         self.eta_label = QLabel("")
         self.eta_label.setMaximumWidth(PREPARING_WIDTH)
-        self.eta_label.setWordWrap(True)  # on a narrow window it takes two lines rather than widen the window
+        # its whole line where the window has room; on a narrow one it gives way rather than widen the window
+        self.eta_label.setMinimumWidth(60)
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.eta_label)
 
@@ -614,8 +615,7 @@ class TrainPage(QWidget):
         self.run_task = config.task if config else self.project.state.task
         self.finetune_button.hide()
         self.playground_button.hide()
-        self.eta_label.setText("")
-        self.eta_label.setToolTip("")
+        self._set_eta("")
         self.plots.clear()
         self.plots.set_task(self.run_task)
         self._show_run_line(config)
@@ -661,7 +661,7 @@ class TrainPage(QWidget):
         self.finetune_button.hide()
         self.playground_button.hide()
         self.run_line.hide()
-        self.eta_label.setText("")
+        self._set_eta("")
         self.plots.clear()
         self.plots.set_task(self.project.state.task)
         self.log.clear()
@@ -738,8 +738,7 @@ class TrainPage(QWidget):
             self._start_step = int(ev.get("start_step") or 0)
             self.progress.setRange(0, max(self._total, 1))
             self.progress.setValue(self._start_step)
-            self.eta_label.setText("")  # the preparation is over; steps/s come with the first steps
-            self.eta_label.setToolTip("")
+            self._set_eta("")  # the preparation is over; steps/s come with the first steps
             if self._total:
                 self.plots.set_step_range(0, self._total)
             self._append_log(
@@ -780,6 +779,11 @@ class TrainPage(QWidget):
         more = len(self.data_warnings) - len(shown)
         return "\n".join(shown + ([f"… and {more} more in the log."] if more > 0 else []))
 
+    def _set_eta(self, text: str) -> None:
+        """The line beside the progress bar, whole in its tooltip (a narrow window cuts it)."""
+        self.eta_label.setText(text)
+        self.eta_label.setToolTip(text)
+
     def _show_preparing(self, message: str) -> None:
         """A preparation line beside the progress bar, cut to the label's width (a long path must
         not widen the window; the lines say what happens before naming a path), whole in its
@@ -802,7 +806,7 @@ class TrainPage(QWidget):
         if elapsed > 0 and done > 0:
             rate = done / elapsed
             left = max(self._total - step, 0) / rate
-            self.eta_label.setText(f"{rate:.1f} steps/s · {_duration(left)} left")
+            self._set_eta(f"{rate:.1f} steps/s · {_duration(left)} left")
 
     def _on_run_finished(self, status: str) -> None:
         self._ui_timer.stop()
@@ -826,7 +830,7 @@ class TrainPage(QWidget):
         elif self.started_event is None and not terminal.get("checkpoint"):  # stopped while preparing
             self.progress.setRange(0, 1)
             self.progress.setTextVisible(False)  # no steps were counted: not "0 / 1 steps"
-            self.eta_label.setText("")
+            self._set_eta("")
             self._show_banner("Stopped before the first step. Press Resume to start the run again.")
         else:
             also = ", or fine-tune from it now" if usable and self.run_task == "pretrain" else ""
@@ -854,16 +858,14 @@ class TrainPage(QWidget):
             text = f"Stopped at step {int(step):,}"
         else:
             text = status.capitalize()
-        self.eta_label.setText(text)
-        self.eta_label.setToolTip("")
+        self._set_eta(text)
 
     def _on_run_failed(self, message: str) -> None:
         self._ui_timer.stop()
         self.plots.redraw()
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
-        self.eta_label.setText("Failed")
-        self.eta_label.setToolTip("")
+        self._set_eta("Failed")
         self.message = message
         self._show_banner(f"The run failed. {message}", error=True)
         self._set_state("failed")
@@ -882,7 +884,7 @@ class TrainPage(QWidget):
         self.stop_button.setVisible(running)
         self.resume_button.setVisible(not running)
         if status == "idle":
-            self.eta_label.setText("")
+            self._set_eta("")
         texts = {
             "idle": "Ready to train",
             "running": "Training…",
