@@ -401,11 +401,16 @@ def _config_from_args(args) -> RunConfig:
 
 def cmd_train(args) -> int:
     from .engine import train
-    from .runs import failed_before_start, load_config, new_run_dir
+    from .runs import failed_before_start, load_config, new_run_dir, summarize
 
     if args.run_dir:
         run_dir = Path(args.run_dir)
         load_config(run_dir)  # a clear error for a folder that is not a run
+        if summarize(run_dir).status == "finished":
+            raise ConfigError(
+                f"{run_dir} has finished; its model is in {run_dir / 'model'}. To train it further, start a new run "
+                f"from it: train --train FILE --init {run_dir} --out NEW_FOLDER"
+            )
         given = _flags_given(args, "train", {"run_dir", "json"})
         if given:
             raise ConfigError(

@@ -167,16 +167,31 @@ class EventWriter:
             self._file.write(line + "\n")
             self._file.flush()
             os.fsync(self._file.fileno()) if event.kind in TERMINAL else None
-        if self._echo:
-            self._echo.write(line + "\n")
-            self._echo.flush()
-        if self._also:
-            self._also(event)
+        try:
+            if self._echo:
+                self._echo.write(line + "\n")
+                self._echo.flush()
+            if self._also:
+                self._also(event)
+        except BrokenPipeError:  # the console went away (`train … | head`): the run goes on, unprinted
+            self._echo = self._also = None
+            _silence_stdout()
 
     def close(self) -> None:
         if self._file:
             self._file.close()
             self._file = None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that nothing written later (nor Python's flush at exit)
+    fails on a pipe whose reader has gone."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _jsonable(o: Any) -> Any:

@@ -287,3 +287,26 @@ def test_a_hub_model_that_cannot_be_had_is_said_at_once(monkeypatch):
     # a model the hub answers for (or in the cache) goes on to the run
     monkeypatch.setattr(huggingface_hub, "model_info", lambda name, timeout=None: object())
     check_sources(RunConfig(train_file="x.csv", init="someone/albert-x", preset=""))
+
+
+def test_a_console_that_goes_away_does_not_stop_the_run_and_a_finished_run_is_not_trained_again(tmp_path):
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(80))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    run = tmp_path / "run"
+    # `train … | head -1`: the reader leaves after the first line
+    p = subprocess.Popen(
+        [sys.executable, "-m", "albert_core", "train", "--train", str(data), "--spec", str(spec), "--max-steps", "30",
+         "--log-every", "1", "--batch-size", "8", "--out", str(run)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    p.stdout.readline()
+    p.stdout.close()
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err.decode()
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "finished" and (run / "model" / "config.json").exists()
+    assert b"Broken pipe" not in err and b"Traceback" not in err
+    again = cli("train", str(run), check=False)
+    assert again.returncode != 0 and "has finished" in again.stderr and f"--init {run}" in again.stderr
+    assert (run / "events.jsonl").read_text().count('"started"') == 1  # nothing was trained again
