@@ -302,7 +302,7 @@ def read_classification(
 
 def label_warnings(data: ClassificationData, column: str) -> list[Problem]:
     """What about a label column's values suggests a mistake: most of them different (a column of
-    text, not labels), or labels that differ only in case ('pos' and 'POS')."""
+    text, not labels), labels written two ways ('pos' and 'POS', '1' and '1.0'), numbers and words mixed."""
     out = []
     counts = data.label_counts()
     once = sum(1 for n in counts.values() if n == 1)
@@ -316,22 +316,49 @@ def label_warnings(data: ClassificationData, column: str) -> list[Problem]:
                 severity="warning",
             )  # fmt: skip
         )
-    by_case: dict[str, list[str]] = defaultdict(list)
+    by_form: dict[str, list[str]] = defaultdict(list)
     for y in counts:
-        by_case[y.casefold()].append(y)
-    twins = [sorted(v) for v in by_case.values() if len(v) > 1]
+        by_form[_label_form(y)].append(y)
+    twins = [sorted(v) for v in by_form.values() if len(v) > 1]
     if twins and len(twins) <= 0.5 * len(counts):  # not a column of text, where it is common
         shown = "; ".join(" and ".join(repr(y) for y in v) for v in twins[:3]) + (" …" if len(twins) > 3 else "")
         out.append(
             Problem(
                 data.path,
                 0,
-                f"labels that differ only in case are different labels: {shown}; write them alike if they mean "
-                "the same",
+                f"labels written differently are different labels: {shown}; write them alike if they mean the same",
+                severity="warning",
+            )  # fmt: skip
+        )
+    numbers = sorted(y for y in counts if _number(y) is not None)
+    words = sorted(y for y in counts if _number(_label_form(y)) is None)  # true and false are said above
+    if numbers and words and len(counts) <= 20:  # few labels, some numbers and some words: two codings mixed?
+        out.append(
+            Problem(
+                data.path,
+                0,
+                f"column {column!r} mixes numbers ({', '.join(numbers[:4])}) and words ({', '.join(words[:4])}) as "
+                "labels; if they are two ways of writing the same labels, write them one way",
                 severity="warning",
             )  # fmt: skip
         )
     return out
+
+
+def _number(label: str) -> float | None:
+    try:
+        return float(label)
+    except ValueError:
+        return None
+
+
+def _label_form(label: str) -> str:
+    """What two ways of writing one label share: its letters in one case ('pos', 'POS'); a number's
+    value ('1', '1.0'); true and false as 1 and 0."""
+    key = label.strip().casefold()
+    key = {"true": "1", "false": "0"}.get(key, key)
+    number = _number(key)
+    return repr(number) if number is not None else key
 
 
 def flag_labels(row: list[str], idx: list[int], names: list[str]) -> tuple[tuple[str, ...], int | None]:

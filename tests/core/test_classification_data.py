@@ -142,3 +142,22 @@ def test_labels_that_differ_only_in_case_are_pointed_out(tmp_path):
     assert sorted(data.all_labels()) == ["POS", "neg", "pos"]  # kept apart, as written
     (warning,) = data.problems
     assert warning.severity == "warning" and "'POS' and 'pos'" in warning.message
+
+
+def test_labels_written_two_ways_or_coded_two_ways_are_pointed_out(tmp_path):
+    rows = "".join(f"text {i},{['0', '1', '1.0', 'negative', 'positive'][i % 5]}\n" for i in range(40))
+    data = read_classification(write(tmp_path, "c.csv", "text,label\n" + rows))
+    messages = [p.message for p in data.problems if p.severity == "warning"]
+    assert any("'1' and '1.0'" in m for m in messages), messages
+    assert any("mixes numbers (0, 1, 1.0) and words (negative, positive)" in m for m in messages), messages
+    rows = "".join(f'{{"text": "t {i}", "label": {["0", "false", "1", "true"][i % 4]}}}\n' for i in range(40))
+    data = read_classification(write(tmp_path, "b.jsonl", rows))
+    (m,) = [p.message for p in data.problems if p.severity == "warning"]
+    assert "'0' and 'false'" in m and "'1' and 'true'" in m
+
+
+def test_a_slice_of_a_coarse_fine_labelled_file_is_read_as_labels_and_texts(tmp_path):
+    coarse = ["NUM", "DESC", "HUM", "LOC", "ENTY", "ABBR"]
+    rows = "".join(f"{coarse[i % 6]}:other what is thing number {i} ?\n" for i in range(60))
+    data = read_classification(write(tmp_path, "trec_dev.txt", rows))
+    assert len(data.all_labels()) == 6 and data.texts[0] == "what is thing number 0 ?"
