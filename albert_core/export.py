@@ -178,10 +178,39 @@ def _multi_label_folder(folder: Path) -> bool:
 
 PIPELINE = {
     "classification": ("text-classification", 'print(pipe("what a lovely film"))'),
-    "qa": ("question-answering", 'print(pipe(question="Who wrote it?", context="The book was written by Ada."))'),
-    "ner": ("token-classification", 'print(pipe("Ada Lovelace lived in London", aggregation_strategy="simple"))'),
+    # "first": a word's tag is its first piece's, so an entity is whole words (not "fl", "ew")
+    "ner": ("token-classification", 'print(pipe("Ada Lovelace lived in London", aggregation_strategy="first"))'),
     "pretrain": ("fill-mask", 'print(pipe("the film was [MASK] ."))'),
 }
+
+# Extractive QA without a pipeline (newer transformers have none for it): the likeliest span of
+# the context, found from the start and end scores and cut from the text by the pieces' offsets.
+QA_CODE = """import torch
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+path = {path}
+tokenizer = AutoTokenizer.from_pretrained(path)
+model = AutoModelForQuestionAnswering.from_pretrained(path)
+question, context = "Who wrote it?", "The book was written by Ada."
+enc = tokenizer(question, context, truncation="only_second", return_offsets_mapping=True, return_tensors="pt")
+offsets = enc.pop("offset_mapping")[0]
+in_context = torch.tensor([s == 1 for s in enc.sequence_ids(0)])
+with torch.no_grad():
+    out = model(**enc)
+start = int(out.start_logits[0].masked_fill(~in_context, -1e4).argmax())
+end = start + int(out.end_logits[0, start:].masked_fill(~in_context[start:], -1e4).argmax())
+print(context[offsets[start][0] : offsets[end][1]])
+"""
+
+
+def hf_snippet(task: str, path: str, multi_label: bool = False) -> str:
+    """Python that uses a Hugging Face model folder at `path` for `task` with plain transformers."""
+    if task == "qa":
+        return QA_CODE.format(path=repr(path))
+    kind, call = PIPELINE.get(task, PIPELINE["classification"])
+    if multi_label:  # every label's own probability (the pipeline applies the sigmoid such a model wants)
+        call = 'print(pipe("what a lovely film", top_k=None))'
+    return f"from transformers import pipeline\n\npipe = pipeline({kind!r}, model={path!r})\n{call}\n"
 
 
 def code_snippet(model_dir: str | Path) -> str:
@@ -204,8 +233,4 @@ def _snippet(folder: Path, task: str, onnx_name: str | None = None, like: Path |
         from .export_check import ort_snippet
 
         return ort_snippet(folder, onnx_name, "classification-multi" if multi else task)
-    kind, call = PIPELINE.get(task, PIPELINE["classification"])
-    if multi:  # every label's own probability (the pipeline applies the sigmoid such a model wants)
-        call = 'print(pipe("what a lovely film", top_k=None))'
-
-    return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={str(folder)!r})\n{call}\n'
+    return hf_snippet(task, str(folder), multi)

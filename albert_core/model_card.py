@@ -117,22 +117,11 @@ def _by_label(metrics: dict, labels: list[str] | None) -> str:
 
 
 def _usage(task: str, multi_label: bool = False) -> str:
-    if task == "qa":
-        return """import torch
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-tok = AutoTokenizer.from_pretrained("path/to/this/folder")
-model = AutoModelForQuestionAnswering.from_pretrained("path/to/this/folder")
-enc = tok("Who wrote it?", "The book was written by Mary Shelley.", return_tensors="pt")
-out = model(**enc)
-start, end = out.start_logits.argmax(), out.end_logits.argmax()
-print(tok.decode(enc["input_ids"][0, start : end + 1]))"""
-    usage = f"""from transformers import pipeline
-pipe = pipeline("{_pipeline_tag(task)}", model="path/to/this/folder")"""
+    from .export import hf_snippet
+
+    usage = hf_snippet(task, "path/to/this/folder", multi_label).rstrip()
     if multi_label:  # several labels per text: each label's own probability, given at its threshold
-        usage += (
-            '\nprint(pipe("some text", top_k=None))  # its labels: those at their threshold or above '
-            "(config.json's label_thresholds, else 0.5)"
-        )
+        usage += "  # its labels: those at their threshold or above (config.json's label_thresholds, else 0.5)"
     return usage
 
 

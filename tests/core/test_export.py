@@ -139,6 +139,21 @@ def test_onnx_of_qa_and_ner_models_and_their_snippets(arch, tmp_path):
     assert any("no validation set" in n for n in result.notes)
 
 
+@pytest.mark.parametrize("arch", ["AlbertForQuestionAnswering", "AlbertForTokenClassification"])
+def test_the_code_for_a_qa_or_ner_folder_runs_with_the_transformers_installed(arch, tmp_path):
+    folder = save_tiny_model(tmp_path / "m", arch, num_labels=2 if arch.endswith("Answering") else 3)
+    code = code_snippet(folder)
+    printed = _run_snippet(code).strip()
+    if arch.endswith("Answering"):  # a span of the context, whatever an untrained model picks
+        assert "pipeline" not in code and printed and printed in "The book was written by Ada."
+    else:  # whole words: the first piece of each word tags it
+        assert 'aggregation_strategy="first"' in code
+        words = [e.split("'word': ")[1].split("'")[1] for e in printed.split("{")[1:]]
+        whole = "ada lovelace lived in london".split()
+        runs = {"".join(whole[i:j]) for i in range(len(whole)) for j in range(i + 1, len(whole) + 1)}
+        assert any(words) and all(x.lower().replace(" ", "") in runs for x in words if x), words  # no "fl", "ew"
+
+
 def test_exports_refuse_what_they_should(run, tmp_path):
     taken = tmp_path / "taken"
     taken.mkdir()
