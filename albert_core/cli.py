@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
 from .data.problems import DataError
-from .runs import ConfigError, RunConfig
+from .runs import ConfigError, RunConfig, unknown_option
 from .spec import PRESETS, SpecError
 from .tokenizer import TokenizerError
 
@@ -392,6 +392,9 @@ def _config_from_args(args) -> RunConfig:
         if "=" not in item:
             raise ConfigError(f"--option {item!r} must look like KEY=VALUE")
         k, v = item.split("=", 1)
+        if unknown_option(c.task, k.strip()):  # a typo would be a setting silently not used
+            raise ConfigError(unknown_option(c.task, k.strip()))
+        k = k.strip()
         try:
             c.options[k] = json.loads(v)
         except json.JSONDecodeError:

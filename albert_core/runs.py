@@ -11,6 +11,7 @@ RUN_DIR/model/            the final Hugging Face folder
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import errno
 import json
 import math
@@ -90,7 +91,7 @@ class RunConfig:
     cuda_graphs: bool = False
     num_threads: int = 0  # CPU threads for torch; 0: torch's default
     data_workers: int = -1  # processes making batches ahead; -1: as suits the task and device
-    # task-specific settings (qa: doc_stride, max_answer_length; pretrain: corpus options ...)
+    # task-specific settings (qa: doc_stride, max_answer_length; pretrain: corpus options ...): TASK_OPTIONS
     options: dict = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -495,6 +496,25 @@ def metric_percent(task: str, value: float) -> float:
     """A task's main metric as a percentage: QA's exact match and F1 come as percentages
     already (as the SQuAD metric gives them); the other tasks' metrics come as fractions."""
     return float(value) if task == "qa" else 100.0 * float(value)
+
+
+TASK_OPTIONS: dict[str, tuple[str, ...]] = {  # the keys of RunConfig.options each task reads
+    "classification": ("tune_thresholds",),
+    "qa": ("doc_stride", "max_answer_length", "max_query_length", "n_best"),
+    "ner": ("tag_column",),
+    "pretrain": ("mask_probability", "max_ngram", "whole_word", "short_seq_prob", "max_eval_examples", "dupe_factor",
+                 "documents", "sentences", "cache_dir"),
+}  # fmt: skip
+
+
+def unknown_option(task: str, key: str) -> str:
+    """Why `key` is not a setting of `task`'s runs, naming the ones it has; "" when it is one."""
+    known = TASK_OPTIONS.get(task, ())
+    if key in known:
+        return ""
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"--option {key} is not a setting of {task} runs; {hint}its settings are {', '.join(known)}"
 
 
 @dataclass

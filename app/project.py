@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from albert_core.runs import RunConfig
+from albert_core.runs import TASK_OPTIONS, RunConfig
 from albert_core.spec import ModelSpec, preset
 
 from .settings import SAMPLE_DATA
@@ -200,6 +200,8 @@ class Project(QObject):
         fixed |= {"label_separator", "label_before"}
         fixed |= set(model)
         training = {k: v for k, v in s.training.items() if k in known and k not in fixed}
+        if isinstance(training.get("options"), dict):  # another task's settings (from before a switch) stay out
+            training["options"] = {k: v for k, v in training["options"].items() if k in TASK_OPTIONS.get(s.task, ())}
         if not self.tokenizer_choices_apply():
             training.pop("tokenizer_from", None)
             training.pop("tokenizer_vocab_size", None)

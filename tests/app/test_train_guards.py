@@ -254,3 +254,11 @@ def test_max_length_stops_at_the_models_positions(window, tmp_path):
     window.project.set_spec(TINY, init=str(tmp_path))  # a model to start from: the box stays, the note says
     train.length_spin.setValue(192)
     assert train.length_note.text() == "The model has 64 positions: the run will use 64."
+
+
+def test_a_run_takes_only_its_own_tasks_settings(window):
+    window.data_page.choose_task("pretrain", clear_file=True)
+    window.train_page.task_options.widgets["pretrain"]["max_ngram"].setValue(2)
+    assert window.project.run_config().options.get("max_ngram") == 2
+    window.data_page.choose_task("qa", clear_file=True)  # the pre-training settings stay behind
+    assert "max_ngram" not in window.project.run_config().options

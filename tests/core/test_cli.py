@@ -310,3 +310,13 @@ def test_a_console_that_goes_away_does_not_stop_the_run_and_a_finished_run_is_no
     again = cli("train", str(run), check=False)
     assert again.returncode != 0 and "has finished" in again.stderr and f"--init {run}" in again.stderr
     assert (run / "events.jsonl").read_text().count('"started"') == 1  # nothing was trained again
+
+
+def test_an_option_a_task_does_not_read_is_refused_with_the_ones_it_has(tmp_path):
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(20))
+    r = cli("train", "--task", "qa", "--train", str(data), "--option", "doc_strid=64", "--out", str(tmp_path / "r"),
+            check=False)  # fmt: skip
+    assert r.returncode != 0 and "did you mean doc_stride?" in r.stderr and "max_answer_length" in r.stderr
+    assert not (tmp_path / "r").exists()
+    r = cli("train", "--train", str(data), "--option", "doc_stride=10", "--out", str(tmp_path / "r"), check=False)
+    assert r.returncode != 0 and "not a setting of classification runs" in r.stderr

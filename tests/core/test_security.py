@@ -177,12 +177,14 @@ def test_settings_from_the_command_line_are_parsed_as_json_only(tmp_path):
             "x.csv",
             "--out",
             "r",
+            "--task",
+            "pretrain",
             "--option",
-            f"hook=__import__('os').system('touch {marker}')",
+            f"documents=__import__('os').system('touch {marker}')",
             "--option",
-            "doc_stride=64",
+            "max_ngram=2",
         ]
     )
     c = _config_from_args(args)
-    assert c.options["hook"].startswith("__import__") and c.options["doc_stride"] == 64
+    assert c.options["documents"].startswith("__import__") and c.options["max_ngram"] == 2
     assert not marker.exists()
