@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -696,8 +697,15 @@ def cmd_serve(args) -> int:
     from .serve import make_server
 
     predictor = load_predictor(args.model, fast=args.fast)  # its own errors say what is wrong with the model
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port} is not a port; give one from 1 to 65535 (or 0 for any free one)")
     try:
         server = make_server(args.model, args.host, args.port, predictor=predictor)
+    except socket.gaierror as e:  # a name that does not resolve
+        raise ConfigError(
+            f"cannot listen on {args.host} ({e.strerror or e}); give --host an address of this machine "
+            "(127.0.0.1 for it alone, 0.0.0.0 for every network)"
+        ) from None
     except OSError as e:
         raise ConfigError(
             f"cannot listen on {args.host}:{args.port} ({e.strerror or e}); choose another --port"

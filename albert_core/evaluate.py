@@ -67,7 +67,9 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
     metrics["examples"] = info.get("eval_questions", info.get("eval_sentences", len(features)))
     tuned = pred.multi_label and any(t != MULTI_LABEL_THRESHOLD for t in pred.thresholds)
     if not data_file:
-        metrics["data"] = f"the run's validation set ({getattr(task, 'split', '') or 'its validation file'})" + (
+        split = getattr(task, "split", "")
+        split = "its validation file" if split in ("", "file") else split
+        metrics["data"] = f"the run's validation set ({split})" + (
             ", where the labels' thresholds were tuned: scores on it flatter the model" if tuned else ""
         )
     if pred.task == "classification":

@@ -183,6 +183,12 @@ def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, s
             )
         except RuntimeError as e:
             msg = str(e)
+            fewer = re.search(r"smaller than required_chars\. *(\d+) vs (\d+)", msg)
+            if fewer:  # fewer pieces than the text has characters (and special pieces)
+                raise TokenizerError(
+                    f"a vocabulary of {vocab_size} pieces cannot hold the {fewer.group(2)} characters and special "
+                    f"pieces the text needs; choose a vocabulary of more than {fewer.group(2)} pieces"
+                ) from None
             if "Vocabulary size" in msg or "vocab_size" in msg:
                 raise TokenizerError(
                     f"the text is too small for a vocabulary of {vocab_size} pieces ({msg.strip().splitlines()[-1]}); "

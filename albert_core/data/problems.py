@@ -15,7 +15,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}" if where else self.message  # a setting, not a file, is wrong
 
 
 class DataError(ValueError):

@@ -183,6 +183,7 @@ class PretrainTask(Task):
             eval_rows, rows = rows[np.sort(order[:n_eval])], rows[np.sort(order[n_eval:])]
             eval_tokens = train_corpus.tokens
             split = f"{n_eval} examples held out of the training text, seed {c.seed}"
+        self.split = split  # what `evaluate` of the model names as its validation set
         if len(eval_rows) > self.max_eval:
             pick = np.random.default_rng(c.seed).permutation(len(eval_rows))[: self.max_eval]
             eval_rows = eval_rows[np.sort(pick)]

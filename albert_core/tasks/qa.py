@@ -130,7 +130,8 @@ class QATask(Task):
 
     def card_lines(self) -> list[str]:
         lines = [
-            f"Windows: {self.max_length} pieces, {self.doc_stride} shared between neighbours; "
+            f"Windows: {self.max_length} pieces, up to {self.doc_stride} shared between neighbours (at most half "
+            "a window's context); "
             f"answers up to {self.max_answer_length} pieces",
             f"Validation: {self.split}",
         ]

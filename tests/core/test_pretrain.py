@@ -689,3 +689,11 @@ def test_dupe_factor_cuts_the_text_again_and_keeps_validation_text_out(pretrain_
     assert not any(in_eval[a0:b1].any() for a0, _, _, b1, _ in rows3.tolist())
     with pytest.raises(ConfigError, match="dupe_factor"):
         PretrainTask(config(tmp, options={"dupe_factor": 0}))
+
+
+def test_evaluate_names_the_validation_set_a_run_held_out(pretrain_run):
+    from albert_core.evaluate import evaluate_model
+
+    _, run, _ = pretrain_run
+    metrics = evaluate_model(str(run))
+    assert "held out of the training text" in metrics["data"] and "validation file" not in metrics["data"]

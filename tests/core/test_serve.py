@@ -96,3 +96,13 @@ def test_a_model_that_cannot_be_read_is_not_called_a_port_problem(tmp_path, caps
     err = capsys.readouterr().err
     assert "cannot listen" not in err and "config.json" in err
     assert "Traceback" not in err
+
+
+def test_a_port_or_host_that_cannot_be_is_said_without_a_traceback(tmp_path, capsys):
+    model = save_tiny_model(tmp_path / "m", "AlbertForSequenceClassification")
+    assert cli_main(["serve", "--model", str(model), "--port", "99999"]) == 2
+    err = capsys.readouterr().err
+    assert "--port 99999 is not a port" in err and "Traceback" not in err
+    assert cli_main(["serve", "--model", str(model), "--port", "0", "--host", "nosuchhost.invalid"]) == 2
+    err = capsys.readouterr().err
+    assert "give --host an address of this machine" in err and "--port" not in err

@@ -23,6 +23,14 @@ def test_small_text_gets_the_largest_vocabulary_it_allows(tmp_path):
     assert 5 < len(tok) < 100
 
 
+def test_too_few_pieces_for_the_texts_characters_asks_for_more(tmp_path):
+    from albert_core.tokenizer import TokenizerError
+
+    texts = [f"the quick brown fox jumps over the lazy dog {i}" for i in range(200)]
+    with pytest.raises(TokenizerError, match=r"cannot hold the \d+ characters .*choose a vocabulary of more than"):
+        train_tokenizer(texts, vocab_size=5)
+
+
 def test_a_hub_tokenizer_offline_is_named_as_such(monkeypatch, tmp_path):
     """A hub id given as the model to start from or to take a tokenizer from: offline, the message
     says it cannot be downloaded (not "no such folder"), and the Model page's size lookup gives up."""
