@@ -594,6 +594,10 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
     def named(words: list[str], tag_seq: list[str]) -> list[str]:
         return [f"{' '.join(words[s : e + 1])} ({typ})" for typ, s, e in entities(tag_seq)]
 
+    def objects(words: list[str], tag_seq: list[str]) -> list[dict]:  # for JSON: words counted from 0, end excluded
+        return [{"text": " ".join(words[s : e + 1]), "type": typ, "start_word": s, "end_word": e + 1}
+                for typ, s, e in entities(tag_seq)]  # fmt: skip
+
     header = ["text", "entities", "entities in the file", "correct", "tagged"]
     rows, texts, found, truth, sure, wrong, correct = [], [], [], [], [], [], 0
     for r, (words, got, gold, probs) in enumerate(zip(data.sentences, tags, data.tags, preds, strict=True)):
@@ -612,11 +616,29 @@ def _predict_tagged(predictor, data, notes, batch_size, progress, stop) -> FileP
         sure.append(conf)
     m = entity_scores(data.tags, tags)
     extra = f"entity F1 {m['f1']:.1%} (precision {m['precision']:.1%}, recall {m['recall']:.1%})"
+    values = {  # a JSON Lines output has them as JSON values: entities as objects, correct as true/false
+        "entities": [objects(w, t) for w, t in zip(data.sentences, tags, strict=True)],
+        "entities in the file": [objects(w, t) for w, t in zip(data.sentences, data.tags, strict=True)],
+        "correct": [row[3] == "yes" for row in rows],
+    }
     return FilePredictions(
         out="", task="ner", header=header, rows=rows, compared=len(rows), correct=correct,
         metric="sentences with every entity right", mistakes=[r for _, r in sorted(wrong)], texts=texts,
-        predicted=found, confidence=sure, truth=truth, extra=extra,
+        predicted=found, confidence=sure, truth=truth, extra=extra, records=_tagged_records(data), values=values,
     )  # fmt: skip
+
+
+def _tagged_records(data) -> list[dict] | None:
+    """The objects of a JSON Lines file of tokens and tags, one per sentence read (written back as
+    they were, the predictions beside them); None for a CoNLL file."""
+    if data.format != "jsonl":
+        return None
+    try:
+        with open(data.path, encoding="utf-8-sig", errors="replace") as f:
+            lines = f.read().split("\n")
+        return [json.loads(lines[n - 1]) for n in data.lines]
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _predict_entities(predictor, path, columns, notes, progress, stop, batch_size=64) -> FilePredictions:

@@ -210,6 +210,16 @@ def test_a_tagged_file_is_predicted_word_for_word_and_compared(trained, tmp_path
     assert rows[0] == ["text", "entities", "entities in the file", "correct", "tagged"]
     assert sum(r[3] == "yes" for r in rows[1:]) == result.correct > 40
     assert all((r[1] == r[2]) == (r[3] == "yes") for r in rows[1:])
+    # JSON Lines back for JSON Lines: each object as it was, the entities as objects, correct as true/false
+    predict_file(run, dev, tmp_path / "tagged.jsonl")
+    given = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+    back = [json.loads(line) for line in (tmp_path / "tagged.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(back) == len(given) and all(b[k] == g[k] for b, g in zip(back, given, strict=True) for k in g)
+    first = back[0]
+    assert isinstance(first["correct"], bool) and isinstance(first["entities"], list)
+    words = given[0][next(k for k in given[0] if isinstance(given[0][k], list))]
+    for e in first["entities in the file"]:
+        assert e["text"] == " ".join(words[e["start_word"] : e["end_word"]]) and e["type"]
     # plain text, one sentence per line, is not mistaken for a tagged file
     (tmp_path / "notes.txt").write_text("Anna met Tom in Paris\nthe day was good\n", encoding="utf-8")
     plain = predict_file(run, tmp_path / "notes.txt", tmp_path / "notes.csv")
