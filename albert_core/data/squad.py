@@ -90,6 +90,13 @@ def read_squad(path: str | Path) -> QAData:
     if not text.strip():
         raise DataError("is empty; a question answering file needs at least one question", path)
     p = str(path)
+    if not text.lstrip().startswith(("{", "[")):  # a table or plain text, not JSON at all
+        raise DataError(
+            "is not JSON: a question answering file to train or evaluate on is SQuAD JSON, or JSON Lines of "
+            '{"id", "question", "context", "answers"} (a table of questions and contexts can be predicted for, '
+            "with predict --file)",
+            path,
+        )
     problems: list[Problem] = list(notes)
     raws: list[tuple[dict, str, int, int]] = []  # (flat record, title, line, paragraph line)
     doc = _json_document(text, p)

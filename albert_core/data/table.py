@@ -186,6 +186,12 @@ def _read_jsonl(path: Path, text: str) -> Table:
                 numbered.append((i, parse_json(line)))
             except json.JSONDecodeError as e:
                 problems.append(Problem(str(path), i, f"is not valid JSON ({e.msg}); each line must be one object"))
+    if len(numbered) == 1 and _is_squad(numbered[0][1]):
+        raise DataError(
+            'is SQuAD question answering data (a "data" list of paragraphs and their questions): train a question '
+            "answering model on it (--task qa; on the Data page, the task Question answering)",
+            path,
+        )
     header: list[str] = []
     for _, obj in numbered:
         if isinstance(obj, dict):
@@ -203,6 +209,11 @@ def _read_jsonl(path: Path, text: str) -> Table:
     if not rows and problems:
         raise DataError(problems)
     return Table(str(path), "jsonl", header, True, rows, lines, problems, records)
+
+
+def _is_squad(obj) -> bool:
+    data = obj.get("data") if isinstance(obj, dict) else None
+    return isinstance(data, list) and any(isinstance(d, dict) and "paragraphs" in d for d in data)
 
 
 def _cell(v) -> str:

@@ -161,3 +161,18 @@ def test_a_slice_of_a_coarse_fine_labelled_file_is_read_as_labels_and_texts(tmp_
     rows = "".join(f"{coarse[i % 6]}:other what is thing number {i} ?\n" for i in range(60))
     data = read_classification(write(tmp_path, "trec_dev.txt", rows))
     assert len(data.all_labels()) == 6 and data.texts[0] == "what is thing number 0 ?"
+
+
+def test_a_squad_file_given_to_classification_says_it_is_question_answering_data(tmp_path):
+    doc = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "c", "qas": []}]}]}
+    p = write(tmp_path, "train.json", json.dumps(doc))
+    with pytest.raises(DataError, match="is SQuAD question answering data.*--task qa"):
+        read_classification(p)
+
+
+def test_a_table_given_as_question_answering_data_says_what_a_qa_file_is(tmp_path):
+    from albert_core.data.squad import read_squad
+
+    p = write(tmp_path, "p.csv", "question,context\nwho?,Ada wrote it\n")
+    with pytest.raises(DataError, match="is not JSON: a question answering file"):
+        read_squad(p)
