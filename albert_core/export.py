@@ -210,7 +210,7 @@ def hf_snippet(task: str, path: str, multi_label: bool = False) -> str:
     kind, call = PIPELINE.get(task, PIPELINE["classification"])
     if multi_label:  # every label's own probability (the pipeline applies the sigmoid such a model wants)
         call = 'print(pipe("what a lovely film", top_k=None))'
-    return f"from transformers import pipeline\n\npipe = pipeline({kind!r}, model={path!r})\n{call}\n"
+    return f'from transformers import pipeline\n\npipe = pipeline("{kind}", model={path!r})\n{call}\n'
 
 
 def code_snippet(model_dir: str | Path) -> str:

@@ -91,11 +91,17 @@ def read_squad(path: str | Path) -> QAData:
         raise DataError("is empty; a question answering file needs at least one question", path)
     p = str(path)
     if not text.lstrip().startswith(("{", "[")):  # a table or plain text, not JSON at all
+        first = text[: len(text) - len(text.lstrip())].count("\n") + 1  # the line of its first character
         raise DataError(
-            "is not JSON: a question answering file to train or evaluate on is SQuAD JSON, or JSON Lines of "
-            '{"id", "question", "context", "answers"} (a table of questions and contexts can be predicted for, '
-            "with predict --file)",
-            path,
+            [
+                Problem(
+                    str(path),
+                    first,
+                    "is not valid JSON: a question answering file to train or evaluate on is SQuAD JSON, or JSON "
+                    'Lines of {"id", "question", "context", "answers"} (a table of questions and contexts can be '
+                    "predicted for: the Playground's Predict a file…, or predict --file)",
+                )
+            ]
         )
     problems: list[Problem] = list(notes)
     raws: list[tuple[dict, str, int, int]] = []  # (flat record, title, line, paragraph line)

@@ -159,7 +159,7 @@ class DataPage(QWidget):
         self.labels_box = QGroupBox("Labels")
         QVBoxLayout(self.labels_box).addWidget(self.label_chart)
         side.addWidget(self.labels_box, 2)
-        side.addWidget(self._build_corpus_box(), 2)
+        side.addWidget(self._build_corpus_box())  # a form: as tall as its rows (and wrapped notes) need
         problems_box = QGroupBox("Problems")
         pl = QVBoxLayout(problems_box)
         self.problems = ProblemsList()

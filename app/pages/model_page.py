@@ -157,9 +157,10 @@ class ModelPage(QWidget):
         self.precision_box.setToolTip(tip("precision"))
         self._devices = DeviceInfo([], probed=False)
         self._loading_training = False
-        for w in (self.batch_spin, self.length_spin):
-            w.valueChanged.connect(self._on_memory_input_changed)
-        self.precision_box.currentTextChanged.connect(self._on_memory_input_changed)
+        # each writes its own setting only (the others may not be shown yet, after a project is loaded)
+        self.batch_spin.valueChanged.connect(lambda v: self._on_memory_input_changed(batch_size=v))
+        self.length_spin.valueChanged.connect(lambda v: self._on_memory_input_changed(max_length=v))
+        self.precision_box.currentTextChanged.connect(lambda v: self._on_memory_input_changed(precision=v))
         row = QHBoxLayout()
         row.addWidget(QLabel("batch"))
         row.addWidget(self.batch_spin)
@@ -184,6 +185,7 @@ class ModelPage(QWidget):
 
         project.spec_changed.connect(self._on_project_spec_changed)
         project.loaded.connect(self._on_project_spec_changed)
+        project.loaded.connect(self._on_training_changed)
         project.data_changed.connect(self.refresh)
         project.training_changed.connect(self._on_training_changed)  # also the Data page's vocabulary
         self._show_training()
@@ -299,13 +301,9 @@ class ModelPage(QWidget):
         finally:
             self._loading_training = False
 
-    def _on_memory_input_changed(self, *_) -> None:
-        if not self._loading_training:  # the user changed them here: the next run trains with them
-            self.project.update_training(
-                batch_size=self.batch_spin.value(),
-                max_length=self.length_spin.value(),
-                precision=self.precision_box.currentText(),
-            )
+    def _on_memory_input_changed(self, **setting) -> None:
+        if not self._loading_training:  # the user changed it here: the next run trains with it
+            self.project.update_training(**setting)
         self.refresh()
 
     def estimated_precision(self) -> str:

@@ -27,8 +27,22 @@ class ColumnScroll(QScrollArea):
     def _fit(self) -> None:
         """The column as wide as the view and as tall as the view, or its minimum if taller."""
         view = self.viewport().size()
-        need = self.widget().minimumSizeHint().height()
+        need = max(self.widget().minimumSizeHint().height(), self._least_height(view.width()))
         self.widget().resize(view.width(), max(view.height(), need))
+
+    def _least_height(self, width: int) -> int:
+        """The least height of the column's box layout at `width`: a box layout holds a panel with
+        wrapped text at its height for that width (less, and the text is cut), the others at
+        their minimum."""
+        layout = self.widget().layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return 0
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        items = [it for it in items if not it.isEmpty()]  # hidden panels take no room
+        margins = layout.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        heights = [it.heightForWidth(inner) if it.hasHeightForWidth() else it.minimumSize().height() for it in items]
+        return sum(heights) + max(0, len(items) - 1) * layout.spacing() + margins.top() + margins.bottom()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:

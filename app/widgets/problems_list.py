@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QListView
 
 from albert_core.data.problems import Problem
@@ -50,6 +50,11 @@ class ProblemsList(QListView):
         self.selectionModel().currentChanged.connect(self._on_current_changed)
 
     WRAP_UP_TO = 300  # problems shown whole, over several lines; more are one line each (fast)
+
+    def sizeHint(self) -> QSize:
+        """Four lines' worth: the page's side column gives it the room its panels leave (a list's
+        usual 192-pixel wish made the column scroll on an 800-pixel screen)."""
+        return QSize(super().sizeHint().width(), 4 * self.fontMetrics().lineSpacing() + 2 * self.frameWidth())
 
     def set_problems(self, problems: list[Problem]) -> None:
         wrap = len(problems) <= self.WRAP_UP_TO

@@ -61,6 +61,15 @@ def test_the_memory_estimate_is_for_the_batch_the_next_run_trains_with(window):
     model.precision_box.setCurrentText("bf16")
     assert train.precision_box.currentText() == "bf16" == window.project.run_config().precision
     model.precision_box.setCurrentText("auto")
+    # a project opened: its settings shown here too, and one changed here leaves the others as loaded
+    saved = window.project.to_dict()
+    saved["training"] = {**saved["training"], "batch_size": 100, "max_length": 32, "precision": "fp16"}
+    window.project.restore(saved)
+    assert (model.batch_spin.value(), model.length_spin.value(), model.precision_box.currentText()) == (100, 32, "fp16")
+    model.batch_spin.setValue(48)
+    assert window.project.run_config().max_length == 32 and window.project.run_config().precision == "fp16"
+    model.length_spin.setValue(128)
+    model.precision_box.setCurrentText("auto")
     model.set_devices(DeviceInfo([{"index": 0, "name": "GPU", "memory": 80 << 30, "bf16": True}]))
     spec = window.project.spec
     m = memory_estimate(spec, 48, 128, "bf16", "classification", 2)
@@ -399,6 +408,14 @@ def test_every_page_fits_a_small_laptop_screen(window, qtbot):
     qtbot.waitUntil(lambda: window.height() == 700)
     side = window.data_page.labels_box.parentWidget()
     assert window.data_page.problems.isVisibleTo(window.data_page) and side.height() >= side.minimumSizeHint().height()
+    # a long note in the side column is shown whole (the column scrolls), not cut to a line
+    data = window.data_page
+    data.choose_task("pretrain", clear_file=True)
+    data._show_tokenizer_note("This tokenizer cannot be used: " + "the reason, said at some length, " * 6)
+    window.show_page("Data")
+    qtbot.waitUntil(
+        lambda: data.tokenizer_note.height() >= data.tokenizer_note.heightForWidth(data.tokenizer_note.width())
+    )
 
 
 def test_the_preview_gives_the_text_column_the_room(window):

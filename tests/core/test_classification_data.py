@@ -174,5 +174,5 @@ def test_a_table_given_as_question_answering_data_says_what_a_qa_file_is(tmp_pat
     from albert_core.data.squad import read_squad
 
     p = write(tmp_path, "p.csv", "question,context\nwho?,Ada wrote it\n")
-    with pytest.raises(DataError, match="is not JSON: a question answering file"):
+    with pytest.raises(DataError, match="is not valid JSON: a question answering file"):
         read_squad(p)
