@@ -167,15 +167,21 @@ class EventWriter:
             self._file.write(line + "\n")
             self._file.flush()
             os.fsync(self._file.fileno()) if event.kind in TERMINAL else None
-        try:
-            if self._echo:
+        # a console that went away (`train … | head`) stops the printing, not the run
+        if self._echo:
+            try:
                 self._echo.write(line + "\n")
                 self._echo.flush()
-            if self._also:
+            except BrokenPipeError:
+                if self._echo is sys.stdout:
+                    _silence_stdout()
+                self._echo = None
+        if self._also:
+            try:
                 self._also(event)
-        except BrokenPipeError:  # the console went away (`train … | head`): the run goes on, unprinted
-            self._echo = self._also = None
-            _silence_stdout()
+            except BrokenPipeError:  # a sink that prints (the CLI's): it printed to stdout
+                self._also = None
+                _silence_stdout()
 
     def close(self) -> None:
         if self._file:

@@ -285,6 +285,17 @@ def _read_texts(path: Path, columns: dict, notes: list[str]) -> _Input:
     return _read_classification(path, {"text": columns.get("text")}, [], notes, text_pairs=False)
 
 
+def _squad_shaped(path: Path) -> bool:
+    """Whether the file is one JSON document with SQuAD's "data" list of paragraphs."""
+    from .data.problems import parse_json, read_text
+    from .data.table import is_squad
+
+    try:
+        return is_squad(parse_json(read_text(path)[0]))
+    except (OSError, ValueError, DataError):
+        return False
+
+
 def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
     from .data.table import read_table
 
@@ -293,7 +304,9 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
 
         try:
             data = read_squad(path)
-        except DataError:
+        except DataError as e:
+            if _squad_shaped(path):  # SQuAD JSON with a fault: its own message says where
+                raise e from None
             data = None
         if data is not None:
             notes += [str(p) for p in data.problems]
@@ -415,7 +428,7 @@ def predict_file(
     if out.exists():
         notes.append(f"{out.name} was there already and is replaced")
     result.out, result.task, result.notes = str(out), task, notes
-    _write(out, fmt, result, _input_delimiter(path) if fmt == "csv" else ",")
+    _write(out, fmt, result, _input_delimiter(path) if fmt == "csv" and path.suffix.lower() == ".csv" else ",")
     return result
 
 
@@ -426,7 +439,7 @@ def _input_delimiter(path: Path) -> str:
 
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
-            return csv_delimiter(f.readline())
+            return csv_delimiter(f.read(1 << 16))  # its first line with text, as the reader takes it
     except OSError:
         return ","
 
@@ -633,11 +646,12 @@ def _tagged_records(data) -> list[dict] | None:
     they were, the predictions beside them); None for a CoNLL file."""
     if data.format != "jsonl":
         return None
+    from .data.problems import read_text
+
     try:
-        with open(data.path, encoding="utf-8-sig", errors="replace") as f:
-            lines = f.read().split("\n")
+        lines = read_text(Path(data.path))[0].split("\n")  # decoded as read_ner decoded it
         return [json.loads(lines[n - 1]) for n in data.lines]
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, DataError):
         return None
 
 

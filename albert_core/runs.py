@@ -289,7 +289,7 @@ def data_name(path: str) -> str:
     nothing of the data (conll2003/train.txt is conll2003-train, not train)."""
     p = Path(path.rstrip("/\\") or path)
     stem = p.stem or p.name
-    parent = p.parent.name
+    parent = p.absolute().parent.name  # train.csv given from inside its folder: that folder's name
     if stem.lower().replace("-", "_").split("_")[0] in GENERIC_STEMS and parent not in ("", ".", ".."):
         return f"{parent}-{stem}"
     return stem

@@ -74,9 +74,9 @@ class ModelSpec:
             v = getattr(self, name)
             if name not in p and v > most:
                 p[name] = f"must be at most {most:,} (got {v:,}): no machine holds such a model"
-        if self.vocab_size < 8 and "vocab_size" not in p:
+        if "vocab_size" not in p and self.vocab_size < 8:
             p["vocab_size"] = "must be at least 8: the special pieces alone need 5"
-        if self.max_position_embeddings < 8 and "max_position_embeddings" not in p:
+        if "max_position_embeddings" not in p and self.max_position_embeddings < 8:
             p["max_position_embeddings"] = (
                 "must be at least 8: an input is [CLS], its text and [SEP], and the shortest max length is 8"
             )

@@ -7,6 +7,7 @@ is one label per text, the column that has the 1."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -346,19 +347,24 @@ def label_warnings(data: ClassificationData, column: str) -> list[Problem]:
 
 
 def _number(label: str) -> float | None:
+    """A label's value when it is a finite number ('nan' and 'inf' are words here)."""
     try:
-        return float(label)
+        value = float(label)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def _label_form(label: str) -> str:
-    """What two ways of writing one label share: its letters in one case ('pos', 'POS'); a number's
-    value ('1', '1.0'); true and false as 1 and 0."""
+    """What two ways of writing one label share: its letters in one case ('pos', 'POS'); a whole
+    number's value ('1', '1.0', '01'; not '1.1' and '1.10', codes as likely as numbers); true and
+    false as 1 and 0."""
     key = label.strip().casefold()
     key = {"true": "1", "false": "0"}.get(key, key)
     number = _number(key)
-    return repr(number) if number is not None else key
+    if number is not None and number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return key
 
 
 def flag_labels(row: list[str], idx: list[int], names: list[str]) -> tuple[tuple[str, ...], int | None]:

@@ -68,6 +68,9 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
     if not text.strip():
         raise DataError("is empty; an NER file needs at least one sentence", path)
     if text.lstrip().startswith("{"):
+        from .table import refuse_squad
+
+        refuse_squad(path, text)
         raw, problems = _read_jsonl(str(path), text)
         fmt = "jsonl"
     else:

@@ -115,7 +115,7 @@ def _label_first(table: Table) -> Table | None:
 def csv_delimiter(text: str) -> str:
     """A CSV file's separator: ';' for a file whose first line has semicolons and no comma (as
     spreadsheets write CSV where the comma is the decimal mark), else ','."""
-    first = text.lstrip("\n").split("\n", 1)[0]
+    first = text.lstrip().split("\n", 1)[0]
     return ";" if ";" in first and "," not in first else ","
 
 
@@ -186,12 +186,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
                 numbered.append((i, parse_json(line)))
             except json.JSONDecodeError as e:
                 problems.append(Problem(str(path), i, f"is not valid JSON ({e.msg}); each line must be one object"))
-    if len(numbered) == 1 and _is_squad(numbered[0][1]):
-        raise DataError(
-            'is SQuAD question answering data (a "data" list of paragraphs and their questions): train a question '
-            "answering model on it (--task qa; on the Data page, the task Question answering)",
-            path,
-        )
+    refuse_squad(path, text, numbered[0][1] if len(numbered) == 1 else None)
     header: list[str] = []
     for _, obj in numbered:
         if isinstance(obj, dict):
@@ -211,9 +206,26 @@ def _read_jsonl(path: Path, text: str) -> Table:
     return Table(str(path), "jsonl", header, True, rows, lines, problems, records)
 
 
-def _is_squad(obj) -> bool:
+def is_squad(obj) -> bool:
+    """Whether a parsed JSON document is SQuAD's: a "data" list of titles with paragraphs."""
     data = obj.get("data") if isinstance(obj, dict) else None
     return isinstance(data, list) and any(isinstance(d, dict) and "paragraphs" in d for d in data)
+
+
+def refuse_squad(path: str | Path, text: str, doc=None) -> None:
+    """A DataError when the file is SQuAD JSON (on one line, `doc`, or over many): it is question
+    answering data, given as something else."""
+    if doc is None and text.lstrip().startswith("{") and '"paragraphs"' in text:
+        try:
+            doc = parse_json(text)
+        except ValueError:
+            return
+    if is_squad(doc):
+        raise DataError(
+            'is SQuAD question answering data (a "data" list of paragraphs and their questions): train a question '
+            "answering model on it (--task qa; on the Data page, the task Question answering)",
+            path,
+        )
 
 
 def _cell(v) -> str:

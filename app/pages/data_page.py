@@ -65,9 +65,17 @@ def _count_with_tokenizer(request: int, source: str, path: str) -> tuple[int, di
     from albert_core.tokenizer import TokenizerError
 
     try:
-        return request, corpus_stats(path, tokenizer_of(source))
-    except (ConfigError, TokenizerError, DataError, OSError) as e:
+        tokenizer = tokenizer_of(source)
+    except (ConfigError, TokenizerError, OSError) as e:
+        return request, TokenizerProblem(str(e))
+    try:
+        return request, corpus_stats(path, tokenizer)
+    except (DataError, OSError) as e:
         return request, e
+
+
+class TokenizerProblem(Exception):
+    """Why the tokenizer chosen cannot be had (said under it), as opposed to why the text cannot be read."""
 
 
 MARKS_TIP = (
@@ -304,7 +312,8 @@ class DataPage(QWidget):
         if isinstance(outcome, BaseException):
             label.setText("–")
             label.setToolTip(f"Not counted: {outcome}")
-            self._show_tokenizer_note(f"This tokenizer cannot be used: {outcome}")
+            if isinstance(outcome, TokenizerProblem):
+                self._show_tokenizer_note(f"This tokenizer cannot be used: {outcome}")
             return
         self._show_pieces(outcome)
         label.setToolTip(f"Counted with the tokenizer of {source}")

@@ -414,7 +414,13 @@ class ModelPage(QWidget):
         precision = self.estimated_precision()
         length = min(self.length_spin.value(), spec.max_position_embeddings)  # a run takes no more
         m = memory_estimate(spec, self.batch_spin.value(), length, precision, task, labels)
-        auto = f" (auto: {precision} on this machine)" if self.precision_box.currentText() == "auto" else ""
+        auto = ""
+        if self.precision_box.currentText() == "auto":
+            auto = (
+                f" (auto: {precision} on this machine)"
+                if self._devices.probed
+                else " (auto: fp32 unless a GPU is found)"
+            )
         self.memory_label.setText(
             f"About <b>{human(m.total, 'B')}</b>{auto}: weights {human(m.weights, 'B')}, "
             f"gradients {human(m.gradients, 'B')}, AdamW state {human(m.optimizer, 'B')}, "

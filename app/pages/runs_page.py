@@ -564,9 +564,8 @@ class RunsPage(QWidget):
             if result.max_abs_diff is not None:
                 lines.append(f"Largest difference from PyTorch: {result.max_abs_diff:.2g}.")
             if result.metric_change is not None:
-                task = self._selected.task if self._selected else ""
-                before = score_text(task, result.metric, result.metric_pytorch)
-                after = score_text(task, result.metric, result.metric_export).split(" ")[-1]
+                before = score_text(result.task, result.metric, result.metric_pytorch)
+                after = score_text(result.task, result.metric, result.metric_export).split(" ")[-1]
                 lines.append(f"{before} on the validation set in PyTorch, {after} exported.")
             lines += result.notes
             self._show_note(" ".join(lines))

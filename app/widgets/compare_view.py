@@ -195,6 +195,7 @@ class CompareView(QWidget):
         if not diff:
             self.table.setVerticalHeaderLabels([""])
             self.table.setItem(0, 0, QTableWidgetItem("The runs have the same settings."))
+            self.table.resizeColumnToContents(0)
             return
         self.table.setVerticalHeaderLabels(list(diff))
         for row, values in enumerate(diff.values()):

@@ -154,6 +154,11 @@ def test_labels_written_two_ways_or_coded_two_ways_are_pointed_out(tmp_path):
     data = read_classification(write(tmp_path, "b.jsonl", rows))
     (m,) = [p.message for p in data.problems if p.severity == "warning"]
     assert "'0' and 'false'" in m and "'1' and 'true'" in m
+    # codes that only look alike, and words that parse as numbers, are left alone
+    for i, labels in enumerate((["1.1", "1.10", "2.3"], ["positive", "negative", "nan"])):
+        rows = "".join(f"text {n},{labels[n % 3]}\n" for n in range(30))
+        data = read_classification(write(tmp_path, f"codes{i}.csv", "text,label\n" + rows))
+        assert not [p for p in data.problems if p.severity == "warning"], labels
 
 
 def test_a_slice_of_a_coarse_fine_labelled_file_is_read_as_labels_and_texts(tmp_path):
@@ -168,6 +173,16 @@ def test_a_squad_file_given_to_classification_says_it_is_question_answering_data
     p = write(tmp_path, "train.json", json.dumps(doc))
     with pytest.raises(DataError, match="is SQuAD question answering data.*--task qa"):
         read_classification(p)
+
+
+def test_a_squad_file_over_many_lines_is_named_as_such_for_classification_and_ner(tmp_path):
+    from albert_core.data.conll import read_ner
+
+    doc = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "c", "qas": []}]}]}
+    p = write(tmp_path, "dev.json", json.dumps(doc, indent=2))
+    for read in (read_classification, read_ner):
+        with pytest.raises(DataError, match="is SQuAD question answering data"):
+            read(p)
 
 
 def test_a_table_given_as_question_answering_data_says_what_a_qa_file_is(tmp_path):

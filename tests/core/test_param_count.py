@@ -93,6 +93,9 @@ def test_validation_names_the_field():
     assert "at least 8" in e.value.problems["max_position_embeddings"]
     assert "at most 65,536" in e.value.problems["hidden_size"]
     assert pc.human(500_011_000_000_000) == "500.0T" and pc.human(3 << 40, "B") == "3.0 TiB"
+    with pytest.raises(SpecError) as e:  # not a number at all: named, not a TypeError
+        ModelSpec(max_position_embeddings="512", vocab_size=None).validate()
+    assert set(e.value.problems) == {"max_position_embeddings", "vocab_size"}
 
 
 def test_memory_estimate_grows_with_batch_and_shrinks_with_bf16():

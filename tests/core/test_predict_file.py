@@ -70,6 +70,14 @@ def test_a_spreadsheets_semicolon_csv_is_read_and_written_with_semicolons(classi
     assert out[0][:4] == ["review", "sentiment", "predicted", "confidence"] and len(out) == 31
 
 
+def test_a_text_file_with_a_semicolon_in_its_first_line_still_gets_a_comma_csv(classifier, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("Loved it; would watch again\nterrible film\n", encoding="utf-8")
+    predict_file(classifier, path, tmp_path / "out.csv")
+    out = read_rows(tmp_path / "out.csv")
+    assert out[1][0] == "Loved it; would watch again" and len(out) == 3
+
+
 def test_a_text_file_has_one_text_per_line_and_output_follows_the_extension(classifier, tmp_path):
     src = tmp_path / "inbox.txt"
     src.write_text("a good film\n\n  an awful play  \nthe show was grim\n", encoding="utf-8")
@@ -205,6 +213,13 @@ def test_question_answering_and_entities_from_a_file(tmp_path):
         assert row[3] == (alone["answers"][0]["text"] if alone["answers"] and not alone["no_answer"] else "")
     assert out[1][5] == "ada"  # the same answer given twice is named once
     assert result.compared == 2 and result.metric == "exact match"
+    # SQuAD JSON with a fault: its own message says where, not that it is QA data
+    squad = {"data": [{"title": "t", "paragraphs": [{"context": "", "qas": [{"id": "1", "question": "who",
+             "answers": [{"text": "x", "answer_start": 0}]}]}]}]}  # fmt: skip
+    (tmp_path / "bad.json").write_text(json.dumps(squad), encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        predict_file(qa, tmp_path / "bad.json", tmp_path / "bad.csv")
+    assert "context" in str(e.value) and "train a question answering model" not in str(e.value)
 
     ner = save_tiny_model(tmp_path / "ner", "AlbertForTokenClassification", num_labels=3)
     src = tmp_path / "notes.txt"
