@@ -482,11 +482,12 @@ class Trainer:
                         self.emit(Log(f"no better validation {self.best.metric} in the last {self.best.stale} "
                                       f"evaluations (best: {self.best.describe()}): stopping early"))  # fmt: skip
                         early = True
+                saved = None  # this step's checkpoint (every rank takes the branch, rank 0 has the path)
                 if c.checkpoint_every and self.step % c.checkpoint_every == 0 and not done:
-                    self._checkpoint()
+                    saved = (self._checkpoint(),)
                 window_t += time.perf_counter() - paused  # throughput counts training time only
                 if self.dist.any(self.stop(), self.device) and not done:
-                    path = self._checkpoint()
+                    path = saved[0] if saved else self._checkpoint()  # a step already saved is not saved again
                     return self._emit(Stopped(step=self.step, checkpoint=str(path or "")))
                 if early:
                     break

@@ -78,6 +78,12 @@ def test_resume_after_stop_matches_an_uninterrupted_run(tmp_path):
 
     first = train(part, sink=seen.append, stop=stop_after_10_steps)
     assert first["event"] == "stopped" and first["step"] == 10
+    # stopped on a checkpoint's step: that checkpoint is saved once
+    again = make_run(tmp_path, "again", n=200, epochs=0, max_steps=24, checkpoint_every=8, log_every=1)
+    seen8: list = []
+    stopped = train(again, sink=seen8.append, stop=lambda: any(e.kind == "step" and e.step >= 8 for e in seen8))
+    assert stopped["step"] == 8 and stopped["checkpoint"].endswith("step-8")
+    assert [e.step for e in seen8 if e.kind == "checkpoint"] == [8]
     assert summarize(part).status == "stopped"
     second = train(part)
     assert second["event"] == "finished" and second["step"] == 24
