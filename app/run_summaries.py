@@ -164,6 +164,13 @@ COUNT_WORDS = {  # metrics that count what was scored: shown as counts, never as
 }
 
 
+def is_score(name: str) -> bool:
+    """Whether a metric is a score (accuracy, an F1…), shown in percent; not its loss, its tuned
+    threshold, a count or a coefficient such as MCC."""
+    words = set(name.split("_"))
+    return bool(words & SCORE_WORDS) and not words & NOT_SCORE_WORDS and name not in COUNT_WORDS
+
+
 def metrics_text(task: str, metrics: dict) -> str:
     """Validation metrics as the banner and the log write them: scores in percent on the same
     scale for every task (`metric_percent`: QA's come as 0-100, the others' as fractions), losses
@@ -172,10 +179,9 @@ def metrics_text(task: str, metrics: dict) -> str:
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        words = set(name.split("_"))
         if name in COUNT_WORDS or name.endswith("_total"):
             counts.append(f"{int(value):,} {COUNT_WORDS.get(name, name.replace('_', ' '))}")
-        elif words & SCORE_WORDS and not words & NOT_SCORE_WORDS:
+        elif is_score(name):
             shown.append(score_text(task, name, value))
         else:
             shown.append(f"{METRIC_WORDS.get(name, name)} {value:.4g}")

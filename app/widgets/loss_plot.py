@@ -22,17 +22,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
+from albert_core.runs import metric_percent
+
 from .. import theme
+from ..run_summaries import is_score
 
 REDRAW_MS = 100  # each panel at most this often
 X_PADDING = 0.03  # of the steps shown, each side: a point at the first or last step shows whole
 EMA = 0.9  # weight of the past in the smoothed loss
 
 # task → (title of the metric panel, the eval metrics it shows; None: every number but loss)
+# the panel draws scores in percent, as the log, the Runs list and Compare write them
 TASK_METRICS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "classification": ("Validation metric", None),
+    "classification": ("Validation scores (%)", None),  # None: every score (not MCC, a loss, a threshold)
     "qa": ("Validation EM / F1 (%)", ("exact", "f1")),
-    "ner": ("Validation entity F1", ("f1", "precision", "recall")),
+    "ner": ("Validation entity F1 (%)", ("f1", "precision", "recall")),
     "pretrain": ("Validation metric", ()),
 }
 # pre-training panels: (key, title)
@@ -258,7 +262,7 @@ class LivePlots(QWidget):
         super().__init__(parent)
         self._steady_axes = live
         self.loss_panel = _Panel("Loss", "loss", "step")
-        self.metric_panel = _Panel("Validation metric")
+        self.metric_panel = _Panel(TASK_METRICS["classification"][0])
         self.lr_panel = _Panel("Learning rate")
         self.speed_panel = _Panel("Throughput", "samples/s")
         self.pretrain_panels = {key: _Panel(title) for key, title in PRETRAIN_PANELS}
@@ -351,7 +355,7 @@ class LivePlots(QWidget):
         """The eval metrics the metric panel draws for this task."""
         keys = TASK_METRICS[self.task][1]
         if keys is None:
-            return sorted(self.metrics)
+            return sorted(k for k in self.metrics if is_score(k))
         return [k for k in keys if k in self.metrics]
 
     # -- data ---------------------------------------------------------------------------------
@@ -562,15 +566,16 @@ class LivePlots(QWidget):
         elif key == "metric":
             palette = [theme.COLORS["metric"], theme.COLORS["eval"], theme.COLORS["lr"], theme.COLORS["speed"]]
             shown = self.shown_metrics()
+            scale = metric_percent(self.task, 1.0)  # QA's scores come in percent, the others' as fractions
             for i, name in enumerate(shown):
                 buf = self.metrics[name]
                 curve = self._metric_curves.get(name)
                 if curve is None:
                     curve = self.metric_panel.curve(name, palette[i % len(palette)], symbol="o")
                     self._metric_curves[name] = curve
-                curve.setData(buf.x, buf.y)
+                curve.setData(buf.x, buf.y * scale)
             if fit:
-                self._fit_y(self.metric_panel, *(self.metrics[k] for k in shown))
+                self._fit_y(self.metric_panel, *(self.metrics[k] for k in shown), scale=scale)
         elif key in self._pretrain_curves:
             train_curve, eval_curve = self._pretrain_curves[key]
             empty = SeriesBuffer(1)
@@ -581,11 +586,12 @@ class LivePlots(QWidget):
                 self._fit_y(self.pretrain_panels[key], train, val)
 
     @staticmethod
-    def _fit_y(panel: pg.PlotWidget, *buffers: SeriesBuffer) -> None:
+    def _fit_y(panel: pg.PlotWidget, *buffers: SeriesBuffer, scale: float = 1.0) -> None:
         """Move the y axis only when the data leave it or fill less than half of it: a steady
-        axis is not re-laid out, which makes a frame about three times cheaper."""
-        lo = min((b.y_min for b in buffers), default=math.inf)
-        hi = max((b.y_max for b in buffers), default=-math.inf)
+        axis is not re-laid out, which makes a frame about three times cheaper. `scale`: the
+        curves are drawn at the buffers' values times this."""
+        lo = min((b.y_min for b in buffers), default=math.inf) * scale
+        hi = max((b.y_max for b in buffers), default=-math.inf) * scale
         if not (math.isfinite(lo) and math.isfinite(hi)):
             return
         view = panel.getPlotItem().getViewBox()

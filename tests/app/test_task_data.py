@@ -201,7 +201,14 @@ def test_plots_follow_the_task(qtbot):
     plots.redraw()
     plots.clear()
     plots.set_task("classification")
-    plots.add_event({"event": "eval", "step": 4, "metrics": {"loss": 0.6, "accuracy": 0.7, "macro_f1": 0.6}})
+    plots.add_event(
+        {"event": "eval", "step": 4, "metrics": {"loss": 0.6, "accuracy": 0.7, "macro_f1": 0.6, "mcc": 0.4}}
+    )
     plots.redraw()
     legend = [label.text for _, label in plots.metric_panel.legend.items]
     assert plots.shown_metrics() == ["accuracy", "macro_f1"] and sorted(legend) == ["accuracy", "macro_f1"]
+    # in percent, as the log and the Runs list write them (MCC, not a score, stays in the log)
+    assert (
+        list(plots._metric_curves["accuracy"].getData()[1]) == [70.0]
+        and "(%)" in plots.metric_panel.getPlotItem().titleLabel.text
+    )
