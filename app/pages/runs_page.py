@@ -46,7 +46,7 @@ from .. import theme
 from ..run_summaries import metric_text, score_text, shared
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.label_scores import LabelScores
-from ..widgets.loss_plot import LivePlots
+from ..widgets.loss_plot import LivePlots, thin_steps
 from ..widgets.task_options import TITLES
 from ..workers import run_in_thread
 
@@ -128,7 +128,7 @@ def _read_curves(path: str) -> tuple[str, list[dict]]:
     """A run's events for its curves and its scores by label: of a run resumed or started again,
     only those of what its last attempt trained (an evaluation trained again is not its score)."""
     kept = ("started", "step", "eval", "finished")
-    return path, latest_attempt(e for e in read_events(Path(path) / "events.jsonl") if e["event"] in kept)
+    return path, thin_steps(latest_attempt(e for e in read_events(Path(path) / "events.jsonl") if e["event"] in kept))
 
 
 def _export(path: str, fmt: str, out: str):

@@ -54,9 +54,9 @@ from ..project import Project
 from ..run_summaries import metrics_text
 from ..training_process import TrainingProcess
 from ..widgets.column_scroll import ColumnScroll
-from ..widgets.loss_plot import LivePlots
+from ..widgets.loss_plot import LivePlots, thin_steps
 from ..widgets.task_options import TITLES, TaskOptions
-from ..workers import DeviceInfo
+from ..workers import DeviceInfo, run_in_thread
 
 DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
@@ -114,6 +114,7 @@ class TrainPage(QWidget):
         self._started_at = 0.0
         self._editing = False
         self._loading = False
+        self._history_pending: list[dict] | None = None  # a resume's new events while its curve is read
 
         self._settings_scroll = scroll = ColumnScroll(self._build_settings(), min_width=330)
 
@@ -525,11 +526,11 @@ class TrainPage(QWidget):
             return False
         restart = not checkpoints(target)
         if restart:
-            from albert_core.events import read_events
+            from ..run_summaries import shared
 
-            steps = [ev["step"] for ev in read_events(target / "events.jsonl") if ev["event"] == "step"]
+            step = shared().summarize(target).step  # the Runs page's cache: a long log is not read again
             # steps trained and lost: ask first (none trained, e.g. stopped while preparing: nothing is lost)
-            if steps and not self.ask_restart(target, max(steps)):
+            if step and not self.ask_restart(target, step):
                 return False
         _, gpus = self._device_choice()
         self._begin(target, gpus, resumed=True, restart=restart)
@@ -570,11 +571,14 @@ class TrainPage(QWidget):
         same = self.run_dir is not None and Path(run_dir).resolve() == self.run_dir.resolve()
         keep_log = resumed and same and bool(self.log.toPlainText())  # the first part's messages stay
         self._reset_view(run_dir)
-        if resumed and not restart:  # show the curve so far, then follow the new events
-            from albert_core.events import read_events
-
-            self.plots.add_events(
-                ev for ev in read_events(self.run_dir / "events.jsonl") if ev["event"] in ("step", "eval")
+        if resumed and not restart:  # the curve so far, read in the background; the new events follow it
+            self._history_pending = []
+            path = str(self.run_dir)
+            run_in_thread(
+                _read_history,
+                path,
+                on_returned=self._on_history_read,
+                on_errored=lambda _: self._on_history_read((path, [])),
             )
         if keep_log:
             self._append_log(
@@ -598,6 +602,7 @@ class TrainPage(QWidget):
         from albert_core.runs import load_config
 
         self.run_dir = Path(run_dir)
+        self._history_pending = None
         self.events.clear()
         self.started_event = None
         self.data_warnings = []
@@ -714,10 +719,23 @@ class TrainPage(QWidget):
         """How many events of the run shown arrived."""
         return sum(self.event_counts.values())
 
+    def _on_history_read(self, result: tuple[str, list[dict]]) -> None:
+        """A resumed run's curve so far: drawn first, then the new events that came meanwhile."""
+        path, history = result
+        if self._history_pending is None or self.run_dir is None or str(self.run_dir) != path:
+            return  # another run is shown now
+        live, self._history_pending = self._history_pending, None
+        self.plots.clear()
+        if self._total:
+            self.plots.set_step_range(0, self._total)
+        self.plots.add_events(history + live)
+
     def _on_events_received(self, events: list[dict]) -> None:
         """One poll tick's events: buffered in bulk for the plots, the rest handled one by one."""
         self.events.extend(events)
         self.plots.extend(events)
+        if self._history_pending is not None:  # drawn again after the run's earlier curve
+            self._history_pending.extend(e for e in events if e["event"] in ("started", "step", "eval", "finished"))
         self._batching = True
         try:
             for ev in events:
@@ -936,6 +954,14 @@ class TrainPage(QWidget):
 
 
 _frozen = False
+
+
+def _read_history(path: str) -> tuple[str, list[dict]]:
+    """A run's curve events so far (a worker reads them: a long log holds hundreds of thousands)."""
+    from albert_core.events import read_events
+
+    kept = ("started", "step", "eval", "finished")
+    return path, thin_steps([ev for ev in read_events(Path(path) / "events.jsonl") if ev["event"] in kept])
 
 
 def _freeze_long_lived() -> None:

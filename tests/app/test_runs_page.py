@@ -470,3 +470,16 @@ def test_a_resumed_or_restarted_run_draws_only_the_steps_it_kept(window, qtbot):
 
     curves = read_run_curves(str(run_dir))
     assert curves.steps == [1.0, 2.0] and curves.eval_steps == []
+
+
+def test_a_long_runs_curve_is_thinned_to_what_a_plot_shows():
+    from app.widgets.loss_plot import MOST_STEPS_READ, thin_steps
+
+    events = [{"event": "started", "start_step": 0}]
+    events += [{"event": "step", "step": s, "loss": 1.0} for s in range(1, 50_001)]
+    events += [{"event": "eval", "step": s, "metrics": {"loss": 1.0}} for s in range(1000, 50_001, 1000)]
+    thin = thin_steps(events)
+    steps = [e["step"] for e in thin if e["event"] == "step"]
+    assert len(steps) <= MOST_STEPS_READ + 1 and steps[-1] == 50_000 and steps == sorted(steps)
+    assert sum(e["event"] == "eval" for e in thin) == 50 and thin[0]["event"] == "started"
+    assert thin_steps(events[:100]) == events[:100]  # a short run is drawn whole

@@ -96,7 +96,11 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     qtbot.waitUntil(lambda: any(e["event"] == "started" for e in page.events), timeout=RUN_TIMEOUT)
     started = next(e for e in page.events if e["event"] == "started")
     assert started["start_step"] == stopped_at
-    assert page.plots.loss.n >= 1  # the curve so far was read back
+    # the curve so far is read back in the background, then the new steps follow it
+    qtbot.waitUntil(lambda: page._history_pending is None, timeout=10_000)
+    qtbot.waitUntil(lambda: page.plots.loss.n > stopped_at, timeout=RUN_TIMEOUT)
+    xs = list(page.plots.loss.x)
+    assert xs == sorted(set(xs)) and xs[0] <= stopped_at < xs[-1]
     log = page.log.toPlainText()  # and the log of the first part stays, above a separator
     assert log.startswith(first_part) and "──── resumed" in log and f"resuming at step {stopped_at}" in log
     # Esc in a text box of another page leaves the run alone (and Tab moves on from the box)
