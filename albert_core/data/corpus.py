@@ -90,8 +90,17 @@ def split_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return [Path(p.strip()).expanduser() for p in parts]
 
 
-def corpus_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Every file named, or found (recursively, hidden ones skipped) in the folders named."""
+# files that describe a folder's text rather than hold it (a data set's README, its licence)
+ABOUT_FILES = {"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "AUTHORS", "CHANGELOG", "CHANGES", "CONTRIBUTING"}
+
+
+def about_file(path: Path) -> bool:
+    return path.name.split(".")[0].upper() in ABOUT_FILES
+
+
+def corpus_files(paths: str | Path | Iterable[str | Path], left_out: list[Path] | None = None) -> list[Path]:
+    """Every file named, or found (recursively) in the folders named: hidden files are skipped, and
+    so are a folder's README, LICENSE and the like (added to `left_out`); a file named is taken."""
     out: list[Path] = []
     missing = []
     for p in split_paths(paths):
@@ -101,6 +110,11 @@ def corpus_files(paths: str | Path | Iterable[str | Path]) -> list[Path]:
                 for q in sorted(p.rglob("*"))
                 if q.is_file() and not any(part.startswith(".") for part in q.relative_to(p).parts)
             ]
+            about = [q for q in found if about_file(q)]
+            if about and len(about) < len(found):  # a folder of nothing else: its files are the text
+                found = [q for q in found if q not in about]
+                if left_out is not None:
+                    left_out.extend(about)
             if not found:
                 missing.append(Problem(str(p), 0, "is an empty folder; put text files in it"))
             out.extend(found)
@@ -206,31 +220,65 @@ def iter_documents(
     options = options or CorpusOptions()
     options.validate()
     report = report if report is not None else CorpusReport()
-    files = corpus_files(paths)
+    left_out: list[Path] = []
+    files = corpus_files(paths, left_out)
+    if left_out:
+        report.problems.append(
+            Problem(
+                str(left_out[0].parent),
+                0,
+                f"{', '.join(f.name for f in left_out[:4])} left out: such files describe the text; choose one by "
+                "itself to train on it",
+                severity="warning",
+            )
+        )
     report.files = files
     report.bytes_total = sum(f.stat().st_size for f in files)
     for path in files:
         found = False
         block: list[str] = []
         start = 0
+        heading: tuple[int, list[str]] | None = None  # a heading's line and text, held for the block after it
         for n, line in _file_lines(path, report):
             if line.strip():
                 if not block:
                     start = n
                 block.append(line)
             elif block and options.documents == "blank_lines":
+                if _is_heading(block):  # "= = Career = =" alone: it opens the next block's document
+                    heading = heading or (start, [])
+                    heading[1].append(block[0].strip())
+                    block = []
+                    continue
                 sents = _sentences(block, options)
                 block = []
+                if heading:
+                    start, sents = heading[0], heading[1] + sents
+                    heading = None
                 if sents:
                     found = True
                     yield Document(str(path), start, sents)
-        if block:
+        if block or heading:
             sents = _sentences(block, options)
+            if heading:
+                start, sents = heading[0], heading[1] + sents
             if sents:
                 found = True
                 yield Document(str(path), start, sents)
         if not found and not any(p.file == str(path) and p.line == 0 for p in report.problems):
             report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
+
+
+HEADING_CHARS = 100  # a line alone between blank lines, this short and with no end of sentence, heads what follows
+
+
+def _is_heading(block: list[str]) -> bool:
+    """A block of one short line that does not end a sentence: a title or a section heading
+    (WikiText's "= = Career = =")."""
+    if len(block) != 1:
+        return False
+    line = block[0].strip()
+    return len(line) <= HEADING_CHARS and not re.search(r"[.!?…。！？:;,\"'”’»)]$", line)
 
 
 NO_TEXT = "the corpus holds no text; give files with some text in them"

@@ -61,6 +61,29 @@ def test_documents_split_at_blank_lines_or_per_file(tmp_path):
     assert [d.sentences for d in lines] == [["One. Two.", "Three"], ["Four."]]
 
 
+def test_a_heading_opens_the_document_after_it_and_a_folders_readme_is_left_out(tmp_path):
+    from albert_core.data.corpus import CorpusReport
+
+    folder = tmp_path / "wiki"
+    folder.mkdir()
+    (folder / "wiki.txt").write_text(
+        " = Robert Boulter = \n\n Robert Boulter is an actor . He acted .\n\n = = Career = = \n\n"
+        " In 2000 he had a role .\n\n The end came .\n",
+        encoding="utf-8",
+    )
+    (folder / "README").write_text("This is raw data from a data set.\n", encoding="utf-8")
+    report = CorpusReport()
+    docs = list(iter_documents(folder, report=report))
+    assert [d.sentences for d in docs] == [
+        ["= Robert Boulter =", "Robert Boulter is an actor .", "He acted ."],
+        ["= = Career = =", "In 2000 he had a role ."],
+        ["The end came ."],
+    ]
+    assert [d.line for d in docs] == [1, 5, 9]
+    assert [f.name for f in report.files] == ["wiki.txt"] and "README left out" in str(report.problems[0])
+    assert [len(d.sentences) for d in iter_documents(folder / "README")] == [1]  # named by itself: read
+
+
 def test_several_paths_joined_with_pathsep(tmp_path):
     (tmp_path / "a.txt").write_text("A one.", encoding="utf-8")
     (tmp_path / "b.txt").write_text("B one.", encoding="utf-8")
