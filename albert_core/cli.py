@@ -538,7 +538,9 @@ def _human_printer(run_dir: Path):
         elif k == "finished":
             print(f"finished in {d['elapsed']:.1f}s; model saved to {d['model_dir']}")
         elif k == "stopped":
-            print(f"stopped at step {d['step']}; resume with: python -m albert_core train {run_dir}")
+            world = int(os.environ.get("WORLD_SIZE", "1"))
+            how = f"torchrun --nproc_per_node={world} -m albert_core" if world > 1 else "python -m albert_core"
+            print(f"stopped at step {d['step']}; resume with: {how} train {run_dir}")
         elif k == "failed":
             print(f"error: {d['message']}", file=sys.stderr)
         sys.stdout.flush()
@@ -553,6 +555,11 @@ def cmd_evaluate(args) -> int:
     if cols and not args.data:
         raise ConfigError("columns are for a data file: give --data FILE with them")
     metrics = evaluate_model(args.model, args.data, args.batch_size, cols)
+    problems = metrics.get("problems") or []
+    for line in problems[:10]:  # rows left out are said, never dropped without a word
+        print(f"note: {line}", file=sys.stderr)
+    if len(problems) > 10:
+        print(f"note: … and {len(problems) - 10} more", file=sys.stderr)
     if args.json:
         print(json.dumps(metrics))
         return 0

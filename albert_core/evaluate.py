@@ -20,19 +20,22 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
     import torch
 
     pred = load_predictor(model_dir)
+    run_json = Path(model_dir) / "run.json"
     if data_file:
+        # a run's model reads the file as the run read its data: no more pieces than its max length
+        longest = min(load_config(model_dir).max_length, pred.max_length) if run_json.exists() else pred.max_length
         config = RunConfig(
             task=pred.task,
             train_file=data_file,
             eval_file=data_file,
             init=pred.model_dir,
-            max_length=pred.max_length,
+            max_length=longest,
             multi_label=pred.multi_label,
             label_separator=pred.label_separator,
             label_before=pred.label_before,
             columns={**_label_columns(pred, data_file), **(columns or {})},
         )
-    elif (Path(model_dir) / "run.json").exists():
+    elif run_json.exists():
         config = load_config(model_dir)
         config.max_length = min(config.max_length, pred.max_length)
     else:
@@ -65,6 +68,8 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
     # questions for QA and sentences for NER, not the windows long ones were cut into
     info = prepared.info
     metrics["examples"] = info.get("eval_questions", info.get("eval_sentences", len(features)))
+    if data_file:  # rows of the file left out, each named (a run's own set: its run said so)
+        metrics["problems"] = list(getattr(task, "warnings", []))
     tuned = pred.multi_label and any(t != MULTI_LABEL_THRESHOLD for t in pred.thresholds)
     if not data_file:
         split = getattr(task, "split", "")

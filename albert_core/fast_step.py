@@ -58,6 +58,11 @@ class EagerStep:
 
 def make_step_fn(trainer):
     c = trainer.config
+    if c.cuda_graphs and trainer.device.type != "cuda":
+        from .events import Log
+
+        trainer.emit(Log(f"CUDA graphs need a CUDA GPU; this run trains on {trainer.device.type} without them",
+                         level="warning"))  # fmt: skip
     if c.cuda_graphs and trainer.device.type == "cuda":
         try:
             from .cuda_graphs import GraphStep

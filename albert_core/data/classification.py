@@ -143,18 +143,21 @@ def is_indicator(table: Table, name: str) -> bool:
     return bool(cells - {""}) and cells <= YES_CELLS | NO_CELLS
 
 
+ONE_HOT_ODD = 0.01  # the share of rows (besides one) that may break a one-hot file: they are named and left out
+
+
 def one_hot(table: Table, names: list[str]) -> bool:
-    """Whether every row has a 1 in exactly one of the 0/1 columns `names` (a cell neither 0 nor 1
-    aside): one label per text, written one-hot."""
+    """Whether the rows have a 1 in exactly one of the 0/1 columns `names`: one label per text,
+    written one-hot. A row or two with none or several (1% of the rows at most) do not change how
+    the file is read; reading it names them (a cell neither 0 nor 1 is not counted here either)."""
     idx = [table.header.index(n) for n in names]
-    seen = False
+    single = odd = 0
     for row in table.rows:
-        found, odd = flag_labels(row, idx, names)
-        if odd is None:
-            if len(found) != 1:
-                return False
-            seen = True
-    return seen
+        found, bad = flag_labels(row, idx, names)
+        if bad is None:
+            single += len(found) == 1
+            odd += len(found) != 1
+    return single > 0 and odd <= max(1, ONE_HOT_ODD * (single + odd))
 
 
 def detect_columns(table: Table) -> dict[str, str | None]:

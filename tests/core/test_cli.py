@@ -39,6 +39,10 @@ def test_train_predict_evaluate_round_trip(tmp_path):
     assert "started" in kinds and kinds[-1] == "finished"
     pred = json.loads(cli("predict", "--model", str(run), "--text", "the film was great", "--json").stdout)
     assert pred["label"] in ("neg", "pos") and abs(sum(pred["scores"].values()) - 1) < 1e-5 and "read" not in pred
+    # a setting this machine cannot honour is said, not silently ignored
+    r = cli("train", "--train", str(data), "--spec", str(spec), "--max-steps", "1", "--cuda-graphs",
+            "--out", str(tmp_path / "graphs"))  # fmt: skip
+    assert "CUDA graphs need a CUDA GPU; this run trains on cpu without them" in r.stdout
     # a text longer than the model reads: said, with how much of it decided
     long = cli("predict", "--model", str(run), "--text", "the film was great " * 400)
     assert long.stdout.split("\n")[0] in ("neg", "pos") and "the model read the first 64" in long.stderr
@@ -220,6 +224,11 @@ def test_a_classifier_needs_two_labels_and_evaluate_takes_the_columns_named(tmp_
     only = write_csv(tmp_path / "pos.csv", [(t, y) for t, y in sentiment_rows(12) if y == "pos"])
     assert main(["evaluate", "--model", str(run), "--data", str(only), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["examples"] == 6
+    # rows left out of the file scored are named, not dropped without a word
+    holes = write_csv(tmp_path / "holes.csv", sentiment_rows(10) + [("", "pos"), ("a text", "")])
+    assert main(["evaluate", "--model", str(run), "--data", str(holes)]) == 0
+    out = capsys.readouterr()
+    assert "examples: 10" in out.out and f"note: {holes}:12:" in out.err and f"{holes}:13:" in out.err
     assert main(["evaluate", "--model", str(run), "--label-column", "gold"]) == 2  # columns need a file
     assert "give --data FILE" in capsys.readouterr().err
     assert main(["predict", "--model", str(run), "--text", "  "]) == 2

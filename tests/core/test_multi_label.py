@@ -73,6 +73,12 @@ def test_one_hot_0_1_columns_are_one_label_per_text(tmp_path):
     assert read_classification(bad, multi_label=None).multi_label
     # not looked for as a label when one label per text is wanted and the file is not one-hot
     assert read_classification(bad, multi_label=False).columns["label"] == "food"
+    # two odd rows in 300 do not make a one-hot file something else: they are named and left out
+    big = write_one_hot(tmp_path / "big.csv", 300, [("bread and a goal", "1", "0", "1"), ("nothing", "0", "0", "0")])
+    for wanted in (None, False):
+        data = read_classification(big, multi_label=wanted)
+        assert not data.multi_label and data.columns["label"] == ["food", "money", "sport"] and len(data) == 300
+        assert sum("label columns" in p.message for p in data.problems) == 2
 
 
 def test_the_cli_trains_one_hot_columns_as_one_label_per_text_and_compares_them(tmp_path, capsys):

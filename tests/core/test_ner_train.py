@@ -163,6 +163,8 @@ def test_evaluate_a_saved_model(trained):
     root, run, last, *_ = trained
     m = evaluate_model(str(run / "model"), str(root / "dev.jsonl"))
     assert m["f1"] == pytest.approx(last["metrics"]["f1"], abs=1e-6)
+    # the run itself, given its validation file: read at the run's max length, so the run's score
+    assert evaluate_model(str(run), str(root / "dev.jsonl"))["f1"] == pytest.approx(last["metrics"]["f1"], abs=1e-6)
 
 
 def test_onnx_fast_path_gives_the_same_entities(trained):
