@@ -539,7 +539,8 @@ def _human_printer(run_dir: Path):
             print(f"finished in {d['elapsed']:.1f}s; model saved to {d['model_dir']}")
         elif k == "stopped":
             world = int(os.environ.get("WORLD_SIZE", "1"))
-            how = f"torchrun --nproc_per_node={world} -m albert_core" if world > 1 else "python -m albert_core"
+            per_node = os.environ.get("LOCAL_WORLD_SIZE", str(world))  # processes on this machine
+            how = f"torchrun --nproc_per_node={per_node} -m albert_core" if world > 1 else "python -m albert_core"
             print(f"stopped at step {d['step']}; resume with: {how} train {run_dir}")
         elif k == "failed":
             print(f"error: {d['message']}", file=sys.stderr)

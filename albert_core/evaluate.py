@@ -21,9 +21,13 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
 
     pred = load_predictor(model_dir)
     run_json = Path(model_dir) / "run.json"
+    if not run_json.exists() and Path(model_dir).name == "model" and (Path(model_dir).parent / "run.json").exists():
+        run_json = Path(model_dir).parent / "run.json"  # a run's model/ folder: read as its run read
     if data_file:
         # a run's model reads the file as the run read its data: no more pieces than its max length
-        longest = min(load_config(model_dir).max_length, pred.max_length) if run_json.exists() else pred.max_length
+        longest = (
+            min(load_config(run_json.parent).max_length, pred.max_length) if run_json.exists() else pred.max_length
+        )
         config = RunConfig(
             task=pred.task,
             train_file=data_file,
@@ -35,7 +39,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             label_before=pred.label_before,
             columns={**_label_columns(pred, data_file), **(columns or {})},
         )
-    elif run_json.exists():
+    elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)
         config.max_length = min(config.max_length, pred.max_length)
     else:

@@ -148,16 +148,23 @@ ONE_HOT_ODD = 0.01  # the share of rows (besides one) that may break a one-hot f
 
 def one_hot(table: Table, names: list[str]) -> bool:
     """Whether the rows have a 1 in exactly one of the 0/1 columns `names`: one label per text,
-    written one-hot. A row or two with none or several (1% of the rows at most) do not change how
-    the file is read; reading it names them (a cell neither 0 nor 1 is not counted here either)."""
+    written one-hot. A few rows with none or several (1% of the rows at most) do not change how
+    the file is read, as long as every column has its 1 in rows of their own too; reading it names
+    those rows (a cell neither 0 nor 1 is not counted here either)."""
     idx = [table.header.index(n) for n in names]
     single = odd = 0
+    alone: set[str] = set()  # the columns with a row whose only 1 is theirs
+    some: set[str] = set()  # the columns with a 1 anywhere
     for row in table.rows:
         found, bad = flag_labels(row, idx, names)
         if bad is None:
-            single += len(found) == 1
-            odd += len(found) != 1
-    return single > 0 and odd <= max(1, ONE_HOT_ODD * (single + odd))
+            some.update(found)
+            if len(found) == 1:
+                single += 1
+                alone.add(found[0])
+            else:
+                odd += 1
+    return single > 0 and odd <= ONE_HOT_ODD * (single + odd) and alone == some
 
 
 def detect_columns(table: Table) -> dict[str, str | None]:

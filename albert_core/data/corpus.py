@@ -222,13 +222,17 @@ def iter_documents(
     report = report if report is not None else CorpusReport()
     left_out: list[Path] = []
     files = corpus_files(paths, left_out)
-    if left_out:
+    by_folder: dict[Path, list[str]] = {}
+    for f in left_out:
+        by_folder.setdefault(f.parent, []).append(f.name)
+    for folder, names in by_folder.items():
+        more = f" and {len(names) - 4} more" if len(names) > 4 else ""
         report.problems.append(
             Problem(
-                str(left_out[0].parent),
+                str(folder),
                 0,
-                f"{', '.join(f.name for f in left_out[:4])} left out: such files describe the text; choose one by "
-                "itself to train on it",
+                f"{', '.join(names[:4])}{more} left out: such files describe the text; choose one by itself to "
+                "train on it",
                 severity="warning",
             )
         )
@@ -238,7 +242,7 @@ def iter_documents(
         found = False
         block: list[str] = []
         start = 0
-        heading: tuple[int, list[str]] | None = None  # a heading's line and text, held for the block after it
+        held: list[tuple[int, str]] = []  # headings (line, text), held for the block after them
         for n, line in _file_lines(path, report):
             if line.strip():
                 if not block:
@@ -246,30 +250,39 @@ def iter_documents(
                 block.append(line)
             elif block and options.documents == "blank_lines":
                 if _is_heading(block):  # "= = Career = =" alone: it opens the next block's document
-                    heading = heading or (start, [])
-                    heading[1].append(block[0].strip())
+                    if len(held) == HELD_HEADINGS:  # short lines one after another: texts of their own
+                        found = True
+                        yield Document(str(path), held[0][0], [held.pop(0)[1]])
+                    held.append((start, block[0].strip()))
                     block = []
                     continue
                 sents = _sentences(block, options)
                 block = []
-                if heading:
-                    start, sents = heading[0], heading[1] + sents
-                    heading = None
+                if held:
+                    start, sents = held[0][0], [h for _, h in held] + sents
+                    held = []
                 if sents:
                     found = True
                     yield Document(str(path), start, sents)
-        if block or heading:
-            sents = _sentences(block, options)
-            if heading:
-                start, sents = heading[0], heading[1] + sents
-            if sents:
+        if block and options.documents == "blank_lines" and _is_heading(block):  # a short last line heads nothing
+            held.append((start, block[0].strip()))
+            block = []
+        sents = _sentences(block, options) if block else []
+        if held and sents:
+            start, sents = held[0][0], [h for _, h in held] + sents
+        elif held:  # headings with nothing after them: each a text of its own, as any block
+            for line_no, text in held:
                 found = True
-                yield Document(str(path), start, sents)
+                yield Document(str(path), line_no, [text])
+        if sents:
+            found = True
+            yield Document(str(path), start, sents)
         if not found and not any(p.file == str(path) and p.line == 0 for p in report.problems):
             report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
 
 
 HEADING_CHARS = 100  # a line alone between blank lines, this short and with no end of sentence, heads what follows
+HELD_HEADINGS = 2  # a heading and a sub-heading open one document; a third short line in a row is a text of its own
 
 
 def _is_heading(block: list[str]) -> bool:

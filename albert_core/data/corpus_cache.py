@@ -39,7 +39,7 @@ from .corpus import (
 )
 from .problems import DataError
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: a heading alone opens the document after it; a folder's README and LICENSE are left out
 CACHE_LIMIT_GB = 20.0  # the cache's size, beyond which the entries used longest ago go
 STALE_TMP_S = 24 * 3600  # a half-written entry this old was left by a process that died
 

@@ -115,6 +115,7 @@ class TrainPage(QWidget):
         self._editing = False
         self._loading = False
         self._history_pending: list[dict] | None = None  # a resume's new events while its curve is read
+        self._history_request = 0  # which resume's curve is wanted
 
         self._settings_scroll = scroll = ColumnScroll(self._build_settings(), min_width=330)
 
@@ -528,7 +529,11 @@ class TrainPage(QWidget):
         if restart:
             from ..run_summaries import shared
 
-            step = shared().summarize(target).step  # the Runs page's cache: a long log is not read again
+            try:
+                step = shared().summarize(target).step  # the Runs page's cache: a long log is not read again
+            except (ConfigError, OSError) as e:  # its run.json went away or is damaged
+                self._show_banner(f"Cannot resume {target.name}: {e}", error=True)
+                return False
             # steps trained and lost: ask first (none trained, e.g. stopped while preparing: nothing is lost)
             if step and not self.ask_restart(target, step):
                 return False
@@ -573,12 +578,13 @@ class TrainPage(QWidget):
         self._reset_view(run_dir)
         if resumed and not restart:  # the curve so far, read in the background; the new events follow it
             self._history_pending = []
-            path = str(self.run_dir)
+            self._history_request += 1
+            request = (self._history_request, str(self.run_dir))
             run_in_thread(
                 _read_history,
-                path,
+                request,
                 on_returned=self._on_history_read,
-                on_errored=lambda _: self._on_history_read((path, [])),
+                on_errored=lambda _: self._on_history_read((request, [])),
             )
         if keep_log:
             self._append_log(
@@ -719,11 +725,11 @@ class TrainPage(QWidget):
         """How many events of the run shown arrived."""
         return sum(self.event_counts.values())
 
-    def _on_history_read(self, result: tuple[str, list[dict]]) -> None:
+    def _on_history_read(self, result: tuple[tuple[int, str], list[dict]]) -> None:
         """A resumed run's curve so far: drawn first, then the new events that came meanwhile."""
-        path, history = result
-        if self._history_pending is None or self.run_dir is None or str(self.run_dir) != path:
-            return  # another run is shown now
+        (request, _), history = result
+        if self._history_pending is None or request != self._history_request:
+            return  # another run, or a later resume of this one, is shown now
         live, self._history_pending = self._history_pending, None
         self.plots.clear()
         if self._total:
@@ -956,12 +962,13 @@ class TrainPage(QWidget):
 _frozen = False
 
 
-def _read_history(path: str) -> tuple[str, list[dict]]:
-    """A run's curve events so far (a worker reads them: a long log holds hundreds of thousands)."""
+def _read_history(request: tuple[int, str]) -> tuple[tuple[int, str], list[dict]]:
+    """A run's curve events so far (a worker reads them: a long log holds hundreds of thousands);
+    `request` is (which resume, the run folder), given back with them."""
     from albert_core.events import read_events
 
     kept = ("started", "step", "eval", "finished")
-    return path, thin_steps([ev for ev in read_events(Path(path) / "events.jsonl") if ev["event"] in kept])
+    return request, thin_steps([ev for ev in read_events(Path(request[1]) / "events.jsonl") if ev["event"] in kept])
 
 
 def _freeze_long_lived() -> None:

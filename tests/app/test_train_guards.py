@@ -262,3 +262,13 @@ def test_a_run_takes_only_its_own_tasks_settings(window):
     assert window.project.run_config().options.get("max_ngram") == 2
     window.data_page.choose_task("qa", clear_file=True)  # the pre-training settings stay behind
     assert "max_ngram" not in window.project.run_config().options
+
+
+def test_a_resumes_curve_is_drawn_from_the_latest_read_only(window):
+    page = window.train_page
+    step = {"event": "step", "step": 3, "loss": 0.5, "epoch": 0.1, "lr": 1e-3, "samples_per_s": 10.0}
+    page._history_pending, page._history_request = [], 2
+    page._on_history_read(((1, "run"), [step]))  # the read of an earlier resume: not this one's
+    assert page.plots.loss.n == 0 and page._history_pending == []
+    page._on_history_read(((2, "run"), [step]))
+    assert page.plots.loss.n == 1 and page._history_pending is None

@@ -79,6 +79,9 @@ def test_one_hot_0_1_columns_are_one_label_per_text(tmp_path):
         data = read_classification(big, multi_label=wanted)
         assert not data.multi_label and data.columns["label"] == ["food", "money", "sport"] and len(data) == 300
         assert sum("label columns" in p.message for p in data.problems) == 2
+    # but a small file with one row of two labels is several labels per text, as before
+    two = write_one_hot(tmp_path / "two.csv", 3, [("bread and a goal", "1", "0", "1")])
+    assert read_classification(two, multi_label=None).multi_label
 
 
 def test_the_cli_trains_one_hot_columns_as_one_label_per_text_and_compares_them(tmp_path, capsys):

@@ -82,6 +82,16 @@ def test_a_heading_opens_the_document_after_it_and_a_folders_readme_is_left_out(
     assert [d.line for d in docs] == [1, 5, 9]
     assert [f.name for f in report.files] == ["wiki.txt"] and "README left out" in str(report.problems[0])
     assert [len(d.sentences) for d in iter_documents(folder / "README")] == [1]  # named by itself: read
+    # short lines one after another are texts of their own, not one long document
+    chat = tmp_path / "chat.txt"
+    chat.write_text("hello there\n\nhow are you\n\nfine thanks\n\nso am i\n\nA longer line. With two.\n")
+    assert [d.sentences for d in iter_documents(chat)] == [
+        ["hello there"],
+        ["how are you"],
+        ["fine thanks", "so am i", "A longer line.", "With two."],
+    ]
+    (chat.parent / "short.txt").write_text("one\n\ntwo\n")
+    assert [d.sentences for d in iter_documents(chat.parent / "short.txt")] == [["one"], ["two"]]
 
 
 def test_several_paths_joined_with_pathsep(tmp_path):
