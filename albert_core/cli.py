@@ -602,6 +602,7 @@ def confusion_report(per_label: list[dict], confusion: list[list[int]] | None, m
 
 
 def cmd_predict(args) -> int:
+    from .metrics import side_by_side
     from .predict import load_predictor
 
     if args.file:
@@ -619,7 +620,8 @@ def cmd_predict(args) -> int:
         thresholds = out.get("thresholds") or {}
         tuned = any(t != 0.5 for t in thresholds.values())  # multi-label: where each label is given from
         for k, v in sorted(out["scores"].items(), key=lambda kv: -kv[1]):
-            print(f"  {k}: {v:.3f}" + (f"  (given from {thresholds[k]:.3f})" if tuned else ""))
+            shown, given_from = side_by_side(v, thresholds.get(k, 0.5))
+            print(f"  {k}: {shown}" + (f"  (given from {given_from})" if tuned else ""))
         if out.get("read"):
             print(f"note: the text is {out['pieces']:,} pieces long; the model read the first {out['read']:,}",
                   file=sys.stderr)  # fmt: skip

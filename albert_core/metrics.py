@@ -134,3 +134,14 @@ def scores_by_label(metrics: dict, labels: list[str]) -> list[dict]:
     if labels and outcomes and len(outcomes) == len(labels):
         return multilabel_scores(outcomes, labels)
     return []
+
+
+def side_by_side(p: float, threshold: float, percent: bool = False) -> tuple[str, str]:
+    """A probability and its threshold, written with as many digits as it takes to tell which is
+    larger: 0.504 beside 0.504 would hide that 0.5038 is under 0.5041 (the label is not given)."""
+    scale, suffix, first = (100.0, "%", 1) if percent else (1.0, "", 3)
+    for digits in range(first, first + 5):
+        a, b = f"{p * scale:.{digits}f}", f"{threshold * scale:.{digits}f}"
+        if a != b or p == threshold:
+            break
+    return a + suffix, b + suffix

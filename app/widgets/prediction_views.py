@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.metrics import side_by_side
+
 ENTITY_COLORS = ["#ffd54f", "#81d4fa", "#a5d6a7", "#f48fb1", "#ce93d8", "#ffab91", "#b0bec5"]
 
 
@@ -160,7 +162,8 @@ class ClassificationView(PredictionView):
             name_label.setFont(font)
             show_probability(bar, scores[name])
             if tuned and name in thresholds:
-                bar.setFormat(f"{scores[name]:.1%}  (given from {thresholds[name]:.0%})")
+                shown, given_from = side_by_side(scores[name], thresholds[name], percent=True)
+                bar.setFormat(f"{shown}  (given from {given_from})")
                 bar.setToolTip(f"{name} is given when its probability is {thresholds[name]:.1%} or more")
             else:
                 bar.setToolTip("")

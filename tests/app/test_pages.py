@@ -380,12 +380,16 @@ def test_the_playground_shows_each_of_several_labels_on_its_own(qtbot):
         {"label": "sport, money", "labels": ["sport", "money"], "scores": scores, "thresholds": thresholds}
     )
     assert view.shown() == [
-        ("food", "2.0%  (given from 50%)"),
-        ("money", "41.0%  (given from 35%)"),
-        ("sport", "97.0%  (given from 62%)"),
+        ("food", "2.0%  (given from 50.0%)"),
+        ("money", "41.0%  (given from 35.0%)"),
+        ("sport", "97.0%  (given from 62.0%)"),
     ]
     assert [name.font().bold() for name, _ in view._rows] == [False, True, True]
     assert "own threshold" in view.label.toolTip()
+    # a probability just under its threshold is written so that it shows
+    view.show_result({"label": "", "labels": [], "scores": {"food": 0.50381, "money": 0.1, "sport": 0.1},
+                      "thresholds": {"food": 0.50412, "money": 0.35, "sport": 0.62}})  # fmt: skip
+    assert view.shown()[0] == ("food", "50.38%  (given from 50.41%)")
 
 
 def test_every_page_fits_a_small_laptop_screen(window, qtbot):

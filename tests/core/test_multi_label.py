@@ -9,7 +9,7 @@ from albert_core.data.classification import looks_multi_label, read_classificati
 from albert_core.data.problems import DataError
 from albert_core.engine import train
 from albert_core.events import read_events
-from albert_core.metrics import multilabel_metrics, multilabel_scores
+from albert_core.metrics import multilabel_metrics, multilabel_scores, side_by_side
 from albert_core.predict import load_predictor
 from albert_core.runs import ConfigError, RunConfig, create_run, summarize
 from tests.core.helpers import TINY, topic_rows, write_csv, write_one_hot, write_topic_flags, write_topics_jsonl
@@ -360,7 +360,10 @@ def test_a_run_keeps_tuned_thresholds_that_beat_0_5_and_predictions_use_them(tmp
     assert out["thresholds"] == pytest.approx(saved)  # the answer says where each label is given from
     assert main(["predict", "--model", str(folder), "--text", text]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == out["label"] and f"(given from {saved['food']:.3f})" in "\n".join(printed)
+    assert printed[0] == out["label"]
+    for y in ("food", "money", "sport"):  # each probability beside its threshold, as many digits as tell them apart
+        shown, given_from = side_by_side(out["scores"][y], saved[y])
+        assert f"  {y}: {shown}  (given from {given_from})" in printed and shown != given_from
     scored = evaluate_model(str(folder))
     assert [d["threshold"] for d in scored["per_label"]] == pytest.approx(metrics["thresholds"])
     assert "thresholds were tuned" in scored["data"] and scored["micro_f1"] > 0.5
