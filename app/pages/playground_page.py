@@ -192,8 +192,9 @@ class PlaygroundPage(QWidget):
         row.addWidget(self.status, 1)
         row.addWidget(self.latency)
         layout.addLayout(row)
-        layout.addWidget(self.stack, 3)
-        layout.addWidget(self.file_panel, 2)
+        # a file's predictions, once shown, take the larger part: the typing view needs little
+        layout.addWidget(self.stack, 2)
+        layout.addWidget(self.file_panel, 3)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
