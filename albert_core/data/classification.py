@@ -213,6 +213,7 @@ def read_classification(
     the part before that mark (`label_part`)."""
     table = read_table(path, fmt, has_header)
     cols: dict = detect_columns(table)
+    passed_over: list[str] = []
     if columns:
         for role, name in columns.items():
             for one in name if isinstance(name, (list, tuple)) else [name]:
@@ -231,6 +232,8 @@ def read_classification(
         flags = indicator_columns(table, {cols["text"], cols.get("text_pair")})
         if flags and (multi_label is not False or one_hot(table, flags)):
             cols["label"] = flags
+        elif len(flags) > 1:
+            passed_over = flags  # 0/1 columns that are not one-hot: said, when one of them is taken as the label
     if isinstance(cols.get("label"), list):
         if multi_label is None:  # one-hot columns are one label per text; others several
             multi_label = not (cols["label"] and one_hot(table, cols["label"]))
@@ -308,6 +311,17 @@ def read_classification(
             Problem(table.path, 0, f"every row has the label {labels[0]!r}; a classifier needs at least two labels")
         )
     problems += label_warnings(data, cols["label"])
+    if cols["label"] in passed_over:
+        problems.append(
+            Problem(
+                table.path,
+                0,
+                f"columns {', '.join(passed_over)} hold 0 or 1, but too many rows have a 1 in none or several of "
+                f"them to read them as one label per text, so the label is column {cols['label']!r} alone; for "
+                "several labels per text, tick 'Several labels per text' (--multi-label)",
+                severity="warning",
+            )
+        )
     return data
 
 

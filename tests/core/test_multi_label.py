@@ -71,8 +71,10 @@ def test_one_hot_0_1_columns_are_one_label_per_text(tmp_path):
     assert any(p.line == 9 and "none of the label columns" in p.message for p in data.problems)
     # read for itself, such a file is several labels per text: not one-hot
     assert read_classification(bad, multi_label=None).multi_label
-    # not looked for as a label when one label per text is wanted and the file is not one-hot
-    assert read_classification(bad, multi_label=False).columns["label"] == "food"
+    # not looked for as a label when one label per text is wanted and the file is not one-hot; said so
+    fallback = read_classification(bad, multi_label=False)
+    assert fallback.columns["label"] == "food"
+    assert any("label is column 'food' alone" in p.message and p.severity == "warning" for p in fallback.problems)
     # two odd rows in 300 do not make a one-hot file something else: they are named and left out
     big = write_one_hot(tmp_path / "big.csv", 300, [("bread and a goal", "1", "0", "1"), ("nothing", "0", "0", "0")])
     for wanted in (None, False):
