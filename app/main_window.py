@@ -273,6 +273,8 @@ class MainWindow(QMainWindow):
             self, "Save project", "project.albert.json", "ALBERT Studio project (*.albert.json)"
         )
         if path:
+            if not path.lower().endswith(".json"):  # "myproj": the Open dialog lists *.albert.json
+                path += ".albert.json"
             self.project.save(path)
             settings().setValue("project/last", path)
 

@@ -239,6 +239,14 @@ def read_classification(
             multi_label = not (cols["label"] and one_hot(table, cols["label"]))
         return _read_indicators(table, cols, one_label=not multi_label)
     if not cols.get("label"):
+        from .corpus import tagged_files
+
+        if len(table.header) == 1 and tagged_files(path, most=1):  # CoNLL's word-and-tags lines
+            raise DataError(
+                "looks like a named-entity file (a word and its tags on each line, as CoNLL's), not a table of texts "
+                "and labels: choose the task Named entities (--task ner)",
+                path,
+            )
         raise DataError(f"no label column found among {', '.join(table.header)}; choose one", path)
     if cols["text"] == cols["label"]:
         raise DataError("the text and the label are the same column; choose two different columns", path)

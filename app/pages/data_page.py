@@ -120,6 +120,7 @@ class DataPage(QWidget):
         self._worker = None
         self._pieces_request = 0  # the newest count of pieces with a chosen tokenizer
         self._eval_request = 0  # the newest reading of the validation file
+        self._eval_by_task: dict[str, tuple[str, str]] = {}  # task → (training file, validation file) it had
         self._train_problem = ""  # what makes the training file shown unusable ("" when fine)
         self._eval_problem = ""  # the same for the validation file
         self._updating = False
@@ -691,9 +692,23 @@ class DataPage(QWidget):
     def _on_task_chosen(self, _index: int) -> None:
         if self._updating:
             return
-        # a validation file of one task is not one of another's: the share of the training file again
-        self.project.update_data(task=self.task_box.currentData(), columns={}, eval_file="")
+        # a validation file of one task is not one of another's: the share of the training file again,
+        # or, back on a task with the same training file, the validation file it had
+        s = self.project.state
+        if s.eval_file:
+            self._eval_by_task[s.task] = (s.train_file, s.eval_file)
+        task = self.task_box.currentData()
+        train, kept = self._eval_by_task.get(task, ("", ""))
+        kept = kept if train == s.train_file else ""
+        self.project.update_data(task=task, columns={}, eval_file=kept)
         self._forget_eval_file()
+        if kept:
+            self._updating = True
+            self.eval_edit.setText(kept)
+            self.file_radio.setChecked(True)
+            self._updating = False
+            self._sync_split_enabled()
+            self._check_eval_file()
         self._build_role_boxes()
         self._sync_tokenizer_enabled()
         if self.path_edit.text():

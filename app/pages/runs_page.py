@@ -124,6 +124,10 @@ class RunsFilter(QSortFilterProxyModel):
         return (not self.task or r.task == self.task) and (not self.status or r.status == self.status)
 
 
+NO_RUN_TITLE = "Select a run to see its curves; select two or more to compare them."
+NO_RUNS_YET = "No runs yet: press Start on the Train page (Ctrl+Return), on the sample project or your own data."
+
+
 def _read_curves(path: str) -> tuple[str, list[dict]]:
     """A run's events for its curves and its scores by label: of a run resumed or started again,
     only those of what its last attempt trained (an evaluation trained again is not its score)."""
@@ -187,7 +191,7 @@ class RunsPage(QWidget):
         self.count_label = QLabel()
         filters.addWidget(self.count_label)
 
-        self.title = QLabel("Select a run to see its curves; select two or more to compare them.")
+        self.title = QLabel(NO_RUN_TITLE)
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.play_button = QPushButton("Try in Playground")
@@ -330,6 +334,8 @@ class RunsPage(QWidget):
         self._selected = chosen[0] if len(chosen) == 1 else None
         if self._selected is not None:  # renamed, or further on: its title says so
             self._show_title(self._selected)
+        elif not chosen:
+            self.title.setText(NO_RUN_TITLE if self.model.runs else NO_RUNS_YET)
         self._update_buttons()
         self._update_count()
         self.runs_changed.emit([r for r in self.model.runs if r.status != DAMAGED])  # none has a model to try

@@ -594,8 +594,9 @@ class LivePlots(QWidget):
                     curve = self.metric_panel.curve(name, palette[i % len(palette)], symbol="o")
                     self._metric_curves[name] = curve
                 curve.setData(buf.x, buf.y * scale)
-            if fit:
-                self._fit_y(self.metric_panel, *(self.metrics[k] for k in shown), scale=scale)
+            # always fitted here (finished runs too): scores that do not move would get an axis of
+            # ±1e-13, and pyqtgraph's own range dips below 0%
+            self._fit_y(self.metric_panel, *(self.metrics[k] for k in shown), scale=scale, min_span=2.0, floor=0.0)
         elif key in self._pretrain_curves:
             train_curve, eval_curve = self._pretrain_curves[key]
             empty = SeriesBuffer(1)
@@ -606,19 +607,29 @@ class LivePlots(QWidget):
                 self._fit_y(self.pretrain_panels[key], train, val)
 
     @staticmethod
-    def _fit_y(panel: pg.PlotWidget, *buffers: SeriesBuffer, scale: float = 1.0) -> None:
+    def _fit_y(
+        panel: pg.PlotWidget,
+        *buffers: SeriesBuffer,
+        scale: float = 1.0,
+        min_span: float = 0.0,
+        floor: float = -math.inf,
+    ) -> None:
         """Move the y axis only when the data leave it or fill less than half of it: a steady
         axis is not re-laid out, which makes a frame about three times cheaper. `scale`: the
-        curves are drawn at the buffers' values times this."""
+        curves are drawn at the buffers' values times this; `min_span`: the axis spans at least
+        this much (flat scores); `floor`: it goes no lower (no negative percentage)."""
         lo = min((b.y_min for b in buffers), default=math.inf) * scale
         hi = max((b.y_max for b in buffers), default=-math.inf) * scale
         if not (math.isfinite(lo) and math.isfinite(hi)):
             return
+        if hi - lo < min_span:  # widened about the data, within the floor
+            mid = (hi + lo) / 2
+            lo, hi = max(floor, mid - min_span / 2), max(floor, mid - min_span / 2) + min_span
         view = panel.getPlotItem().getViewBox()
         (v_lo, v_hi) = view.viewRange()[1]
         span = max(hi - lo, abs(hi) * 1e-3, 1e-12)
         if lo < v_lo or hi > v_hi or span < 0.5 * (v_hi - v_lo):
-            view.setYRange(lo - 0.08 * span, hi + 0.08 * span, padding=0)
+            view.setYRange(max(floor, lo - 0.08 * span), hi + 0.08 * span, padding=0)
 
     def stop_timer(self) -> None:
         self._timer.stop()

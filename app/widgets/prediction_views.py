@@ -364,9 +364,11 @@ class NERView(PredictionView):
         self.entities_label = QLabel()
         self.entities_label.setWordWrap(True)
         self.entities_label.setTextFormat(Qt.TextFormat.RichText)
+        self.text_edit.setMaximumHeight(160)  # the entities found sit right under the text, not a page below
         layout = QVBoxLayout(self)
-        layout.addWidget(self.text_edit, 1)
+        layout.addWidget(self.text_edit)
         layout.addWidget(self.entities_label)
+        layout.addStretch(1)
         self._colors: dict[str, str] = {}
         self.result: dict = {}
 

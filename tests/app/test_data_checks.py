@@ -66,6 +66,14 @@ def test_the_validation_file_is_read_as_a_run_will_and_dropped_with_the_task(win
     qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
     assert window.project.state.eval_file == "" and page.eval_edit.text() == "" and page.fraction_radio.isChecked()
     assert page.eval_note.isHidden()
+    # back on the first task, with the same training file: its validation file is there again
+    choose_eval_file(page, qtbot, other)  # (ner.txt is a fine validation file for NER)
+    window.data_page.choose_task("classification")
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+    assert window.project.state.eval_file == str(other) and page.file_radio.isChecked()
+    window.data_page.choose_task("ner")
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+    assert window.project.state.eval_file == str(other) and page.eval_edit.text() == str(other)
 
 
 def test_charts_count_in_their_own_unit_and_a_corpus_of_tags_is_flagged(window, qtbot, tmp_path):

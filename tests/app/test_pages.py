@@ -199,9 +199,15 @@ def test_preview_handles_100k_rows(window, qtbot, tmp_path):
     assert page.label_chart.counts == {"0": 33_334, "1": 33_333, "2": 33_333}
 
 
-def test_settings_remember_page_and_project(window, qtbot, tmp_path):
+def test_settings_remember_page_and_project(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
     from app.main_window import MainWindow
 
+    # a name typed without its extension is saved with it, so the Open dialog lists it
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "myproj"), ""))
+    window._on_save_project()
+    assert (tmp_path / "myproj.albert.json").is_file() and not (tmp_path / "myproj").exists()
     project_file = tmp_path / "p.albert.json"
     window.project.save(project_file)
     window.open_project(str(project_file))

@@ -483,3 +483,14 @@ def test_a_long_runs_curve_is_thinned_to_what_a_plot_shows():
     assert len(steps) <= MOST_STEPS_READ + 1 and steps[-1] == 50_000 and steps == sorted(steps)
     assert sum(e["event"] == "eval" for e in thin) == 50 and thin[0]["event"] == "started"
     assert thin_steps(events[:100]) == events[:100]  # a short run is drawn whole
+
+
+def test_a_first_launch_says_how_to_make_a_run(window):
+    from app.pages.runs_page import NO_RUNS_YET
+
+    page = window.runs_page
+    page.refresh_now()
+    assert not page.visible_runs() and page.title.text() == NO_RUNS_YET  # a window with no runs yet
+    _quick_run("first", 1_700_000_000.0)
+    page.refresh_now()
+    assert page.title.text() != NO_RUNS_YET and "Select a run" in page.title.text()

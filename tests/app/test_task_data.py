@@ -212,3 +212,9 @@ def test_plots_follow_the_task(qtbot):
         list(plots._metric_curves["accuracy"].getData()[1]) == [70.0]
         and "(%)" in plots.metric_panel.getPlotItem().titleLabel.text
     )
+    # scores that do not move (an F1 of 0 throughout) get an axis of a few points, none below 0%
+    plots.clear()
+    plots.add_event({"event": "eval", "step": 4, "metrics": {"loss": 0.6, "accuracy": 0.0}})
+    plots.redraw()
+    low, high = plots.metric_panel.getPlotItem().getViewBox().viewRange()[1]
+    assert low == 0.0 and 1.5 < high < 5

@@ -191,3 +191,10 @@ def test_a_table_given_as_question_answering_data_says_what_a_qa_file_is(tmp_pat
     p = write(tmp_path, "p.csv", "question,context\nwho?,Ada wrote it\n")
     with pytest.raises(DataError, match="is not valid JSON: a question answering file"):
         read_squad(p)
+
+
+def test_a_conll_file_given_as_classification_data_says_to_choose_named_entities(tmp_path):
+    lines = "".join(f"word{i} NNP B-NP {['B-ORG', 'O', 'B-MISC'][i % 3]}\n" for i in range(30))
+    p = write(tmp_path, "train.txt", lines)
+    with pytest.raises(DataError, match="looks like a named-entity file.*--task ner"):
+        read_classification(p)
