@@ -695,8 +695,7 @@ class DataPage(QWidget):
         # a validation file of one task is not one of another's: the share of the training file again,
         # or, back on a task with the same training file, the validation file it had
         s = self.project.state
-        if s.eval_file:
-            self._eval_by_task[s.task] = (s.train_file, s.eval_file)
+        self._eval_by_task[s.task] = (s.train_file, s.eval_file)  # "" too: a file let go stays let go
         task = self.task_box.currentData()
         train, kept = self._eval_by_task.get(task, ("", ""))
         kept = kept if train == s.train_file else ""
