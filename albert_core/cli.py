@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -229,7 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("runs", help="list runs")
     rp.add_argument("--dir", help="runs folder (default: the app's data folder)")
     rp.add_argument("--json", action="store_true", help="the runs as a JSON list")
+    # "--lr -1e-3" is a value (refused as such, with what to change), not an unknown option: argparse
+    # takes -1 and -0.5 for numbers but not -1e-3 (a private matcher, where this Python has it)
+    for parser in (p, *sub.choices.values()):
+        if hasattr(parser, "_negative_number_matcher"):
+            parser._negative_number_matcher = NEGATIVE_NUMBER
     return p
+
+
+NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d*\.?\d+[eE][-+]?\d+$")
 
 
 def main(argv: list[str] | None = None) -> int:

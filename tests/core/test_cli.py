@@ -90,6 +90,12 @@ def test_without_lr_a_run_takes_the_rate_suggested_for_its_model_and_start(tmp_p
     assert json.loads((tmp_path / "own" / "run.json").read_text())["lr"] == 0.01
 
 
+def test_a_negative_rate_in_e_notation_is_refused_as_a_value(tmp_path):
+    r = cli("train", "--train", str(tmp_path / "x.csv"), "--lr", "-1e-3", "--out", str(tmp_path / "r"), check=False)
+    assert r.returncode != 0 and "learning rate must be a number above 0 (got -0.001)" in r.stderr
+    assert "usage:" not in r.stderr
+
+
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
     r = cli(
         "train", "--train", str(tmp_path / "nope.csv"), "--preset", "tiny", "--out", str(tmp_path / "r"), check=False
