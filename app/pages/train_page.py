@@ -236,6 +236,7 @@ class TrainPage(QWidget):
         self.workers_spin = QSpinBox(minimum=-1, maximum=64, specialValueText="automatic")
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("(date and data file)")
+        self.name_edit.textEdited.connect(self._on_name_edited)  # kept with the project, as the other settings
         rows = [
             ("Learning rate", self.lr_spin, "Peak learning rate of AdamW"),
             ("", self.lr_hint, "The learning rate suggested for this model"),
@@ -382,6 +383,7 @@ class TrainPage(QWidget):
         self.best_check.setChecked(bool(t["keep_best"]))
         self.early_spin.setValue(int(t["early_stop"]))
         self.workers_spin.setValue(t["data_workers"])
+        self.name_edit.setText(str(t.get("name") or ""))
         self.seed_spin.setValue(self.project.state.seed)
         self._sync_task()
         self.task_options.set_values(t.get("options") or {})
@@ -417,6 +419,13 @@ class TrainPage(QWidget):
                 self.project.update_training(**values)
             finally:
                 self._editing = False
+
+    def _on_name_edited(self, text: str) -> None:
+        self._editing = True
+        try:
+            self.project.update_training(name=text.strip())
+        finally:
+            self._editing = False
 
     def _on_length_edited(self, value: int) -> None:
         if not self._loading:  # the user chose a length: the note about the one lowered is done

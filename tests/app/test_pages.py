@@ -212,12 +212,14 @@ def test_settings_remember_page_and_project(window, qtbot, tmp_path, monkeypatch
     window.project.save(project_file)
     window.open_project(str(project_file))
     window.show_page("Runs")
+    qtbot.keyClicks(window.train_page.name_edit, "my ner")  # typed: kept with the project, as the rest
     window.close()
     again = MainWindow(probe_devices=False)
     qtbot.addWidget(again)
     assert again.current_page() == "Runs"
     assert again.project.path == str(project_file)
     qtbot.waitUntil(lambda: not again.data_page.is_busy(), timeout=20_000)
+    assert again.train_page.name_edit.text() == "my ner" and again.project.run_config("my ner").name == "my ner"
 
 
 def test_platform_check_names_the_debian_packages():
