@@ -57,6 +57,12 @@ def pick_device(request: str = "auto"):
     raise ConfigError(f"unknown device {request!r}; choose auto, cpu, cuda, cuda:N or mps")
 
 
+def auto_precision(cuda: bool, bf16: bool) -> str:
+    """What precision "auto" is: bf16 where the GPU has it, fp16 (with loss scaling) on older
+    GPUs, fp32 elsewhere (also what the window's memory estimate assumes)."""
+    return ("bf16" if bf16 else "fp16") if cuda else "fp32"
+
+
 def pick_precision(request: str, device) -> str:
     """bf16 where the GPU has it, fp16 (with loss scaling) on older GPUs, fp32 elsewhere."""
     import torch
@@ -65,10 +71,10 @@ def pick_precision(request: str, device) -> str:
     if device.type != "cuda":
         if request in ("bf16", "fp16") and device.type == "cpu":
             raise ConfigError(f"precision {request} needs a GPU; on the CPU choose fp32 or auto")
-        return "fp32"
+        return auto_precision(False, False)
     has_bf16 = torch.cuda.is_bf16_supported()
     if request == "auto":
-        return "bf16" if has_bf16 else "fp16"
+        return auto_precision(True, has_bf16)
     if request == "bf16" and not has_bf16:
         raise ConfigError("this GPU has no bf16; choose fp16 or auto")
     return request

@@ -138,6 +138,10 @@ class Project(QObject):
         if changed:
             self.data_changed.emit()
 
+    def training_values(self) -> dict[str, Any]:
+        """The Train page's settings, each at the project's value or else a run's default."""
+        return {**dataclasses.asdict(RunConfig()), **self.state.training}
+
     def update_training(self, **changes: Any) -> None:
         self.state.training.update(changes)
         self.training_changed.emit()

@@ -700,14 +700,7 @@ class DataPage(QWidget):
         train, kept = self._eval_by_task.get(task, ("", ""))
         kept = kept if train == s.train_file else ""
         self.project.update_data(task=task, columns={}, eval_file=kept)
-        self._forget_eval_file()
-        if kept:
-            self._updating = True
-            self.eval_edit.setText(kept)
-            self.file_radio.setChecked(True)
-            self._updating = False
-            self._sync_split_enabled()
-            self._check_eval_file()
+        self._show_eval_file(kept)
         self._build_role_boxes()
         self._sync_tokenizer_enabled()
         if self.path_edit.text():
@@ -804,9 +797,14 @@ class DataPage(QWidget):
             self._check_eval_file()
 
     def _forget_eval_file(self) -> None:
+        self._show_eval_file("")
+
+    def _show_eval_file(self, path: str) -> None:
+        """Show the project's validation file (or, for "", the share held out of the training
+        file) and read it as a run will."""
         self._updating = True
-        self.eval_edit.clear()
-        self.fraction_radio.setChecked(True)
+        self.eval_edit.setText(path)
+        (self.file_radio if path else self.fraction_radio).setChecked(True)
         self._updating = False
         self._sync_split_enabled()
         self._check_eval_file()

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.devices import auto_precision
 from albert_core.param_count import count, count_bert, human, memory_estimate, savings
-from albert_core.runs import RunConfig
 from albert_core.spec import PRESETS, ModelSpec, SpecError
 
 from .. import theme
@@ -292,7 +292,7 @@ class ModelPage(QWidget):
 
     def _show_training(self) -> None:
         """The project's batch size, max length and precision in the memory row."""
-        t = {**dataclasses.asdict(RunConfig()), **self.project.state.training}
+        t = self.project.training_values()
         self._loading_training = True
         try:
             self.batch_spin.setValue(int(t["batch_size"]))
@@ -312,9 +312,8 @@ class ModelPage(QWidget):
         chosen = self.precision_box.currentText()
         if chosen != "auto":
             return chosen
-        if not self._devices.gpus:
-            return "fp32"
-        return "bf16" if all(g.get("bf16") for g in self._devices.gpus) else "fp16"
+        gpus = self._devices.gpus
+        return auto_precision(bool(gpus), all(g.get("bf16") for g in gpus))
 
     def _on_open_spec_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open model spec", "", "Model spec (*.json);;All files (*)")

@@ -39,14 +39,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.events import latest_attempt, read_events
 from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model
 
 from .. import theme
 from ..run_summaries import metric_text, score_text, shared
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.label_scores import LabelScores
-from ..widgets.loss_plot import LivePlots, thin_steps
+from ..widgets.loss_plot import LivePlots, read_curve_events
 from ..widgets.task_options import TITLES
 from ..workers import run_in_thread
 
@@ -131,8 +130,7 @@ NO_RUNS_YET = "No runs yet: press Start on the Train page (Ctrl+Return), on the 
 def _read_curves(path: str) -> tuple[str, list[dict]]:
     """A run's events for its curves and its scores by label: of a run resumed or started again,
     only those of what its last attempt trained (an evaluation trained again is not its score)."""
-    kept = ("started", "step", "eval", "finished")
-    return path, thin_steps(latest_attempt(e for e in read_events(Path(path) / "events.jsonl") if e["event"] in kept))
+    return path, read_curve_events(path)
 
 
 def _export(path: str, fmt: str, out: str):

@@ -54,11 +54,10 @@ from ..project import Project
 from ..run_summaries import metrics_text
 from ..training_process import TrainingProcess
 from ..widgets.column_scroll import ColumnScroll
-from ..widgets.loss_plot import LivePlots, thin_steps
+from ..widgets.loss_plot import LivePlots, read_curve_events
 from ..widgets.task_options import TITLES, TaskOptions
 from ..workers import DeviceInfo, run_in_thread
 
-DEFAULTS = RunConfig()
 RECENT_EVENTS = 500  # the newest events kept as dicts (the curves live in the plots' buffers)
 PREPARING_WIDTH = 330  # pixels for the line beside the progress bar (preparation, then steps/s)
 START_TIP = "Start a new run with these settings (Ctrl+Return)"
@@ -367,7 +366,7 @@ class TrainPage(QWidget):
         self._form.setRowVisible(self.length_note, bool(note))  # a hidden row leaves no gap
 
     def _on_project_loaded(self) -> None:
-        t = {**dataclasses.asdict(DEFAULTS), **self.project.state.training}
+        t = self.project.training_values()
         self._last_suggestion = self._suggested_lr()[0]  # a saved project keeps its own rate
         self._lr_note = ""
         self._loading = True
@@ -437,11 +436,7 @@ class TrainPage(QWidget):
 
     def _update_summary(self) -> None:
         s = self.project.state
-        model = (
-            f"the pre-trained model {init_name(s.init)}"
-            if s.init
-            else (f"the {s.preset} preset" if s.preset else "a custom spec")
-        )
+        model = _model_words(s.init, s.preset)
         first = s.train_file.split(os.pathsep)[0]
         data = Path(first).name if s.train_file else "no data file yet (see the Data page)"
         if os.pathsep in s.train_file:
@@ -651,11 +646,7 @@ class TrainPage(QWidget):
             self.run_line.setText(f"<b>Shown: {name}</b>")
         else:
             c = config
-            model = (
-                f"the pre-trained model {init_name(c.init)}"
-                if c.init
-                else (f"the {c.preset} preset" if c.preset else "a custom spec")
-            )
+            model = _model_words(c.init, c.preset)
             first = c.train_file.split(os.pathsep)[0]
             data = Path(first).name if first else "?"
             length = f"max steps {c.max_steps:,}" if c.max_steps else f"{c.epochs:g} epochs"
@@ -971,13 +962,17 @@ class TrainPage(QWidget):
 _frozen = False
 
 
+def _model_words(init: str, preset: str) -> str:
+    """What a run starts from, in words: a pre-trained model, a preset, or a spec of its own."""
+    if init:
+        return f"the pre-trained model {init_name(init)}"
+    return f"the {preset} preset" if preset else "a custom spec"
+
+
 def _read_history(request: tuple[int, str]) -> tuple[tuple[int, str], list[dict]]:
     """A run's curve events so far (a worker reads them: a long log holds hundreds of thousands);
     `request` is (which resume, the run folder), given back with them."""
-    from albert_core.events import read_events
-
-    kept = ("started", "step", "eval", "finished")
-    return request, thin_steps([ev for ev in read_events(Path(request[1]) / "events.jsonl") if ev["event"] in kept])
+    return request, read_curve_events(request[1])
 
 
 def _freeze_long_lived() -> None:

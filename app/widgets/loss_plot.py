@@ -16,12 +16,14 @@ import math
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
+from albert_core.events import latest_attempt, read_events
 from albert_core.runs import metric_percent
 
 from .. import theme
@@ -66,6 +68,14 @@ def thin_steps(events: list[dict], most: int = MOST_STEPS_READ) -> list[dict]:
                 continue
         out.append(ev)
     return out
+
+
+def read_curve_events(run_dir: str | Path) -> list[dict]:
+    """A run's events for its curves and its scores by label, as a worker reads them for the Runs
+    page or a resume: those of what its last attempt trained (`latest_attempt`), the steps thinned
+    to what a plot shows (`thin_steps`)."""
+    kept = ("started", "step", "eval", "finished")
+    return thin_steps(latest_attempt(e for e in read_events(Path(run_dir) / "events.jsonl") if e["event"] in kept))
 
 
 class SeriesBuffer:
