@@ -272,7 +272,8 @@ class Trainer:
                 )
             )
             c.max_length = max_pos
-        self.tokenizer.model_max_length = min(max_pos, 512)
+        # saved with the tokenizer: what the model reads when it predicts (positions past it are untrained)
+        self.tokenizer.model_max_length = c.max_length
         self.prepared = self.task.prepare()
         self.task.check_stop()
         if not self.prepared.train:
@@ -297,9 +298,10 @@ class Trainer:
                 f"for {len(self.lengths)} examples; choose a smaller batch size"
             )
         self.batches_per_epoch = n_batches
-        steps_per_epoch = max(1, n_batches // c.grad_accum)
-        self.total_steps = c.max_steps if c.max_steps > 0 else max(1, math.ceil(c.epochs * steps_per_epoch))
-        self.steps_per_epoch = steps_per_epoch
+        # micro-batches run on across epochs, so an epoch need not end on an optimizer step: N epochs
+        # are the steps that take N epochs' micro-batches (the last step may reach into the next one)
+        self.total_steps = c.max_steps if c.max_steps > 0 else max(1, math.ceil(c.epochs * n_batches / c.grad_accum))
+        self.steps_per_epoch = max(1, round(n_batches / c.grad_accum))  # the default evaluation interval
         self.optimizer = _adamw(self.model, c, self.device)
         warm = int(c.warmup_ratio * self.total_steps)
         total = self.total_steps
@@ -440,6 +442,7 @@ class Trainer:
                     window_samples += len(idx)
                     window_tokens += sum(self.lengths[i] for i in idx)
                     self.micro += 1
+                lr_used = self.scheduler.get_last_lr()[0]  # the step below moves the schedule on
                 last_grad_norm = self.step_fn.optimizer_step()
                 self.step += 1
 
@@ -455,7 +458,7 @@ class Trainer:
                             step=self.step,
                             epoch=self.micro / self.batches_per_epoch,
                             loss=loss_val,
-                            lr=self.scheduler.get_last_lr()[0],
+                            lr=lr_used,
                             grad_norm=float(last_grad_norm),
                             samples_per_s=window_samples * self.dist.world / dt,
                             tokens_per_s=window_tokens * self.dist.world / dt,

@@ -12,6 +12,13 @@ from .runs import ConfigError, RunConfig, load_config
 from .tasks.base import get_task
 
 
+def _windowing(config) -> dict:
+    """A QA model's windows as it was trained on them (the options its run kept in config.json)."""
+    keys = {"doc_stride": "qa_doc_stride", "max_query_length": "qa_max_query_length"}
+    keys["max_answer_length"] = "qa_max_answer_length"
+    return {k: getattr(config, attr) for k, attr in keys.items() if getattr(config, attr, None) is not None}
+
+
 def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, columns: dict | None = None) -> dict:
     """The model's metrics on `data_file` (a classification file's `columns` may be named: text,
     text_pair, label, or a list of 0/1 label columns); without one, a run folder's model is scored
@@ -38,6 +45,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             label_separator=pred.label_separator,
             label_before=pred.label_before,
             columns={**_label_columns(pred, data_file), **(columns or {})},
+            options=_windowing(pred.model.config) if pred.task == "qa" else {},
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)

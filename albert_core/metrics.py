@@ -1,4 +1,4 @@
-"""Classification metrics: accuracy, macro F1, MCC (two classes) and the confusion matrix; for a
+"""Classification metrics: accuracy, macro F1 (over the labels the rows have or were given), MCC (two classes) and the confusion matrix; for a
 multi-label classifier, micro and macro F1, exact match and each label's outcomes."""
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ def classification_metrics(y_true: list[int], y_pred: list[int], num_labels: int
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, matthews_corrcoef
 
     labels = list(range(num_labels))
+    # macro F1 over the labels these rows have or were given (as sklearn averages by default): a label
+    # that a small validation set lacks and no row was given is not a label the model got wrong
+    seen = sorted(set(y_true) | set(y_pred))
     out = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=seen, average="macro", zero_division=0)) if seen else 0.0,
         "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
     if num_labels == 2:
@@ -51,9 +54,11 @@ def multilabel_metrics(y_true: list[list[int]], y_pred: list[list[int]]) -> dict
     t = np.asarray(y_true, dtype=bool).reshape(len(y_true), -1)
     p = np.asarray(y_pred, dtype=bool).reshape(t.shape)
     outcomes = np.stack([(t & p).sum(0), (~t & p).sum(0), (t & ~p).sum(0)], axis=1)
+    seen = t.any(0) | p.any(0)
     return {
         "micro_f1": float(f1_score(t, p, average="micro", zero_division=0)),
-        "macro_f1": float(f1_score(t, p, average="macro", zero_division=0)),
+        # over the labels some row has or was given, as for one label per text
+        "macro_f1": float(f1_score(t[:, seen], p[:, seen], average="macro", zero_division=0)) if seen.any() else 0.0,
         "exact_match": float((t == p).all(1).mean()) if len(t) else 0.0,
         "outcomes": outcomes.tolist(),
     }

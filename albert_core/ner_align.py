@@ -140,7 +140,9 @@ def predict_ner_batch(
     """`predict_ner` for many texts at once (without latency_ms), their windows in length-sorted
     batches; `after(done, total)` as for `ner_tops`, counting windows."""
     if max_length is None:
-        max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
+        from .tasks.limits import reading_length
+
+        max_length = reading_length(model, tokenizer)
     words = [split_words(t) for t in texts]
     kept = [i for i, w in enumerate(words) if w]  # a text with no words has no entities
     feats = ner_features(tokenizer, [[w for w, _, _ in words[i]] for i in kept], None, max_length) if kept else []

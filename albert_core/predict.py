@@ -33,7 +33,9 @@ class Predictor:
 
     def __init__(self, model_dir: str, task: str, model, tokenizer):
         self.model_dir, self.task, self.model, self.tokenizer = model_dir, task, model, tokenizer
-        self.max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
+        from .tasks.limits import reading_length
+
+        self.max_length = reading_length(model, tokenizer)  # as many pieces as it was trained to read
         self.labels = (
             [model.config.id2label[i] for i in range(model.config.num_labels)] if task == "classification" else []
         )
@@ -123,6 +125,20 @@ class Predictor:
         return out
 
 
+def _run_max_length(path: Path) -> int:
+    """The maximum length of the run a model folder belongs to (its model/ or a checkpoint's
+    folder), 0 when it is not a run's."""
+    from .runs import load_config
+
+    for run in (path.parent, path.parent.parent):
+        if (run / "run.json").is_file() and (path.name == "model" or path.parent.name == "checkpoints"):
+            try:
+                return int(load_config(run).max_length)
+            except (ConfigError, OSError, ValueError, TypeError):
+                return 0
+    return 0
+
+
 def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False) -> Predictor:
     """Load a model folder or a run folder (its model/) for predictions on the CPU or GPU.
     `fast`: classification, QA and NER through onnxruntime (model.onnx, exported once; PyTorch when that
@@ -148,7 +164,11 @@ def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False
             why = "its weights do not have the shapes its config.json gives; the files do not belong together"
         raise ConfigError(f"cannot load {model_dir}: {why}") from None
     model.eval()
-    predictor = Predictor(str(path), task, model, load_tokenizer(path))
+    tokenizer = load_tokenizer(path)
+    trained = _run_max_length(Path(path))
+    if trained and trained < tokenizer.model_max_length:  # a run saved before its tokenizer kept it
+        tokenizer.model_max_length = trained
+    predictor = Predictor(str(path), task, model, tokenizer)
     if fast or int8:
         from .fast_predict import accelerate
 

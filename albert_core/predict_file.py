@@ -68,6 +68,7 @@ class FilePredictions:
     multi_label: bool = False  # several labels per text: a prediction or a truth of "" is no label
     thresholds: list[float] | None = None  # multi-label: each of `labels`' threshold
     records: list[dict] | None = None  # a JSON input's own objects, one per row, written back as they were
+    delimiter: str = ","  # the CSV input's separator, written back with it (so a spreadsheet opens both alike)
     values: dict[str, list] = field(default_factory=dict)  # a prediction column's JSON value per row
 
     @property
@@ -134,6 +135,7 @@ class _Input:
     answers: list[list[str]] | None = None  # QA: each question's right answers (none: unanswerable)
     compared_labels: list[str] | None = None  # multi-label: the labels the file says (None: all the model's)
     records: list[dict] | None = None  # a JSON input's own objects (Table.records)
+    delimiter: str = ","  # a CSV input's separator (Table.delimiter)
 
 
 def _read_classification(
@@ -233,6 +235,7 @@ def _read_classification(
     return _Input(
         table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets,
         compared_labels=compared_labels if compared_labels != list(labels) else None, records=table.records,
+        delimiter=table.delimiter,
     )  # fmt: skip
 
 
@@ -342,6 +345,7 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
         [r[qi].strip() for r in table.rows],
         [r[ci].strip() for r in table.rows],
         records=table.records,
+        delimiter=table.delimiter,
     )
 
 
@@ -428,20 +432,8 @@ def predict_file(
     if out.exists():
         notes.append(f"{out.name} was there already and is replaced")
     result.out, result.task, result.notes = str(out), task, notes
-    _write(out, fmt, result, _input_delimiter(path) if fmt == "csv" and path.suffix.lower() == ".csv" else ",")
+    _write(out, fmt, result, result.delimiter if fmt == "csv" and path.suffix.lower() == ".csv" else ",")
     return result
-
-
-def _input_delimiter(path: Path) -> str:
-    """The separator of a CSV input (';' as spreadsheets write it in some countries): its
-    predictions are written with the same one, so the spreadsheet opens them alike."""
-    from .data.table import csv_delimiter
-
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            return csv_delimiter(f.read(1 << 16))  # its first line with text, as the reader takes it
-    except OSError:
-        return ","
 
 
 def default_out(path: str | Path) -> Path:
@@ -498,6 +490,7 @@ def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop
         predicted=[labels[k] for k in best], confidence=[p[k] for p, k in zip(probs, best, strict=True)],
         truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=list(labels), confusion=confusion,
         records=inp.records, values={"predicted": _label_values([labels[k] for k in best], labels, inp.records)},
+        delimiter=inp.delimiter,
     )  # fmt: skip
 
 
@@ -562,6 +555,7 @@ def _predict_label_sets(predictor, path, columns, notes, batch_size, progress, s
         confidence=confidence, truth=inp.gold, pairs=inp.pairs, input_columns=len(inp.header), labels=scope,
         outcomes=outcomes, extra=extra, multi_label=True,
         thresholds=[predictor.thresholds[labels.index(y)] for y in scope], records=inp.records,
+        delimiter=inp.delimiter,
         values={"predicted": [list(c) for c in chosen]},
     )  # fmt: skip
 
@@ -684,7 +678,7 @@ def _predict_entities(predictor, path, columns, notes, progress, stop, batch_siz
         sure.append(min((e["score"] for e in res["entities"]), default=1.0))
     return FilePredictions(
         "", "ner", header, rows, texts=inp.texts, predicted=found, confidence=sure, input_columns=len(inp.header),
-        records=inp.records, values={"entities": entities},
+        records=inp.records, values={"entities": entities}, delimiter=inp.delimiter,
     )  # fmt: skip
 
 
@@ -735,7 +729,7 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
     return FilePredictions(
         out="", task="qa", header=header, rows=rows, compared=compared, correct=correct, metric="exact match",
         mistakes=mistakes, texts=inp.texts, predicted=answers, confidence=sure, truth=truth, pairs=inp.pairs,
-        input_columns=len(inp.header), records=inp.records,
+        input_columns=len(inp.header), records=inp.records, delimiter=inp.delimiter,
     )  # fmt: skip
 
 

@@ -13,7 +13,13 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from .qa_features import DEFAULT_DOC_STRIDE, DEFAULT_MAX_ANSWER_LENGTH, QAWindowing, encode_windows
+from .qa_features import (
+    DEFAULT_DOC_STRIDE,
+    DEFAULT_MAX_ANSWER_LENGTH,
+    DEFAULT_MAX_QUERY_LENGTH,
+    QAWindowing,
+    encode_windows,
+)
 
 DEFAULT_N_BEST = 20
 
@@ -80,9 +86,10 @@ def predict_qa(
     context: str,
     top_k: int = 3,
     max_length: int | None = None,
-    doc_stride: int = DEFAULT_DOC_STRIDE,
+    doc_stride: int | None = None,
     max_answer_length: int | None = None,
     null_threshold: float | None = None,
+    max_query_length: int | None = None,
 ) -> dict:
     """Answer `question` from `context` with a question answering model.
 
@@ -94,8 +101,9 @@ def predict_qa(
     """
     t0 = time.perf_counter()
     (out,) = predict_qa_batch(
-        model, tokenizer, [(question, context)], top_k, max_length, doc_stride, max_answer_length, null_threshold
-    )
+        model, tokenizer, [(question, context)], top_k, max_length, doc_stride, max_answer_length, null_threshold,
+        max_query_length,
+    )  # fmt: skip
     out["latency_ms"] = (time.perf_counter() - t0) * 1000.0
     return out
 
@@ -106,17 +114,24 @@ def predict_qa_batch(
     pairs: list[tuple[str, str]],
     top_k: int = 3,
     max_length: int | None = None,
-    doc_stride: int = DEFAULT_DOC_STRIDE,
+    doc_stride: int | None = None,
     max_answer_length: int | None = None,
     null_threshold: float | None = None,
+    max_query_length: int | None = None,
 ) -> list[dict]:
     """`predict_qa` for several (question, context) pairs at once: the windows of all of them go
     through the model in one batch (a file of questions is answered several times faster)."""
     import torch
 
+    from .tasks.limits import reading_length
+
     cfg = model.config
-    if max_length is None:
-        max_length = min(384, getattr(cfg, "max_position_embeddings", 512))
+    if max_length is None:  # windows as the model was trained on: its length, stride and question length
+        max_length = reading_length(model, tokenizer)
+    if doc_stride is None:
+        doc_stride = int(getattr(cfg, "qa_doc_stride", DEFAULT_DOC_STRIDE))
+    if max_query_length is None:
+        max_query_length = int(getattr(cfg, "qa_max_query_length", DEFAULT_MAX_QUERY_LENGTH))
     if max_answer_length is None:
         max_answer_length = int(getattr(cfg, "qa_max_answer_length", DEFAULT_MAX_ANSWER_LENGTH))
     if null_threshold is None:
@@ -127,7 +142,7 @@ def predict_qa_batch(
     windows, owner = [], []  # every window of every answerable pair, and the pair it belongs to
     for i, (question, context) in enumerate(pairs):
         if question.strip() and context.strip():
-            ws = encode_windows(tokenizer, question, context, QAWindowing(max_length, doc_stride))
+            ws = encode_windows(tokenizer, question, context, QAWindowing(max_length, doc_stride, max_query_length))
             windows += ws
             owner += [i] * len(ws)
     if not windows:

@@ -28,6 +28,8 @@ from .workers import DeviceInfo, DeviceProbe
 
 PAGES = ("Model", "Data", "Train", "Playground", "Runs")
 AUTOSAVE_KEY = "project/autosave"  # the project as the window left it (JSON), restored when it opens
+RECENT_KEY = "project/recent"  # project files opened or saved, newest first
+RECENT_MAX = 8
 PAGE_TIPS = {
     "Model": "Sizes of the ALBERT and what they cost in parameters and memory",
     "Data": "Training data: preview, column roles, labels and problems",
@@ -56,6 +58,9 @@ class MainWindow(QMainWindow):
         self.restore_note = ""  # how the project was restored at start, when that needs saying
         self._finetune_from = ""  # a pre-trained run the next run starts from, until a labelled file is chosen
         self.project.data_changed.connect(self._on_data_chosen)
+        for signal in (self.project.spec_changed, self.project.data_changed, self.project.training_changed,
+                       self.project.loaded, self.project.saved_to):  # fmt: skip
+            signal.connect(self._show_title)
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(132)
@@ -82,6 +87,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self._build_menus()
         self._restore_settings()
+        self._show_title()
         if not lazy:
             self.build_pages()
         if probe_devices:
@@ -202,8 +208,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._add_action(file_menu, "Open project…", self._on_open_project, QKeySequence.StandardKey.Open)
-        self._add_action(file_menu, "Save project as…", self._on_save_project, QKeySequence.StandardKey.SaveAs)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.setToolTipsVisible(True)  # each one's whole path
         self._add_action(file_menu, "Open sample project", self._on_open_sample)
+        file_menu.addSeparator()
+        self._add_action(file_menu, "Save project", self._on_save_project, QKeySequence.StandardKey.Save)
+        self._add_action(file_menu, "Save project as…", self._on_save_project_as, QKeySequence.StandardKey.SaveAs)
         file_menu.addSeparator()
         self.predict_file_action = self._add_action(file_menu, "Predict a file…", self._on_predict_file, "Ctrl+P")
         file_menu.addSeparator()
@@ -253,8 +264,19 @@ class MainWindow(QMainWindow):
         if self.pages and self.train_page.is_running():
             self.train_page.stop()
 
+    # -- project files ----------------------------------------------------------------------------
+    def _show_title(self, *_args) -> None:
+        """The project's name in the title, marked while it has changes its file does not hold."""
+        self.setWindowTitle(f"{self.project.title()}[*] — ALBERT Studio")
+        self.setWindowModified(self.project.modified())
+
     def _on_open_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "ALBERT Studio project (*.albert.json *.json)")
+        if not self.keep_changes():
+            return
+        start = str(Path(self.project.path).parent) if self.project.path else ""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", start, "ALBERT Studio project (*.albert.json *.json)"
+        )
         if path:
             self.open_project(path)
 
@@ -265,20 +287,95 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open project", str(e))
             return False
         settings().setValue("project/last", path)
+        self._remember(path)
         self.statusBar().showMessage(f"Opened {path}")
         return True
 
-    def _on_save_project(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save project", "project.albert.json", "ALBERT Studio project (*.albert.json)"
-        )
-        if path:
-            if not path.lower().endswith(".json"):  # "myproj": the Open dialog lists *.albert.json
-                path += ".albert.json"
+    def _on_save_project(self) -> bool:
+        """Save to the project's file; a project with none (the sample) asks where."""
+        if not self.project.path:
+            return self._on_save_project_as()
+        return self.save_project(self.project.path)
+
+    def _on_save_project_as(self) -> bool:
+        start = self.project.path or "project.albert.json"
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "ALBERT Studio project (*.albert.json)")
+        if not path:
+            return False
+        if not path.lower().endswith(".json"):  # "myproj": the Open dialog lists *.albert.json
+            path += ".albert.json"
+        return self.save_project(path)
+
+    def save_project(self, path: str) -> bool:
+        try:
             self.project.save(path)
-            settings().setValue("project/last", path)
+        except OSError as e:  # a folder without write access, a full disk: the old file is left as it was
+            QMessageBox.warning(self, "Cannot save project", f"{path} cannot be written ({e.strerror or e}).")
+            return False
+        settings().setValue("project/last", path)
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}")
+        return True
+
+    def keep_changes(self) -> bool:
+        """Before another project replaces this one: its unsaved changes are saved, let go, or the
+        replacing is cancelled (False)."""
+        if not self.project.modified():
+            return True
+        answer = self.ask_about_changes()
+        if answer == "save":
+            return self._on_save_project()
+        return answer == "discard"
+
+    def ask_about_changes(self) -> str:
+        """The answer: "save", "discard" or "cancel"."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        box.setText(f"Save the changes to {self.project.title()}?")
+        box.setInformativeText("Opening another project replaces this one; changes not saved are lost.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            QMessageBox.StandardButton(answer), "cancel"
+        )
+
+    def recent_projects(self) -> list[str]:
+        """Project files opened or saved, newest first, those still on disk."""
+        value = settings().value(RECENT_KEY, [])
+        paths = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in paths if p and Path(p).is_file()]
+
+    def _remember(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        paths = [path] + [p for p in self.recent_projects() if p != path]
+        settings().setValue(RECENT_KEY, paths[:RECENT_MAX])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent_projects()
+        for i, path in enumerate(paths, 1):
+            action = self.recent_menu.addAction(f"&{i} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_recent(p))
+        if not paths:
+            self.recent_menu.addAction("No projects yet").setEnabled(False)
+            return
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear the list", lambda: settings().remove(RECENT_KEY))
+
+    def open_recent(self, path: str) -> bool:
+        if not self.keep_changes():
+            return False
+        return self.open_project(path)
 
     def _on_open_sample(self) -> None:
+        if not self.keep_changes():
+            return
         self.project.reset_to_sample()
         settings().remove("project/last")
 

@@ -40,10 +40,38 @@ class ProjectState:
     training: dict = field(default_factory=dict)  # Train page settings (lr, batch_size, ...)
 
 
+def _plain(d: dict) -> dict:
+    """A state as its file holds it (tuples as lists), so a state and its file compare alike."""
+    return json.loads(json.dumps(d, default=str))
+
+
+def _state(d: Any, what: str) -> ProjectState:
+    names = {f.name for f in dataclasses.fields(ProjectState)}
+    if not isinstance(d, dict) or not set(d) <= names:
+        raise ValueError(f"{what}: not an ALBERT Studio project file")
+    try:
+        state = ProjectState(**d)
+        ModelSpec(**state.spec)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what}: not an ALBERT Studio project file ({e})") from None
+    return state
+
+
+def read_project_file(path: str | Path) -> ProjectState:
+    """A project file's state; ValueError with a readable message when it cannot be one."""
+    path = Path(path)
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot be read as a project file ({e})") from None
+    return _state(d, str(path))
+
+
 def sample_state() -> ProjectState:
     """The built-in sample: sentiment sentences and the tiny preset, trainable in about a minute."""
     return ProjectState(
         train_file=str(SAMPLE_DATA) if SAMPLE_DATA.exists() else "",
+        columns={"text": "text", "label": "label"},  # as the Data page finds them: the sample opens unchanged
         training={"epochs": 3.0, "batch_size": 16, "lr": 2e-3, "max_length": 64, "eval_every": 0, "log_every": 2},
     )
 
@@ -56,11 +84,13 @@ class Project(QObject):
     training_changed = Signal()
     loaded = Signal()  # a whole new project replaced the old one
     problems_changed = Signal()  # spec_problem or data_problem changed
+    saved_to = Signal(str)  # the project was written to this file
 
     def __init__(self, state: ProjectState | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.state = state or sample_state()
         self.path: str = ""
+        self.saved = _plain(self.to_dict())  # the state as its file holds it (the sample's, with no file)
         # What the pages show but could not put in the project (a field in red, a file that cannot
         # be read): a short sentence, "" when fine. The project keeps the last good spec and data,
         # so a run must not start while either is set.
@@ -149,44 +179,51 @@ class Project(QObject):
     # -- files --------------------------------------------------------------------------------
     def load(self, path: str | Path) -> None:
         """Replace the project with a project file; ValueError with a readable message if bad."""
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f"{path}: cannot be read as a project file ({e})") from None
-        self.restore(d, str(path), what=str(path))
+        state = read_project_file(path)
+        self._replace(state, str(path), _plain(dataclasses.asdict(state)))
 
     def restore(self, d: Any, path: str = "", what: str = "the project") -> None:
-        """Replace the project with a state as `to_dict` gives it (a project file's content, or
-        the one saved when the window last closed); ValueError with a readable message if bad."""
-        names = {f.name for f in dataclasses.fields(ProjectState)}
-        if not isinstance(d, dict) or not set(d) <= names:
-            raise ValueError(f"{what}: not an ALBERT Studio project file")
+        """Replace the project with a state as `to_dict` gives it (the one kept when the window last
+        closed, for the file at `path` or the sample's); ValueError with a readable message if bad.
+        Where it differs from that file, or from the sample, its changes are not saved."""
+        state = _state(d, what)
         try:
-            state = ProjectState(**d)
-            ModelSpec(**state.spec)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{what}: not an ALBERT Studio project file ({e})") from None
+            saved = _plain(dataclasses.asdict(read_project_file(path) if path else sample_state()))
+        except ValueError:  # the file went away or was changed into something else: nothing matches it
+            saved = {}
+        self._replace(state, path, saved)
+
+    def _replace(self, state: ProjectState, path: str, saved: dict) -> None:
         self.state = state
         self.path = path
+        self.saved = saved
         self._clear_problems()
         self.loaded.emit()
+
+    def modified(self) -> bool:
+        """Whether the project differs from its file (or, with no file, from the sample)."""
+        return _plain(self.to_dict()) != self.saved
+
+    def title(self) -> str:
+        """What the project is called: its file's name, or "Sample project" with no file."""
+        return Path(self.path).name if self.path else "Sample project"
 
     def to_dict(self) -> dict:
         """The project's state as JSON-ready values (what a project file holds)."""
         return dataclasses.asdict(self.state)
 
     def reset_to_sample(self) -> None:
-        self.state = sample_state()
-        self.path = ""
-        self._clear_problems()
-        self.loaded.emit()
+        state = sample_state()
+        self._replace(state, "", _plain(dataclasses.asdict(state)))
 
     def save(self, path: str | Path) -> None:
+        """Write the project to `path` (at once, or not at all); OSError when it cannot be written."""
         from albert_core.runs import atomic_write_json
 
         atomic_write_json(path, self.to_dict())
         self.path = str(path)
+        self.saved = _plain(self.to_dict())
+        self.saved_to.emit(self.path)
 
     # -- runs ---------------------------------------------------------------------------------
     def run_config(self, name: str = "") -> RunConfig:

@@ -30,6 +30,7 @@ class Table:
     lines: list[int]  # the source line of each row
     problems: list[Problem] = field(default_factory=list)
     records: list[dict] | None = None  # JSON Lines: each row's object as read, its values' types kept
+    delimiter: str = ","  # what separates a CSV's fields (';' as some spreadsheets write it); TSV: a tab
 
 
 def guess_format(path: str | Path, text: str) -> str:
@@ -166,7 +167,7 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
             continue
         rows.append(row)
         lines.append(line)
-    return Table(str(path), fmt, header, has_header, rows, lines, problems)
+    return Table(str(path), fmt, header, has_header, rows, lines, problems, delimiter=delim)
 
 
 def _read_jsonl(path: Path, text: str) -> Table:

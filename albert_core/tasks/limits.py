@@ -1,4 +1,5 @@
-"""How long an input the run's model accepts, known before the model is built."""
+"""How long an input the run's model accepts, known before the model is built; how long an input
+a saved model reads."""
 
 from __future__ import annotations
 
@@ -22,3 +23,16 @@ def model_max_positions(config: RunConfig) -> int:
     from ..model_setup import spec_for
 
     return spec_for(config).max_position_embeddings
+
+
+READ_AT_MOST = 512  # pieces: a saved model with more positions still reads no more at once
+
+
+def reading_length(model, tokenizer=None) -> int:
+    """How many pieces a saved model reads at once: the maximum length it was trained at, which a
+    run keeps as its tokenizer's `model_max_length` (positions past it were never trained: a model
+    made from new weights has random ones there), within its positions and READ_AT_MOST."""
+    positions = getattr(model.config, "max_position_embeddings", None) or READ_AT_MOST
+    longest = min(READ_AT_MOST, int(positions))
+    trained = getattr(tokenizer, "model_max_length", None)
+    return trained if isinstance(trained, int) and 0 < trained < longest else longest

@@ -459,7 +459,9 @@ def predict_fill_mask(model, tokenizer, text: str, top_k: int = 5) -> dict:
     text = re.sub(re.escape(mask), mask, text, flags=re.IGNORECASE)
     if mask not in text:
         return {"text": text, "masks": [], "filled": text, "hint": f"put {mask} where the model should guess a word"}
-    max_length = min(512, getattr(model.config, "max_position_embeddings", 512))
+    from .limits import reading_length
+
+    max_length = reading_length(model, tokenizer)
     enc = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt")
     positions = (enc["input_ids"][0] == tokenizer.mask_token_id).nonzero().flatten()
     if len(positions) == 0:  # every [MASK] was cut off by the maximum length

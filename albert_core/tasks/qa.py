@@ -53,7 +53,12 @@ class QATask(Task):
         yield from dict.fromkeys(e.context for e in self.train_data.examples)
 
     def model_kwargs(self) -> dict:
-        return {"qa_max_answer_length": self.max_answer_length}
+        # the windows it is trained on, so that its predictions cut a passage alike
+        return {
+            "qa_max_answer_length": self.max_answer_length,
+            "qa_doc_stride": self.doc_stride,
+            "qa_max_query_length": self.max_query_length,
+        }
 
     def _windowing(self) -> QAWindowing:
         return QAWindowing(self.max_length, self.doc_stride, self.max_query_length)

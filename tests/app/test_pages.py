@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from albert_core.param_count import count, count_bert, savings
 from albert_core.spec import PRESETS
@@ -220,6 +223,56 @@ def test_settings_remember_page_and_project(window, qtbot, tmp_path, monkeypatch
     assert again.project.path == str(project_file)
     qtbot.waitUntil(lambda: not again.data_page.is_busy(), timeout=20_000)
     assert again.train_page.name_edit.text() == "my ner" and again.project.run_config("my ner").name == "my ner"
+
+
+def test_the_title_marks_unsaved_changes_and_save_writes_the_projects_own_file(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    assert window.windowTitle() == "Sample project[*] — ALBERT Studio" and not window.isWindowModified()
+    window.train_page.max_steps_spin.setValue(7)
+    assert window.isWindowModified()
+    # the sample has no file: Save asks where
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mine.albert.json"), ""))
+    assert window._on_save_project()
+    assert window.windowTitle().startswith("mine.albert.json") and not window.isWindowModified()
+    window.train_page.max_steps_spin.setValue(9)
+    assert window.isWindowModified()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: pytest.fail("Save asked for a name"))
+    assert window._on_save_project()  # a project with a file is saved there, without a dialog
+    assert json.loads((tmp_path / "mine.albert.json").read_text())["training"]["max_steps"] == 9
+    assert not window.isWindowModified()
+    assert window.recent_projects() == [str((tmp_path / "mine.albert.json").resolve())]
+
+
+def test_opening_another_project_asks_about_unsaved_changes(window, tmp_path, monkeypatch):
+    other = tmp_path / "other.albert.json"
+    window.project.save(other)  # the sample, as a file
+    window.project.reset_to_sample()
+    window.train_page.max_steps_spin.setValue(5)
+    monkeypatch.setattr(window, "ask_about_changes", lambda: "cancel")
+    assert not window.open_recent(str(other))
+    assert window.project.path == "" and window.project.state.training["max_steps"] == 5
+    monkeypatch.setattr(window, "ask_about_changes", lambda: "discard")
+    assert window.open_recent(str(other))
+    assert window.project.path == str(other) and not window.isWindowModified()
+    window.train_page.max_steps_spin.setValue(11)
+    monkeypatch.setattr(window, "ask_about_changes", lambda: "save")
+    window._on_open_sample()
+    assert json.loads(other.read_text())["training"]["max_steps"] == 11  # saved before the sample replaced it
+    assert window.project.path == "" and not window.isWindowModified()
+
+
+def test_a_project_that_cannot_be_written_says_so_and_keeps_its_file(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    target = tmp_path / "notes.txt" / "p.albert.json"
+    assert not window.save_project(str(target))
+    assert said and str(target) in said[0] and "cannot be written" in said[0]
+    assert (tmp_path / "notes.txt").read_text() == "a file, not a folder"
+    assert window.project.path == "" and window.recent_projects() == [] and window.isWindowModified() is False
 
 
 def test_platform_check_names_the_debian_packages():

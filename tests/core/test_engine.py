@@ -187,3 +187,52 @@ def test_the_best_so_far_survives_a_stop_and_resume(tmp_path):
     assert by_loss.update(1, {"loss": 2.0}, model) and by_loss.update(2, {"loss": 1.0}, model)
     assert not by_loss.update(3, {"loss": 1.5}, model) and by_loss.should_stop()
     assert not (tmp_path / "loss" / "best" / "model.safetensors").exists()  # keep=False saves no weights
+
+
+def test_epochs_with_gradient_accumulation_cover_the_data_and_the_log_shows_the_rate_each_step_used(tmp_path):
+    # 80 training rows, batches of 8: 10 micro-batches an epoch, 4 to a step: 2.5 steps
+    run = make_run(tmp_path, n=100, batch_size=8, grad_accum=4, epochs=1, log_every=1, warmup_ratio=0.34, lr=1e-3)
+    assert train(run)["event"] == "finished"
+    events = list(read_events(run / "events.jsonl"))
+    started = next(e for e in events if e["event"] == "started")
+    steps = [e for e in events if e["event"] == "step"]
+    assert started["total_steps"] == 3 and steps[-1]["epoch"] >= 1.0  # every row trained on once at least
+    # warm-up of one step, then down to 0 after the last step: each step logs the rate it trained at
+    assert [round(e["lr"], 6) for e in steps] == [1e-3, 1e-3, 0.0005]
+
+
+def test_a_model_reads_as_many_pieces_as_it_was_trained_on(tmp_path):
+    """Positions past the run's maximum length were never trained (random, in a new model): the
+    Playground, a predicted file and `evaluate` all read the first `max_length` pieces."""
+    import random
+
+    from albert_core.evaluate import evaluate_model
+    from albert_core.predict_file import predict_file
+    from tests.core.helpers import BAD, FILL, GOOD
+
+    rng = random.Random(0)
+
+    def row(y):  # the label's word first; after the cut, words of the other label
+        head = [rng.choice(GOOD if y else BAD)] + rng.sample(FILL, 6)
+        return " ".join(head + [rng.choice(BAD if y else GOOD) for _ in range(20)]), "pos" if y else "neg"
+
+    data = write_csv(tmp_path / "train.csv", [row(i % 2) for i in range(240)])
+    test = write_csv(tmp_path / "test.csv", [row(i % 2) for i in range(60)])
+    run = create_run(
+        RunConfig(task="classification", train_file=str(data), spec=TINY.to_dict(), preset="", max_length=12,
+                  batch_size=16, lr=3e-3, epochs=6, val_fraction=0.2, log_every=50, seed=3, num_threads=1),
+        tmp_path / "run",
+    )  # fmt: skip
+    assert train(run)["event"] == "finished"
+    assert json.loads((run / "model" / "tokenizer_config.json").read_text())["model_max_length"] == 12
+    predictor = load_predictor(run)
+    assert predictor.max_length == 12
+    answer = predictor.predict(row(0)[0])
+    assert answer["read"] == 12 and answer["pieces"] > 12
+    scored = evaluate_model(str(run), str(test))["accuracy"]
+    predicted = predict_file(predictor, test, tmp_path / "out.csv")
+    assert scored > 0.9 and predicted.score == pytest.approx(scored)
+    # a run saved before its tokenizer kept the length: its run.json says it
+    config = run / "model" / "tokenizer_config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "model_max_length": 64}))
+    assert load_predictor(run).max_length == 12

@@ -144,6 +144,19 @@ def test_metrics_agree_with_sklearn():
     assert [d["support"] for d in scores] == [3, 2, 1]
 
 
+def test_macro_f1_averages_the_labels_the_rows_have_or_were_given():
+    """A label no row has and none was given (a small validation set without it) is not a label
+    the model got wrong: macro F1 leaves it out, as sklearn's average does by default."""
+    from albert_core.metrics import classification_metrics
+
+    m = classification_metrics([0, 0, 1, 1], [0, 0, 1, 1], num_labels=3)
+    assert m["accuracy"] == 1.0 and m["macro_f1"] == 1.0 and len(m["confusion"]) == 3
+    assert classification_metrics([0, 0, 1, 1], [0, 2, 1, 1], num_labels=3)["macro_f1"] == pytest.approx(
+        (2 / 3 + 1 + 0) / 3
+    )  # a label given but never true counts (F1 0)
+    assert multilabel_metrics([[1, 0, 0], [0, 1, 0]], [[1, 0, 0], [0, 1, 0]])["macro_f1"] == 1.0
+
+
 def test_multi_label_is_only_for_classification():
     with pytest.raises(ConfigError, match="multi_label"):
         RunConfig(task="ner", train_file="x.txt", multi_label=True).validate()

@@ -141,6 +141,22 @@ def test_predictions_of_the_trained_model(trained):
     assert long["answers"][0]["text"] == "dublin"
 
 
+def test_predictions_cut_a_passage_into_the_windows_the_model_was_trained_on(trained, monkeypatch):
+    from albert_core import qa_decode
+    from albert_core.predict import load_predictor
+    from albert_core.qa_features import QAWindowing
+
+    root, run, _, events = trained
+    started = next(e.to_dict() for e in events if e.to_dict()["event"] == "started")
+    pred = load_predictor(run / "model")
+    assert pred.model.config.qa_doc_stride == 16
+    cuts = []
+    encode = qa_decode.encode_windows
+    monkeypatch.setattr(qa_decode, "encode_windows", lambda tok, q, c, w: cuts.append(w) or encode(tok, q, c, w))
+    pred.predict("which city?", "we saw some good day in new york then.")
+    assert cuts == [QAWindowing(started["config"]["max_length"], 16, 64)]
+
+
 def test_evaluate_a_saved_model(trained):
     from albert_core.evaluate import evaluate_model
 
