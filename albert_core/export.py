@@ -56,7 +56,7 @@ def export(model: str | Path, fmt: str, out: str | Path) -> ExportResult:
         raise ConfigError(f"{out} already exists; choose a new name or delete it first")
     try:
         if fmt == "hf":
-            return _export_hf(model_dir, out, task)
+            return _export_hf(model_dir, out, task, run_dir)
         return _export_onnx(model_dir, out, task, fmt, run_dir)
     except OSError as e:
         if is_disk_full(e):
@@ -65,21 +65,45 @@ def export(model: str | Path, fmt: str, out: str | Path) -> ExportResult:
 
 
 # -- Hugging Face folder ------------------------------------------------------------------------
-def _export_hf(model_dir: Path, out: Path, task: str) -> ExportResult:
+def _export_hf(model_dir: Path, out: Path, task: str, run_dir: Path | None = None) -> ExportResult:
     with _staged_folder(out) as tmp:
         files = _copy_model_files(model_dir, tmp)
         if "README.md" not in files:
             (tmp / "README.md").write_text(_card(out, task, _snippet(out, task, like=tmp)), encoding="utf-8")
             files.append("README.md")
+        elif run_dir is not None:
+            _retitle(tmp / "README.md", run_dir)
     return ExportResult("hf", str(out), task, sorted(files))
+
+
+def _retitle(card: Path, run_dir: Path) -> None:
+    """The run's card headed with its name as it is now (it may have been renamed since it trained)."""
+    from .model_card import card_title
+    from .runs import load_config
+
+    try:
+        title = card_title(load_config(run_dir))
+    except (ConfigError, OSError, ValueError):
+        return
+    lines = card.read_text(encoding="utf-8").split("\n")
+    heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if heading is not None:
+        lines[heading] = f"# {title}"
+        card.write_text("\n".join(lines), encoding="utf-8")
+
+
+ONNX_CACHES = ("model.onnx", "model.int8.onnx")  # the Playground's fast path keeps these beside the weights
 
 
 def _copy_model_files(model_dir: Path, dest: Path) -> list[str]:
     """The folder's plain files. Links are skipped (they could pull in files from elsewhere on the
-    disk), and so are pickled weights."""
+    disk), and so are pickled weights and the ONNX files the app made to answer faster (an export
+    holds the same files whether or not the model was tried first)."""
     files = []
     for f in sorted(model_dir.iterdir()):
         if f.is_symlink() or not f.is_file() or f.name.startswith(".") or f.suffix.lower() in PICKLES:
+            continue
+        if f.name in ONNX_CACHES:
             continue
         shutil.copyfile(f, dest / f.name)
         files.append(f.name)

@@ -27,6 +27,11 @@ def write_model_folder(out: Path, model, tokenizer, config: RunConfig, task, met
     return out
 
 
+def card_title(config: RunConfig) -> str:
+    """The card's heading: the run's name (as renamed since, at an export) and its task."""
+    return f"{config.name or Path(config.train_file).stem} ({config.task})"
+
+
 def model_card(model, config: RunConfig, task, metrics: dict, info: dict) -> str:
     spec = ModelSpec.from_albert_config(model.config)
     n = sum(p.numel() for p in model.parameters())
@@ -62,7 +67,7 @@ pipeline_tag: {_pipeline_tag(config.task)}
 tags: [albert, albert-studio, {config.task}]
 ---
 
-# {config.name or Path(config.train_file).stem} ({config.task})
+# {card_title(config)}
 
 An ALBERT {start}, made with ALBERT Studio on {time.strftime("%Y-%m-%d")}.
 {human(n)} parameters.

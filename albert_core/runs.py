@@ -295,6 +295,15 @@ def data_name(path: str) -> str:
     return stem
 
 
+def unused_name(name: str, taken: set[str]) -> str:
+    """`name`, or where another run has it, the first of "name 2", "name 3", … that none has."""
+    n, free = 1, name
+    while free in taken:
+        n += 1
+        free = f"{name} {n}"
+    return free
+
+
 def new_run_dir(config: RunConfig, root: str | Path | None = None) -> Path:
     root = Path(root) if root else default_runs_dir()
     stamp = time.strftime("%Y-%m-%dT%H-%M-%S")

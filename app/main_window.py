@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.train_page.playground_requested.connect(self._on_playground_requested)
         self.train_page.corpus_counted.connect(self.data_page.show_corpus_counts)
         self.playground_page.set_runs_source(self.runs_page)
+        self.runs_page.runs_changed.connect(self.train_page.forget_deleted_run)
         self.pages = built
         self.stack.setCurrentIndex(max(self.nav.currentRow(), 0))
         if self.devices.info.probed:

@@ -692,19 +692,23 @@ class DataPage(QWidget):
     def _on_task_chosen(self, _index: int) -> None:
         if self._updating:
             return
-        # a validation file of one task is not one of another's: the share of the training file again,
-        # or, back on a task with the same training file, the validation file it had
+        # Each task keeps its own files: back on a task, the training file it last read well, with its
+        # validation file. A file the task shown cannot use goes to the new task instead (a CoNLL file
+        # opened for classification by mistake is read as NER data); so does one for a task with none.
         s = self.project.state
         self._eval_by_task[s.task] = (s.train_file, s.eval_file)  # "" too: a file let go stays let go
         task = self.task_box.currentData()
         train, kept = self._eval_by_task.get(task, ("", ""))
-        kept = kept if train == s.train_file else ""
+        shown = self.path_edit.text()
+        usable = bool(shown) and shown == s.train_file and not self._train_problem
+        path = train if usable and train and Path(train.split(os.pathsep)[0]).exists() else shown
+        kept = kept if train == path else ""
         self.project.update_data(task=task, columns={}, eval_file=kept)
         self._show_eval_file(kept)
         self._build_role_boxes()
         self._sync_tokenizer_enabled()
-        if self.path_edit.text():
-            self.open_file(self.path_edit.text())
+        if path:
+            self.open_file(path)
 
     def _on_role_chosen(self, _text: str) -> None:
         if self._updating or not self.preview:

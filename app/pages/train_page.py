@@ -45,6 +45,7 @@ from albert_core.runs import (
     init_name,
     new_run_dir,
     run_model,
+    unused_name,
 )
 from albert_core.spec import SpecError, lr_suggestion
 
@@ -497,7 +498,9 @@ class TrainPage(QWidget):
             return None
         values = self.settings_values()
         device, gpus = self._device_choice()
-        config = self.project.run_config(self.name_edit.text().strip())
+        typed = self.name_edit.text().strip()
+        name = self._unused_name(typed)
+        config = self.project.run_config(name)
         config = dataclasses.replace(config, **values)
         try:
             blocked = self.start_problem()  # the project holds the last good spec or data, not what is shown
@@ -520,7 +523,17 @@ class TrainPage(QWidget):
             self._show_banner(f"Cannot start: {e}", error=True)
             return None
         self._begin(run_dir, gpus, resumed=False)
+        if name != typed:
+            self._append_log(f"Another run is named {typed!r}: this one is {name!r} (rename it on the Runs page)")
         return run_dir
+
+    def _unused_name(self, typed: str) -> str:
+        """The name typed, numbered when another run has it ("spam 2"): runs told apart by their names."""
+        if not typed:
+            return typed
+        from ..run_summaries import shared
+
+        return unused_name(typed, {r.name for r in shared().list_runs()})
 
     def resume(self, run_dir: str | Path | None = None) -> bool:
         """Train a stopped or interrupted run again from its last checkpoint."""
@@ -681,6 +694,12 @@ class TrainPage(QWidget):
         self.progress.setValue(0)
         self._show_banner(message)
         self._set_state("idle")
+
+    def forget_deleted_run(self) -> None:
+        """The run shown was deleted (on the Runs page): nothing here may offer to resume or try it."""
+        if self.run_dir is None or self.is_running() or self.run_dir.exists():
+            return
+        self.show_next_run(f"{self.run_dir.name} was deleted; the settings on the left are the next run's.")
 
     def attach(self, run_dir: str | Path, pid: int = 0) -> bool:
         """Follow a run that is training without this window (started by a window since closed)."""

@@ -210,9 +210,7 @@ class ClassificationView(PredictionView):
         self.label.setText("")
         self.rest_label.hide()
         self.cut_note.hide()
-        for _, bar in self._rows:
-            bar.setValue(0)
-            bar.setFormat("")
+        self._set_row_count(0)  # no bars named for a text not predicted (or a model that is gone)
 
 
 def _highlight(edit: QTextEdit, spans: list[tuple[int, int, str, str]]) -> None:

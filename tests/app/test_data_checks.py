@@ -76,6 +76,35 @@ def test_the_validation_file_is_read_as_a_run_will_and_dropped_with_the_task(win
     assert window.project.state.eval_file == str(other) and page.eval_edit.text() == str(other)
 
 
+def test_each_task_keeps_its_own_training_file(window, qtbot, tmp_path):
+    page, state = window.data_page, window.project.state
+
+    def switch(task):
+        page.choose_task(task)
+        qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+
+    spam = write_sentiment_csv(tmp_path / "spam.csv")
+    open_and_wait(page, qtbot, spam)
+    switch("ner")  # a task with no file of its own yet: the one shown is read its way (and said unusable)
+    assert page.path_edit.text() == str(spam) and window.project.data_problem
+    conll = write_conll(tmp_path / "ner.txt", 20)
+    open_and_wait(page, qtbot, conll)
+    switch("qa")
+    qa = write_qa_jsonl(tmp_path / "qa.jsonl")
+    open_and_wait(page, qtbot, qa)
+    switch("classification")  # back: the file it read well, not the QA file
+    assert page.path_edit.text() == str(spam) and state.train_file == str(spam)
+    assert window.project.data_problem == ""
+    switch("ner")
+    assert page.path_edit.text() == str(conll) and state.train_file == str(conll) and state.task == "ner"
+    # a file this task cannot use goes with the switch: a CoNLL file opened for classification is NER data
+    switch("classification")
+    other = write_conll(tmp_path / "other.txt", 20)
+    assert open_and_wait(page, qtbot, other).fatal
+    switch("ner")
+    assert page.path_edit.text() == str(other) and window.project.data_problem == ""
+
+
 def test_charts_count_in_their_own_unit_and_a_corpus_of_tags_is_flagged(window, qtbot, tmp_path):
     page = window.data_page
     page.choose_task("ner", clear_file=True)

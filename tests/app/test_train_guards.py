@@ -82,6 +82,20 @@ def test_a_validation_file_that_does_not_exist_is_refused(window, tiny_project, 
     assert (list(default_runs_dir().glob("*")) if default_runs_dir().exists() else []) == runs_before
 
 
+def test_a_name_another_run_has_is_numbered(window, tiny_project, qtbot):
+    from albert_core.runs import load_config, unused_name
+
+    assert unused_name("twin", {"twin", "twin 2", "other"}) == "twin 3" and unused_name("new", {"twin"}) == "new"
+    create_run(RunConfig(train_file=str(tiny_project), name="twin"), default_runs_dir() / "earlier")
+    train = window.train_page
+    train.name_edit.setText("twin")
+    run = train.start()
+    assert run is not None and load_config(run).name == "twin 2"
+    assert "Another run is named 'twin': this one is 'twin 2'" in train.log.toPlainText()
+    assert train.name_edit.text() == "twin"  # what was typed stays, for the next run
+    train.stop_and_wait()
+
+
 # -- 2. the progress bar and the line beside it when a run ends --------------------------------------
 def test_a_stopped_run_shows_the_step_it_stopped_at_and_no_time_left(window, tiny_project, qtbot, tmp_path):
     events = [_started(240), *_steps(1, 105, 240), Stopped(step=109, checkpoint="checkpoints/step-109")]
@@ -177,6 +191,20 @@ def test_the_playground_unloads_a_model_whose_run_is_deleted(window, qtbot, trai
     assert not run.exists()
     assert play.predictor is None and play.model_path == "" and not play.file_button.isEnabled()
     assert "to-delete is gone" in play.status.text() and play.model_box.currentIndex() == -1
+
+
+def test_the_train_page_forgets_a_run_deleted_on_the_runs_page(window, qtbot, trained_runs, monkeypatch):
+    run = Path(shutil.copytree(trained_runs["ner"], default_runs_dir() / "shown-then-deleted"))
+    train, runs = window.train_page, window.runs_page
+    with qtbot.waitSignal(train.run_ended, timeout=20_000):
+        assert train.attach(run)
+    assert not train.playground_button.isHidden() and "shown-then-deleted" in train.run_line.text()
+    runs.refresh_now()
+    assert runs.select_run(str(run))
+    monkeypatch.setattr(runs, "confirm_delete", lambda chosen: True)
+    runs.delete_button.click()
+    assert train.run_dir is None and train.playground_button.isHidden() and not train.resume_button.isEnabled()
+    assert train.run_line.isHidden() and "shown-then-deleted was deleted" in train.banner.text()
 
 
 def test_a_run_that_finishes_is_loaded_when_the_playground_is_next_shown(window, qtbot, trained_runs):

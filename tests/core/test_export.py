@@ -43,15 +43,22 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
     model = run / "model"
     (model / "notes.bin").write_bytes(b"pickled")  # never carried along
     os.symlink("/etc/hostname", model / "link.txt")  # a link could pull in any file of the disk
+    (model / "model.onnx").write_bytes(b"the Playground's fast path")  # a cache of the app's, not the model's
+    run_json = run / "run.json"
+    before = run_json.read_text()
+    run_json.write_text(json.dumps({**json.loads(before), "name": "renamed since"}))  # as the Runs page renames
     try:
         result = export(run, "hf", tmp_path / "hf")
     finally:
         (model / "notes.bin").unlink()
         (model / "link.txt").unlink()
+        (model / "model.onnx").unlink()
+        run_json.write_text(before)
     out = Path(result.path)
     assert {"config.json", "model.safetensors", "README.md", "tokenizer.json"} <= set(result.files)
-    assert not (out / "notes.bin").exists() and not (out / "link.txt").exists()
-    assert "accuracy" in (out / "README.md").read_text()
+    assert not (out / "notes.bin").exists() and not (out / "link.txt").exists() and not (out / "model.onnx").exists()
+    card = (out / "README.md").read_text()
+    assert "accuracy" in card and "\n# renamed since (classification)\n" in card
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
     from transformers import pipeline
