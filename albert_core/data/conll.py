@@ -20,6 +20,7 @@ from pathlib import Path
 from .problems import DataError, Problem, parse_json, read_text
 
 TAG = re.compile(r"^(?:O|([BIESLU])-(\S+))$")
+BARE = re.compile(r"^[A-Za-z][\w.]*$")  # IO tags: the type alone (PER), as some tools write them
 TOKEN_KEYS = ("tokens", "words")
 TAG_KEYS = ("tags", "ner", "ner_tags", "labels")
 
@@ -78,6 +79,12 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
         raw, problems = _read_columns(str(path), text, tag_column)
         fmt = "conll"
     problems[:0] = notes
+    # IO tags (PER, LOC and O, no B-/I-): a run of one type is one entity, as I- tags that start it say
+    io = all(t == "O" or (BARE.match(t) and not TAG.match(t)) for _, _, tgs in raw for t in tgs)
+    if io and any(t != "O" for _, _, tgs in raw for t in tgs):
+        raw = [(line, toks, [t if t == "O" else f"I-{t}" for t in tgs]) for line, toks, tgs in raw]
+    else:
+        io = False
     sentences, tags, lines = [], [], []
     for line, toks, tgs in raw:
         bad = [(i, t) for i, t in enumerate(tgs) if not TAG.match(t)]
@@ -98,7 +105,7 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
         lines.append(line)
     if not sentences:
         raise DataError(problems or [Problem(str(path), 0, "has no sentences")])
-    scheme = detect_scheme(tags)
+    scheme = "IO" if io else detect_scheme(tags)
     tags = [to_iob2(t, scheme) for t in tags]
     return NERData(str(path), fmt, sentences, tags, lines, scheme, problems)
 

@@ -113,29 +113,73 @@ def _label_first(table: Table) -> Table | None:
     return Table(table.path, "label-first", ["label", "text"], False, rows, list(table.lines), table.problems)
 
 
+SEP_LINE = re.compile(r"sep=(.)\s*$", re.IGNORECASE)  # Excel's first line naming the separator: sep=;
+
+
 def csv_delimiter(text: str) -> str:
-    """A CSV file's separator: ';' for a file whose first line has semicolons and no comma (as
-    spreadsheets write CSV where the comma is the decimal mark), else ','."""
+    """A CSV file's separator: the one a first line `sep=X` names (Excel writes it); a tab for a
+    file whose first line has tabs and no comma (tab-separated data saved as .csv); ';' for one with
+    semicolons and no comma (as spreadsheets write CSV where the comma is the decimal mark); else ','."""
     first = text.lstrip().split("\n", 1)[0]
+    sep = SEP_LINE.match(first)
+    if sep:
+        return sep.group(1)
+    if "\t" in first and "," not in first:
+        return "\t"
     return ";" if ";" in first and "," not in first else ","
+
+
+def _parse_rows(path: Path, text: str, delim: str, quoting: int) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Each row with its first line. A quote that opens a field and is never closed would make the rest
+    of the file one text: its line is read with the quote as an ordinary character (and said), and
+    the rows after it as they are."""
+    lines = text.split("\n")
+    raw: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    start = 0  # lines before the part being read
+    while start < len(lines):
+        reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delim, quoting=quoting, strict=False)
+        prev_end, resume = 0, None
+        try:
+            for row in reader:
+                first = start + prev_end + 1
+                prev_end = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    continue  # blank lines are layout, not data
+                last = start + prev_end
+                if last > first and quoting != csv.QUOTE_NONE and "\n".join(lines[first - 1 : last]).count('"') % 2:
+                    row = next(csv.reader([lines[first - 1]], delimiter=delim, quoting=csv.QUOTE_NONE))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            first,
+                            "has a quote that is never closed; read as an ordinary character, so the lines after "
+                            "it are rows of their own (put the whole text in quotes, and double a quote inside it)",
+                            severity="warning",
+                        )
+                    )
+                    raw.append((first, row))
+                    resume = first
+                    break
+                raw.append((first, row))
+        except csv.Error as e:
+            problems.append(Problem(str(path), start + reader.line_num, f"cannot be parsed ({e})"))
+        if resume is None:
+            break
+        start = resume
+    return raw, problems
 
 
 def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) -> Table:
     delim = "\t" if fmt == "tsv" else csv_delimiter(text)
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(text), delimiter=delim, quoting=quoting, strict=False)
-    raw: list[tuple[int, list[str]]] = []
-    prev_end = 0
-    problems: list[Problem] = []
-    try:
-        for row in reader:
-            start = prev_end + 1
-            prev_end = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue  # blank lines are layout, not data
-            raw.append((start, row))
-    except csv.Error as e:
-        problems.append(Problem(str(path), reader.line_num, f"cannot be parsed as {fmt.upper()} ({e})"))
+    if (
+        fmt != "tsv"
+    ):  # Excel's sep=; line names the separator; it is no row (its line stays, blank: lines keep their numbers)
+        head, _, rest = text.partition("\n")
+        if SEP_LINE.match(head.strip()):
+            text = "\n" + rest
+    raw, problems = _parse_rows(path, text, delim, quoting)
     if not raw:
         raise DataError(problems or "has no rows", path)
     first = raw[0][1]
@@ -156,12 +200,7 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
                     str(path),
                     line,
                     f"has {len(row)} fields, expected {width} ({', '.join(header)})"
-                    + ("; a text with a comma needs quotes" if fmt == "csv" and len(row) > width else "")
-                    + (
-                        "; a quote opened on this line is never closed, so the lines after it were read as one text"
-                        if fmt == "csv" and len(row) < width and any("\n" in c for c in row)
-                        else ""
-                    ),
+                    + ("; a text with a comma needs quotes" if fmt == "csv" and len(row) > width else ""),
                 )
             )
             continue

@@ -450,9 +450,10 @@ class TrainPage(QWidget):
         if blocked:
             note += f"<br><span style='{theme.ERROR_TEXT}'>Cannot start: {html.escape(blocked)}</span>"
         self.start_button.setToolTip(f"Cannot start: {blocked}" if blocked else START_TIP)
-        self.summary.setText(
-            f"<b>Next run:</b> {TITLES.get(s.task, s.task).lower()} with {model}, on {html.escape(data)}.{note}"
-        )
+        # the project keeps the last good file: while the Data page shows one it cannot use, naming the
+        # kept one here would contradict the reason below (which names the one shown)
+        on = "" if self.project.data_problem else f", on {html.escape(data)}"
+        self.summary.setText(f"<b>Next run:</b> {TITLES.get(s.task, s.task).lower()} with {model}{on}.{note}")
         if hasattr(self, "task_options"):
             self._sync_task()
         if self.seed_spin.value() != s.seed:

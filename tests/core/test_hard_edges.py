@@ -71,8 +71,14 @@ CASES = [
     Case("one column", "a.csv", "text\nhello\nworld\n", C, "no label column found among text; choose one"),
     Case("empty texts", "a.csv", "text,label\n,pos\n  ,neg\n", C, "has an empty text (column 'text')", 2),
     Case("empty labels", "a.csv", "text,label\na,\nb,\n", C, "has no label (column 'label' is empty)", 2),
-    Case(
-        "unclosed quote", "a.csv", 'text,label\n"oops,pos\nb,neg\n', C, "a quote opened on this line is never closed", 2
+    Case(  # the rest of the file is not one long text: the quote is a character, and every row is kept
+        "unclosed quote",
+        "a.csv",
+        'text,label\n"quoted, fine",pos\n"oops,pos\nb,neg\n"a ""quote"" in it",neg\nc,pos\n',
+        C,
+        "has a quote that is never closed; read as an ordinary character",
+        3,
+        5,
     ),
     Case(
         "bad json lines",
@@ -166,6 +172,23 @@ def test_malformed_data_files(case: Case, tmp_path):
     if case.line is not None:
         assert any(p.line == case.line and case.message in p.message for p in problems), message
     assert _digest(path) == before  # reading never changes the file
+
+
+def test_a_stray_quote_keeps_every_row_and_excel_separators_are_read(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('text,label\n"oops, it opens,pos\nb,neg\n' + "".join(f"row {i},pos\n" for i in range(40)))
+    data = read_classification(path)
+    assert len(data) == 41 and data.texts[0] == "b"  # not one text to the end of the file
+    assert [p.line for p in data.problems if p.severity == "error"] == [2]  # its 3 fields ("oops / it opens / pos")
+    # Excel's first line naming the separator is no row; tab-separated data saved as .csv is read as such
+    excel = tmp_path / "excel.csv"
+    excel.write_text("sep=;\ntext;label\nfine, really;pos\ndull;neg\n")
+    data = read_classification(excel)
+    assert data.texts == ["fine, really", "dull"] and data.labels == ["pos", "neg"] and not data.problems
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text("sentence\tlabel\na fine film , really\t1\ndull\t0\n")
+    data = read_classification(tabs)
+    assert data.texts == ["a fine film , really", "dull"] and data.labels == ["1", "0"]
 
 
 def test_utf16_files_are_read(tmp_path):

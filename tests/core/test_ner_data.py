@@ -72,6 +72,18 @@ def test_a_bioes_file_is_read_as_iob2(tmp_path):
     assert d.scheme == "BIOES" and d.tags == [["B-LOC"], ["B-LOC", "I-LOC", "O", "O"]]
 
 
+def test_io_tags_without_prefixes_are_read_as_runs_of_one_type(tmp_path):
+    path = tmp_path / "io.txt"
+    path.write_text("EU ORG\nrejects O\nPeter PER\nBlackburn PER\n\nLondon LOC\nand O\nParis LOC\n")
+    data = read_ner(path)
+    assert data.scheme == "IO" and not data.problems
+    assert data.tags == [["B-ORG", "O", "B-PER", "I-PER"], ["B-LOC", "O", "B-LOC"]]
+    mixed = tmp_path / "mixed.txt"  # bare and prefixed tags in one file: not IO, each bare one is named
+    mixed.write_text("EU B-ORG\nrejects O\n\nPeter PER\n")
+    data = read_ner(mixed)
+    assert data.tags == [["B-ORG", "O"]] and "unknown tag 'PER'" in str(data.problems[0])
+
+
 def test_problems_name_file_and_line(tmp_path):
     p = tmp_path / "bad.txt"
     p.write_text("EU NNP B-ORG\nrejects O\n\nPeter NNP B-PER\nBlackburn NNP X-PER\n\nfine NN O\n")
@@ -163,9 +175,7 @@ def test_a_file_of_sentences_and_labels_is_said_not_to_be_an_ner_file(tmp_path):
     with pytest.raises(DataError) as e:
         read_ner(path)
     assert "sst.tsv:1: does not look like an NER file" in str(e.value) and "one word per line" in str(e.value)
-    # tags of another form are still named one by one, as what to change
+    # tags of another form are not taken for sentences: IO tags (the type alone) are read as such
     bare = tmp_path / "bare.txt"
     bare.write_text("EU ORG\nrejects O\n\nPeter PER\nruns O\n" * 30)
-    with pytest.raises(DataError) as e:
-        read_ner(bare)
-    assert "unknown tag 'ORG'" in str(e.value)
+    assert read_ner(bare).scheme == "IO"
