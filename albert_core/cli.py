@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as e:
         return _say_error(args, str(e))
     except KeyboardInterrupt:
+        print("interrupted; nothing more was written", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`... | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -418,6 +419,10 @@ def cmd_train(args) -> int:
 
     if args.run_dir:
         run_dir = Path(args.run_dir)
+        if run_dir.is_file():  # `train data.csv`: the data file where a run folder goes
+            raise ConfigError(
+                f"{run_dir} is a file; train RUN_DIR continues a run folder. To train on it: train --train {run_dir}"
+            )
         load_config(run_dir)  # a clear error for a folder that is not a run
         if summarize(run_dir).status == "finished":
             raise ConfigError(
@@ -457,7 +462,9 @@ def cmd_train(args) -> int:
         result = train(run_dir, echo=sys.stdout)
     else:
         result = train(run_dir, sink=_human_printer(run_dir))
-    return 0 if result["event"] in ("finished", "stopped") else 1
+    if result["event"] == "stopped" and not (run_dir / "STOP").exists():
+        return 130  # interrupted (Ctrl+C, SIGTERM): `train … && export …` must not go on to export
+    return 0 if result["event"] in ("finished", "stopped") else 1  # stopped on request (the window's Stop)
 
 
 def _flags_given(args, command: str, ignore: set[str]) -> list[str]:

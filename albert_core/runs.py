@@ -41,6 +41,9 @@ def default_runs_dir() -> Path:
     return Path(user_data_dir("albert-studio", appauthor=False)) / "runs"
 
 
+MIN_LENGTH = 8  # pieces a run reads at the least
+
+
 @dataclass
 class RunConfig:
     """Everything a run needs; saved as run.json so `train RUN_DIR` can run or resume it."""
@@ -63,7 +66,7 @@ class RunConfig:
     label_separator: str = ","
     # classification: keep the part of each label before this mark (TREC's DESC:manner → DESC); "" keeps all
     label_before: str = ""
-    max_length: int = 128
+    max_length: int = 128  # pieces, at least MIN_LENGTH
     tokenizer_vocab_size: int = 0  # 0: the spec's vocabulary size
     tokenizer_from: str = ""  # new weights, with the tokenizer of this model (a folder, a run, a hub id)
     # optimisation
@@ -119,6 +122,11 @@ class RunConfig:
         positive("batch size", self.batch_size)
         positive("gradient accumulation", self.grad_accum)
         positive("maximum length", self.max_length)
+        if isinstance(self.max_length, int) and 0 < self.max_length < MIN_LENGTH:
+            errs.append(
+                f"maximum length must be at least {MIN_LENGTH} pieces: [CLS] and [SEP] take two, and a text needs "
+                f"a few more (got {self.max_length})"
+            )
         positive("log every", self.log_every)
         if self.max_steps == 0:  # a negative max_steps is said below, not as epochs
             positive("epochs", self.epochs, integer=False)

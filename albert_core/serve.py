@@ -45,6 +45,8 @@ def _texts(body: dict) -> tuple[list[str], list[str | None], bool]:
     text = body.get("text")
     if not isinstance(text, str):
         raise RequestError(400, 'send {"text": "..."} (qa: also "context"), or {"texts": [...]}')
+    if not text.strip():
+        raise RequestError(400, '"text" is empty; send the text to predict for')
     context = body.get("context")
     if context is not None and not isinstance(context, str):
         raise RequestError(400, '"context" must be a string')

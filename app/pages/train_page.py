@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from albert_core.param_count import human
 from albert_core.runs import (
+    MIN_LENGTH,
     ConfigError,
     RunConfig,
     checkpoints,
@@ -220,7 +221,7 @@ class TrainPage(QWidget):
         self.batch_spin = QSpinBox(minimum=1, maximum=8192)
         self.epochs_spin = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1000, singleStep=1)
         self.max_steps_spin = QSpinBox(minimum=0, maximum=10_000_000, specialValueText="use epochs")
-        self.length_spin = QSpinBox(minimum=8, maximum=8192, singleStep=8)
+        self.length_spin = QSpinBox(minimum=MIN_LENGTH, maximum=8192, singleStep=8)
         self.length_note = QLabel()  # the model's positions cap the length: said beside the box
         self.length_note.setWordWrap(True)
         self.warmup_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=0.95, singleStep=0.05)

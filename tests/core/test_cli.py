@@ -335,3 +335,29 @@ def test_an_option_a_task_does_not_read_is_refused_with_the_ones_it_has(tmp_path
     assert not (tmp_path / "r").exists()
     r = cli("train", "--train", str(data), "--option", "doc_stride=10", "--out", str(tmp_path / "r"), check=False)
     assert r.returncode != 0 and "not a setting of classification runs" in r.stderr
+
+
+def test_an_interrupted_run_exits_130_and_a_data_file_given_as_the_run_is_explained(tmp_path):
+    import signal
+    import time
+
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(80))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    run = tmp_path / "run"
+    p = subprocess.Popen(
+        [sys.executable, "-m", "albert_core", "train", "--train", str(data), "--spec", str(spec), "--max-steps",
+         "100000", "--log-every", "1", "--batch-size", "8", "--out", str(run)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.time() + 120
+    while time.time() < deadline and "step 2/" not in p.stdout.readline():
+        pass
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err  # `train … && export …` does not go on to export a half-trained model
+    assert "stopped at step" in out and (run / "checkpoints").is_dir()
+    said = cli("train", str(data), check=False)
+    assert said.returncode == 2 and f"To train on it: train --train {data}" in said.stderr
+    short = cli("train", "--train", str(data), "--spec", str(spec), "--max-length", "3", check=False)
+    assert short.returncode == 2 and "maximum length must be at least 8 pieces" in short.stderr

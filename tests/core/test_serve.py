@@ -61,6 +61,7 @@ def test_a_served_classifier_answers_as_predict_does(serving):
         (b"[1, 2]", 400),
         (json.dumps({"txt": "a"}).encode(), 400),
         (json.dumps({"texts": "a"}).encode(), 400),
+        (json.dumps({"text": "  "}).encode(), 400),  # nothing to predict for, as `predict --text ""` says
         (json.dumps({"texts": ["a"] * 2000}).encode(), 413),
     ]:
         code, answer = _call(url + "/predict", body)
