@@ -321,10 +321,14 @@ def _config_from_args(args) -> RunConfig:
     base = {}
     if args.config:
         try:
-            base = json.loads(Path(args.config).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise ConfigError(f"{args.config}: cannot read the settings file ({e})") from None
-    c = RunConfig.from_dict(base) if base else RunConfig()
+            base = json.loads(Path(args.config).read_text(encoding="utf-8-sig"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(
+                f"{args.config}: cannot read the settings file ({getattr(e, 'strerror', '') or e})"
+            ) from None
+        if not isinstance(base, dict):
+            raise ConfigError(f"{args.config}: expected a JSON object of run settings")
+    c = RunConfig.from_dict(base, source=args.config) if base else RunConfig()
     c.task = args.task if args.task else c.task
     if args.train:
         c.train_file = str(Path(args.train).resolve())
@@ -749,9 +753,17 @@ def cmd_serve(args) -> int:
 
 
 def cmd_tokenizer(args) -> int:
+    from .data.corpus import CorpusReport, iter_documents
     from .tokenizer import train_tokenizer
 
-    tok = train_tokenizer(files=args.files, out_dir=args.out, vocab_size=args.vocab_size)
+    # the text as pre-training reads it: a binary file, a README beside the text, are left out (and said)
+    report = CorpusReport()
+    sentences = (s for doc in iter_documents(args.files, None, report) for s in doc.sentences)
+    try:
+        tok = train_tokenizer(sentences, out_dir=args.out, vocab_size=args.vocab_size)
+    finally:
+        for problem in report.problems[:20]:
+            print(f"problem: {problem}", file=sys.stderr)
     print(
         json.dumps({"vocab_size": len(tok), "out": args.out}) if args.json else f"{len(tok)} pieces saved to {args.out}"
     )
@@ -767,6 +779,8 @@ def cmd_corpus(args) -> int:
 
         tokenizer = tokenizer_of(args.tokenizer)
     stats = corpus_stats(args.paths, tokenizer, CorpusOptions(args.documents, args.sentences))
+    if not stats["documents"]:  # every file left out (binary, unreadable) or empty: no corpus to speak of
+        raise DataError("; ".join(stats["problems"][:5]) or "holds no text", ", ".join(args.paths))
     if args.json:
         print(json.dumps(stats))
         return 0

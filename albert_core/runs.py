@@ -209,11 +209,15 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+    def from_dict(cls, d: dict[str, Any], source: str = "the run configuration") -> RunConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
-            raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in the run configuration")
+            said = []
+            for k in unknown:
+                close = difflib.get_close_matches(k, sorted(names), n=1)
+                said.append(f"{k} (did you mean {close[0]}?)" if close else k)
+            raise ConfigError(f"unknown setting(s) {', '.join(said)} in {source}")
         return cls(**d)
 
 

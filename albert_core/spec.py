@@ -32,6 +32,14 @@ LARGEST = {  # far past any ALBERT trained (xxlarge: hidden 4096, 12 layers), sh
 }
 
 
+def _nearest(key: str, names) -> str:
+    """ "; did you mean X?" for a misspelt field, "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(names), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 @dataclass
 class ModelSpec:
     """The shape of an ALBERT. Field names follow the paper; comments say what each one is."""
@@ -115,16 +123,20 @@ class ModelSpec:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
-            raise SpecError({k: "is not a field of a model spec" for k in unknown})
+            raise SpecError({k: "is not a field of a model spec" + _nearest(k, names) for k in unknown})
         return cls(**d)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ModelSpec:
         path = Path(path)
+        if path.is_dir():
+            raise SpecError({"spec": f"{path} is a folder; give the spec's JSON file (or --init for a model folder)"})
         try:
-            d = json.loads(path.read_text(encoding="utf-8"))
+            d = json.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a byte-order mark
         except FileNotFoundError:
             raise SpecError({"spec": f"{path}: no such file"}) from None
+        except OSError as e:
+            raise SpecError({"spec": f"{path}: cannot be read ({e.strerror or e})"}) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise SpecError({"spec": f"{path}: not valid JSON ({e})"}) from None
         if not isinstance(d, dict):

@@ -314,10 +314,9 @@ def read_classification(
     distinct = data.all_labels()
     if sets is not None and not distinct:
         raise DataError([Problem(table.path, 0, f"no row has a label in column {cols['label']!r}")])
-    if sets is None and len(distinct) < 2 and len(texts) > 1:
-        problems.append(
-            Problem(table.path, 0, f"every row has the label {labels[0]!r}; a classifier needs at least two labels")
-        )
+    if sets is None and len(distinct) < 2:  # (said as what the file does: "x.csv cannot be used: it has …")
+        held = f"has the label {labels[0]!r} in every row" if len(texts) > 1 else f"has one row (label {labels[0]!r})"
+        problems.append(Problem(table.path, 0, f"{held}; a classifier needs at least two labels"))
     problems += label_warnings(data, cols["label"])
     if cols["label"] in passed_over:
         problems.append(

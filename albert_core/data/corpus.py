@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import UTF16_BOMS, DataError, Problem, legacy_decode
+from .problems import UTF16_BOMS, DataError, Problem, binary_kind, legacy_decode, utf16_without_bom
 
 DOCUMENT_MODES = ("blank_lines", "file")
 SENTENCE_MODES = ("punctuation", "line")
@@ -176,8 +176,16 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
                 report.bytes_read += 2 * len(line)
                 yield n, line.rstrip("\r\n")
             return
-        if b"\x00" in head:
-            report.problems.append(Problem(str(path), 0, "looks like a binary file, not text; it was left out"))
+        if b"\x00" in head or binary_kind(head).startswith("is "):
+            encoding = utf16_without_bom(head)
+            if encoding:  # UTF-16 saved without its byte-order mark
+                f.seek(0)
+                text = io.TextIOWrapper(f, encoding=encoding, errors="replace", newline=None)
+                for n, line in enumerate(text, 1):
+                    report.bytes_read += 2 * len(line)
+                    yield n, line.rstrip("\r\n")
+                return
+            report.problems.append(Problem(str(path), 0, f"{binary_kind(head)}; it was left out"))
             report.bytes_read += path.stat().st_size
             return
         f.seek(0)
@@ -311,7 +319,9 @@ def describe_stats(stats: dict) -> str:
     """The corpus counts in words, with the pieces and the unknown-piece rate once a tokenizer
     has counted them: "7,292 documents, 37,408 sentences, 4,326,840 characters, 1,003,566
     pieces (2.85% unknown)"."""
-    text = f"{stats['documents']:,} documents, {stats['sentences']:,} sentences, {stats['characters']:,} characters"
+    text = ", ".join(
+        f"{stats[key]:,} {key if stats[key] != 1 else key[:-1]}" for key in ("documents", "sentences", "characters")
+    )
     if "tokens" in stats:
         text += f", {describe_pieces(stats)}"
     return text

@@ -58,6 +58,35 @@ def legacy_decode(raw: bytes) -> tuple[str, str]:
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks that begin UTF-16 text
 
 
+def utf16_without_bom(head: bytes) -> str:
+    """ "utf-16-le" or "utf-16-be" for text saved as UTF-16 without its byte-order mark (every
+    other byte of Latin text is 0), else ""."""
+    if len(head) < 8:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    for name, zeros, text in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) <= 0.1 * len(text):
+            return name
+    return ""
+
+
+def binary_kind(head: bytes) -> str:
+    """What a file that is not text is, and what to do with it, from its first bytes."""
+    if head.startswith(b"\x1f\x8b"):
+        return "is gzip-compressed; decompress it first (gunzip)"
+    if head.startswith(b"PK\x03\x04"):
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            return "is an Excel workbook; save it as CSV (Save As… CSV UTF-8)"
+        return "is a ZIP archive; extract the data file from it first"
+    if head.startswith(b"%PDF"):
+        return "is a PDF; copy its text into a text file first"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "is an image, not text"
+    line = head[: head.index(b"\x00")].count(b"\n") + 1 if b"\x00" in head else 0
+    at = f" (a NUL byte on line {line})" if line else ""
+    return f"looks like a binary file, not text{at}"
+
+
 def read_text(path: str | Path) -> tuple[str, list[Problem]]:
     """A data file's text (BOM removed, newlines normalised) and notes about how it was read.
     Text that is not UTF-8 is read as Windows-1252 or Latin-1, with a warning that names the first
@@ -80,8 +109,16 @@ def read_text(path: str | Path) -> tuple[str, list[Problem]]:
                 "is UTF-16 text that does not decode; save it as UTF-8 (in Excel: CSV UTF-8)", path
             ) from None
         return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
-    if b"\x00" in raw[:8192]:
-        raise DataError("looks like a binary file, not text; export the data as CSV, TSV or JSON Lines", path)
+    if b"\x00" in raw[:8192] or binary_kind(raw[:8192]).startswith("is "):
+        encoding = utf16_without_bom(raw[:8192])
+        if encoding:  # UTF-16 saved without its byte-order mark
+            try:
+                return raw.decode(encoding).replace("\r\n", "\n").replace("\r", "\n"), []
+            except UnicodeDecodeError:
+                pass
+        kind = binary_kind(raw[:8192])
+        fix = "" if kind.startswith("is ") else "; export the data as CSV, TSV or JSON Lines"
+        raise DataError(kind + fix, path)
     notes = []
     try:
         text = raw.decode("utf-8")

@@ -33,7 +33,12 @@ def test_an_unusable_training_file_is_a_problem_of_the_project(window, qtbot, tm
     one = tmp_path / "one.csv"  # a single label: nothing to tell apart
     one.write_text("text,label\n" + "".join(f"row {i},pos\n" for i in range(30)), encoding="utf-8")
     assert open_and_wait(page, qtbot, one).fatal
-    assert "every row has the label 'pos'" in window.project.data_problem
+    assert "one.csv cannot be used: it has the label 'pos' in every row" in window.project.data_problem
+    single = tmp_path / "single.csv"  # one row: said, not "cannot be used" beside "No problems found."
+    single.write_text("text,label\ngreat film,positive\n", encoding="utf-8")
+    assert open_and_wait(page, qtbot, single).fatal
+    assert "has one row (label 'positive')" in window.project.data_problem
+    assert page.problem_note.text() != "No problems found."
     open_and_wait(page, qtbot, good)
     assert window.project.data_problem == ""
 

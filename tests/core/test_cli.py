@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.core.helpers import TINY, sentiment_rows, write_csv
 
 
@@ -361,3 +363,37 @@ def test_an_interrupted_run_exits_130_and_a_data_file_given_as_the_run_is_explai
     assert said.returncode == 2 and f"To train on it: train --train {data}" in said.stderr
     short = cli("train", "--train", str(data), "--spec", str(spec), "--max-length", "3", check=False)
     assert short.returncode == 2 and "maximum length must be at least 8 pieces" in short.stderr
+
+
+def test_spec_and_settings_files_say_what_to_change(tmp_path):
+    from albert_core.runs import ConfigError, RunConfig
+    from albert_core.spec import ModelSpec, SpecError
+
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(TINY.to_dict()).encode())  # Notepad's UTF-8
+    assert ModelSpec.from_file(bom) == TINY
+    typo = tmp_path / "typo.json"
+    typo.write_text(json.dumps({**TINY.to_dict(), "hiden_size": 32}))
+    with pytest.raises(SpecError, match="hiden_size: is not a field of a model spec; did you mean hidden_size"):
+        ModelSpec.from_file(typo)
+    with pytest.raises(SpecError, match="is a folder; give the spec's JSON file"):
+        ModelSpec.from_file(tmp_path)
+    with pytest.raises(ConfigError, match=r"batchsize \(did you mean batch_size\?\) in settings.json"):
+        RunConfig.from_dict({"batchsize": 8}, source="settings.json")
+
+
+def test_tokenizer_and_corpus_leave_out_what_is_not_text(tmp_path):
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    only_binary = cli("corpus", str(folder), check=False)
+    assert only_binary.returncode == 2 and "image.txt: is an image, not text" in only_binary.stderr
+    refused = cli("tokenizer", str(folder), "--out", str(tmp_path / "none"), check=False)
+    assert refused.returncode == 2 and "no text to train a tokenizer on" in refused.stderr
+    assert "image.txt: is an image, not text; it was left out" in refused.stderr
+    (folder / "words.txt").write_text("\n".join(t for t, _ in sentiment_rows(200)) + "\n")
+    made = cli("tokenizer", str(folder), "--out", str(tmp_path / "tok"), "--vocab-size", "60")
+    assert "pieces saved" in made.stdout and "image.txt" in made.stderr
+    one = tmp_path / "one.txt"
+    one.write_text("A single sentence.\n")
+    assert "1 file: 1 document, 1 sentence, 18 characters" in cli("corpus", str(one)).stdout

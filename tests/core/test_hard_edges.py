@@ -53,7 +53,8 @@ C, Q, N = read_classification, read_squad, read_ner
 CASES = [
     Case("empty file", "a.csv", "", C, "is empty; a data file needs at least one row"),
     Case("blank lines only", "a.csv", "  \n\n \n", C, "is empty"),
-    Case("binary file", "a.csv", b"PK\x03\x04\x00\x00" * 50, C, "looks like a binary file"),
+    Case("binary file", "a.csv", b"\x7fELF\x00\x00" * 50, C, "looks like a binary file"),
+    Case("zip archive", "a.csv", b"PK\x03\x04\x00\x00" * 50, C, "is a ZIP archive; extract the data file from it"),
     Case(
         "windows-1252 text",
         "a.csv",
@@ -189,6 +190,25 @@ def test_a_stray_quote_keeps_every_row_and_excel_separators_are_read(tmp_path):
     tabs.write_text("sentence\tlabel\na fine film , really\t1\ndull\t0\n")
     data = read_classification(tabs)
     assert data.texts == ["a fine film , really", "dull"] and data.labels == ["1", "0"]
+
+
+def test_files_that_are_not_text_are_named_for_what_they_are(tmp_path):
+    import gzip
+
+    cases = {
+        "a.csv.gz": (gzip.compress(b"text,label\nfine,pos\n"), "is gzip-compressed; decompress it first"),
+        "a.xlsx": (b"PK\x03\x04" + b"\x00" * 20 + b"[Content_Types].xml xl/workbook.xml", "is an Excel workbook"),
+        "a.csv": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "is an image, not text"),
+        "b.csv": (b"text,label\nfine,pos\nsome\x00thing,neg\n", "a NUL byte on line 3"),
+    }
+    for name, (content, said) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(DataError, match=said):
+            read_classification(path)
+    plain = tmp_path / "utf16.csv"  # UTF-16 saved without its byte-order mark
+    plain.write_bytes("text,label\nun café,pos\ndull,neg\n".encode("utf-16-le"))
+    assert read_classification(plain).texts == ["un café", "dull"]
 
 
 def test_utf16_files_are_read(tmp_path):
