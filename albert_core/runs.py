@@ -156,6 +156,11 @@ class RunConfig:
             )
         if self.data_workers < -1:
             errs.append(f"data workers must be -1 (automatic), 0 or more (got {self.data_workers})")
+        for key, least in WHOLE_OPTIONS.get(self.task, ()):  # said before a run folder is made, each by name
+            v = (self.options or {}).get(key)
+            whole = isinstance(v, int) and not isinstance(v, bool)
+            if key in (self.options or {}) and (not whole or v < least):
+                errs.append(f"{key} must be a whole number of {least} or more (got {v!r})")
         if not 0 <= self.warmup_ratio < 1:
             errs.append(f"warm-up ratio must be below 1 (got {self.warmup_ratio})")
         if not self.eval_file and not (0 < self.val_fraction < 1):
@@ -526,6 +531,12 @@ TASK_OPTIONS: dict[str, tuple[str, ...]] = {  # the keys of RunConfig.options ea
     "pretrain": ("mask_probability", "max_ngram", "whole_word", "short_seq_prob", "max_eval_examples", "dupe_factor",
                  "documents", "sentences", "cache_dir"),
 }  # fmt: skip
+
+
+WHOLE_OPTIONS: dict[str, tuple[tuple[str, int], ...]] = {  # options that are counts, and their least value
+    "qa": (("doc_stride", 0), ("max_answer_length", 1), ("max_query_length", 1), ("n_best", 1)),
+    "pretrain": (("max_ngram", 1), ("max_eval_examples", 1), ("dupe_factor", 1)),
+}
 
 
 def unknown_option(task: str, key: str) -> str:

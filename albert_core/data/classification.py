@@ -59,6 +59,9 @@ class ClassificationData:
         )
 
 
+MISSING_MARKS = {"nan", "null", "#n/a", "n/a"}  # what pandas, databases and Excel write for a missing value
+
+
 def split_labels(cell: str, separator: str = ",") -> tuple[str, ...] | None:
     """A multi-label cell's labels, sorted and without repeats: a JSON list (["a", "b"]) or labels
     joined by `separator` ("a,b"); an empty cell or [] is no label. None: a JSON list of
@@ -292,6 +295,11 @@ def read_classification(
                 continue
         elif not label:
             problems.append(Problem(table.path, line, f"has no label (column {cols['label']!r} is empty)"))
+            continue
+        elif label.lower() in MISSING_MARKS:
+            problems.append(
+                Problem(table.path, line, f"has no label ({label!r} in column {cols['label']!r} marks a missing value)")
+            )
             continue
         if not text:
             problems.append(Problem(table.path, line, f"has an empty text (column {cols['text']!r})"))

@@ -186,7 +186,7 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
     if has_header is None:
         has_header = _looks_like_header(first, [r for _, r in raw[1:]])
     if has_header:
-        header = [c.strip() for c in first]
+        header = _unique_names([c.strip() for c in first], path, raw[0][0], problems)
         body = raw[1:]
     else:
         header = [f"column_{i + 1}" for i in range(len(first))]
@@ -207,6 +207,30 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
         rows.append(row)
         lines.append(line)
     return Table(str(path), fmt, header, has_header, rows, lines, problems, delimiter=delim)
+
+
+def _unique_names(names: list[str], path: Path, line: int, problems: list[Problem]) -> list[str]:
+    """Column names, a name that comes again numbered ("text (2)") so that each names one column,
+    with a warning: a column chosen by name is the first of that name, never another one silently."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if name not in out:
+            out.append(name)
+            continue
+        n = 2
+        while f"{name} ({n})" in out or f"{name} ({n})" in names:
+            n += 1
+        out.append(f"{name} ({n})")
+        problems.append(
+            Problem(
+                str(path),
+                line,
+                f"names two columns {name!r} (columns {names.index(name) + 1} and {i + 1}); the second is called "
+                f"{out[-1]!r}, so choose it by that name if it is the one meant",
+                severity="warning",
+            )
+        )
+    return out
 
 
 def _read_jsonl(path: Path, text: str) -> Table:

@@ -397,3 +397,16 @@ def test_tokenizer_and_corpus_leave_out_what_is_not_text(tmp_path):
     one = tmp_path / "one.txt"
     one.write_text("A single sentence.\n")
     assert "1 file: 1 document, 1 sentence, 18 characters" in cli("corpus", str(one)).stdout
+
+
+def test_a_task_option_that_is_no_count_is_refused_before_a_run_folder_is_made(tmp_path):
+    from albert_core.runs import ConfigError, RunConfig
+
+    with pytest.raises(ConfigError, match=r"max_answer_length must be a whole number of 1 or more \(got 'abc'\)"):
+        RunConfig(task="qa", train_file="q.json", options={"max_answer_length": "abc"}).validate()
+    with pytest.raises(ConfigError, match=r"doc_stride must be a whole number of 0 or more \(got -1\)"):
+        RunConfig(task="qa", train_file="q.json", options={"doc_stride": -1}).validate()
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(20))
+    said = cli("train", "--task", "qa", "--train", str(data), "--option", "n_best=1.5", "--out", str(tmp_path / "r"),
+               check=False)  # fmt: skip
+    assert said.returncode == 2 and "n_best must be a whole number" in said.stderr and not (tmp_path / "r").exists()

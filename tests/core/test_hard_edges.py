@@ -211,6 +211,25 @@ def test_files_that_are_not_text_are_named_for_what_they_are(tmp_path):
     assert read_classification(plain).texts == ["un café", "dull"]
 
 
+def test_two_columns_of_one_name_are_told_apart(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("text,text,label\na good one,x,pos\na bad one,y,neg\n")
+    data = read_classification(path)
+    assert data.texts == ["a good one", "a bad one"]  # the first column of the name, as a reader expects
+    assert data.table.header == ["text", "text (2)", "label"]
+    assert any(p.line == 1 and "names two columns 'text' (columns 1 and 2)" in p.message for p in data.problems)
+
+
+def test_a_missing_value_mark_is_no_label(tmp_path):
+    path = tmp_path / "nan.csv"
+    path.write_text("text,label\na good one,pos\na bad one,neg\nwho knows,NaN\nnor this,#N/A\n")
+    data = read_classification(path)
+    assert data.labels == ["pos", "neg"] and data.all_labels() == {"pos", "neg"}
+    assert [p.line for p in data.problems] == [4, 5] and "'NaN' in column 'label' marks a missing value" in str(
+        data.problems[0]
+    )
+
+
 def test_utf16_files_are_read(tmp_path):
     """Excel's "Unicode Text" and Notepad's "Unicode" save UTF-16 with a byte-order mark."""
     path = tmp_path / "excel.txt"
