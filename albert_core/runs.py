@@ -524,6 +524,15 @@ def metric_percent(task: str, value: float) -> float:
     return float(value) if task == "qa" else 100.0 * float(value)
 
 
+METRIC_WORDS = {"exact": "exact match", "best_exact": "best exact match"}  # names a person writes otherwise
+WORD_CASE = {"f1": "F1", "mlm": "MLM", "sop": "SOP", "mcc": "MCC", "hasans": "HasAns", "noans": "NoAns"}
+
+
+def metric_word(name: str) -> str:
+    """A metric's key as a person writes it: macro_f1 → macro F1, mlm_accuracy → MLM accuracy."""
+    return METRIC_WORDS.get(name) or " ".join(WORD_CASE.get(w.lower(), w) for w in name.split("_"))
+
+
 TASK_OPTIONS: dict[str, tuple[str, ...]] = {  # the keys of RunConfig.options each task reads
     "classification": ("tune_thresholds",),
     "qa": ("doc_stride", "max_answer_length", "max_query_length", "n_best"),

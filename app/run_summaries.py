@@ -23,6 +23,7 @@ from albert_core.runs import (
     load_config,
     main_metric,
     metric_percent,
+    metric_word,
 )
 
 READ_CHUNK = 1 << 20
@@ -138,13 +139,12 @@ def shared() -> SummaryCache:
     return _shared
 
 
-METRIC_WORDS = {"micro_f1": "micro F1", "f1": "F1", "mlm_accuracy": "MLM accuracy"}  # as a person writes them
 
 
 def score_text(task: str, name: str, value: float, digits: int = 2) -> str:
     """A score named as a person writes it, in percent on the same scale for every task
     (`metric_percent`: QA's come as 0-100, the others' as fractions)."""
-    return f"{METRIC_WORDS.get(name, name)} {metric_percent(task, value):.{digits}f}%"
+    return f"{metric_word(name)} {metric_percent(task, value):.{digits}f}%"
 
 
 def metric_text(r: RunSummary, digits: int = 2) -> str:
@@ -184,5 +184,5 @@ def metrics_text(task: str, metrics: dict) -> str:
         elif is_score(name):
             shown.append(score_text(task, name, value))
         else:
-            shown.append(f"{METRIC_WORDS.get(name, name)} {value:.4g}")
+            shown.append(f"{metric_word(name)} {value:.4g}")
     return ", ".join(shown) + (f" ({', '.join(counts)})" if counts else "")

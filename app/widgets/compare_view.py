@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.events import latest_attempt, read_events
-from albert_core.runs import main_metric, metric_percent
+from albert_core.runs import main_metric, metric_percent, metric_word
 
 from .loss_plot import _Panel
 
@@ -165,7 +165,8 @@ class CompareView(QWidget):
             panel.clear()
             panel.legend.clear()
         metric_names = sorted({r.metric_name for r in runs if r.metric_name})
-        self.metric_panel.setTitle((" / ".join(metric_names) or "Main metric") + " (%)", size="10pt")
+        words = [metric_word(n) for n in metric_names]
+        self.metric_panel.setTitle((" / ".join(words) or "Main metric") + " (%)", size="10pt")
         for i, r in enumerate(runs):
             color = RUN_COLORS[i % len(RUN_COLORS)]
             name = short_name(r.name, LEGEND_CHARS)
@@ -174,7 +175,7 @@ class CompareView(QWidget):
             # metric of each run when they differ
             self.loss_panel.curve(name, color).setData(r.steps, r.loss)
             self.eval_panel.curve(name, color, symbol="o", in_legend=False).setData(r.eval_steps, r.eval_loss)
-            label = f"{name} ({r.metric_name})"
+            label = f"{name} ({metric_word(r.metric_name)})"
             self.metric_panel.curve(label, color, symbol="o", in_legend=len(metric_names) > 1).setData(
                 r.eval_steps, r.metric
             )

@@ -24,7 +24,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from albert_core.events import latest_attempt, read_events
-from albert_core.runs import metric_percent
+from albert_core.runs import metric_percent, metric_word
 
 from .. import theme
 from ..run_summaries import is_score
@@ -601,7 +601,7 @@ class LivePlots(QWidget):
                 buf = self.metrics[name]
                 curve = self._metric_curves.get(name)
                 if curve is None:
-                    curve = self.metric_panel.curve(name, palette[i % len(palette)], symbol="o")
+                    curve = self.metric_panel.curve(metric_word(name), palette[i % len(palette)], symbol="o")
                     self._metric_curves[name] = curve
                 curve.setData(buf.x, buf.y * scale)
             # always fitted here (finished runs too): scores that do not move would get an axis of

@@ -206,7 +206,10 @@ def test_plots_follow_the_task(qtbot):
     )
     plots.redraw()
     legend = [label.text for _, label in plots.metric_panel.legend.items]
-    assert plots.shown_metrics() == ["accuracy", "macro_f1"] and sorted(legend) == ["accuracy", "macro_f1"]
+    assert plots.shown_metrics() == ["accuracy", "macro_f1"] and sorted(legend) == [
+        "accuracy",
+        "macro F1",
+    ]  # named as a person writes it
     # in percent, as the log and the Runs list write them (MCC, not a score, stays in the log)
     assert (
         list(plots._metric_curves["accuracy"].getData()[1]) == [70.0]

@@ -145,14 +145,14 @@ def test_resume_without_a_checkpoint_asks_then_starts_again_from_step_0(window, 
 # -- 6. one scale for metrics ------------------------------------------------------------------------
 def test_metrics_read_as_percentages_and_counts_as_counts():
     qa = {"loss": 2.5, "exact": 0.6536, "f1": 4.958, "total": 153, "HasAns_total": 100}
-    assert metrics_text("qa", qa) == "loss 2.5, exact 0.65%, F1 4.96% (153 questions, 100 answerable)"
+    assert metrics_text("qa", qa) == "loss 2.5, exact match 0.65%, F1 4.96% (153 questions, 100 answerable)"
     cls = {"loss": 0.1397, "accuracy": 0.975, "macro_f1": 0.975, "mcc": 0.9512, "confusion": [[1]]}
-    assert metrics_text("classification", cls) == "loss 0.1397, accuracy 97.50%, macro_f1 97.50%, mcc 0.9512"
+    assert metrics_text("classification", cls) == "loss 0.1397, accuracy 97.50%, macro F1 97.50%, MCC 0.9512"
     mlm = {"mlm_accuracy": 0.1, "sop_loss": 0.69, "perplexity": 120.3, "masked_tokens": 25340}
     assert (
-        metrics_text("pretrain", mlm) == "MLM accuracy 10.00%, sop_loss 0.69, perplexity 120.3 (25,340 masked tokens)"
+        metrics_text("pretrain", mlm) == "MLM accuracy 10.00%, SOP loss 0.69, perplexity 120.3 (25,340 masked tokens)"
     )
-    assert metrics_text("qa", {"best_f1": 50.0, "best_f1_threshold": -1.5}) == "best_f1 50.00%, best_f1_threshold -1.5"
+    assert metrics_text("qa", {"best_f1": 50.0, "best_f1_threshold": -1.5}) == "best F1 50.00%, best F1 threshold -1.5"
 
 
 def test_the_banner_and_the_log_write_qa_scores_in_percent(window, qtbot, trained_runs):
