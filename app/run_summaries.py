@@ -139,8 +139,6 @@ def shared() -> SummaryCache:
     return _shared
 
 
-
-
 def score_text(task: str, name: str, value: float, digits: int = 2) -> str:
     """A score named as a person writes it, in percent on the same scale for every task
     (`metric_percent`: QA's come as 0-100, the others' as fractions)."""

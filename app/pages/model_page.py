@@ -391,6 +391,11 @@ class ModelPage(QWidget):
         if vocab and vocab != spec.vocab_size:  # the model gets a row per piece of the tokenizer it is trained with
             spec = dataclasses.replace(spec, vocab_size=vocab)
             vocab_note = f"<br>V is {vocab:,}, from {source}, not the {self.project.spec.vocab_size:,} above."
+        elif not self.project.state.init:  # a tokenizer trained on the data: V is its most, not its size
+            vocab_note = (
+                f"<br>V = {spec.vocab_size:,} is the most pieces the vocabulary trained on the data may have: a small "
+                "data set gives fewer (and fewer parameters); the run's log says how many."
+            )
         a, b = count(spec, task, labels), count_bert(spec, task, labels)
         s = savings(spec, task, labels)
         self.chart.set_counts(a, b)

@@ -95,6 +95,20 @@ def _load(path: str):
     return load_predictor(path, fast=True)
 
 
+def _shown_name(path: str) -> str:
+    """A model as the lists name it: its run's name (the run, its model/ or a checkpoint), else its folder's."""
+    from albert_core.runs import ConfigError, load_config
+
+    p = Path(path)
+    for run in (p, p.parent, p.parent.parent):
+        if (run / "run.json").is_file():
+            try:
+                return load_config(run).name or run.name
+            except (ConfigError, OSError, TypeError, ValueError):
+                return run.name
+    return p.name
+
+
 class PlaygroundPage(QWidget):
     model_loaded = Signal(str)  # task
     predicted = Signal(dict)
@@ -216,8 +230,18 @@ class PlaygroundPage(QWidget):
             self._newest_run = ""
         self.model_box.blockSignals(True)
         self.model_box.clear()
+        loaded = Path(self.model_path).resolve() if self.model_path else None
         for r in sorted(runs, key=lambda r: -r.created):
-            model = run_model(r.path) if r.status != "running" else None
+            if r.status == "running":  # listed only while the model loaded here is its (a checkpoint of it)
+                here = loaded is not None and (loaded == r.path.resolve() or r.path.resolve() in loaded.parents)
+                if not here or self.predictor is None:
+                    continue
+                answering = Path(self.predictor.model_dir).name
+                metric = f" · {metric_text(r, digits=1)}" if r.metric is not None else ""
+                self.model_box.addItem(f"{r.name} ({r.task}{metric} · training again, answers from {answering})",
+                                       str(r.path))  # fmt: skip
+                continue
+            model = run_model(r.path)
             if model is None:
                 continue
             where = "" if model.name == "model" else f" · stopped, {model.name}"  # answers from a checkpoint
@@ -352,7 +376,7 @@ class PlaygroundPage(QWidget):
         hint = (
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
-        self.status.setText(f"{Path(path).name}: {task} model loaded. {hint}")
+        self.status.setText(f"{_shown_name(path)}: {task} model loaded. {hint}")
         self._update_file_button()
         self.refresh_models()  # listed afresh, so a run newer than the list shows by its name
         self.model_loaded.emit(task)

@@ -451,6 +451,7 @@ class RunsPage(QWidget):
             return
         self.compare_view.set_runs(runs)
         self.views.setCurrentWidget(self.compare_view)
+        self.title.setText(f"{len(runs)} runs selected, compared below.")  # not "press Compare" any more
         self.label_scores.hide()
         self.compared.emit(runs)
 

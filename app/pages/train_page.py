@@ -126,7 +126,9 @@ class TrainPage(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop at the next step and save a checkpoint (Ctrl+., or Esc on this page)")
         # Esc stops a run from this page only: elsewhere it closes a popup or leaves a text box
-        escape = QShortcut(QKeySequence("Esc"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Esc stops while this page is shown, wherever the focus is (the page list, a field); never from
+        # another page (a hidden widget's shortcut is not active, and the slot checks again)
+        escape = QShortcut(QKeySequence("Esc"), self, context=Qt.ShortcutContext.WindowShortcut)
         escape.activated.connect(self._on_escape)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.resume_button = QPushButton("Resume")
@@ -960,6 +962,8 @@ class TrainPage(QWidget):
         self.start()
 
     def _on_escape(self) -> None:
+        if not self.isVisible():
+            return
         if isinstance(QApplication.focusWidget(), QLineEdit):  # Esc in the run's name field leaves the field
             self.setFocus()
             return

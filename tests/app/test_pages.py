@@ -40,6 +40,8 @@ def test_spec_edit_updates_breakdown_with_albert_core_numbers(window, qtbot):
     assert f"{a.total:,}" in text
     assert "factorized embedding" in text and "sharing" in text
     assert s.layer_sharing > 0
+    # a vocabulary trained on the data has at most V pieces: the count is the most, and it says so
+    assert f"V = {spec.vocab_size:,} is the most pieces the vocabulary trained on the data may have" in text
 
 
 def test_preset_choice_fills_every_field(window):

@@ -66,6 +66,7 @@ def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, run
         page.compare_button.click()
     curves = got.args[0]
     assert page.views.currentWidget() is page.compare_view
+    assert page.title.text() == "2 runs selected, compared below."  # no longer "press Compare"
     assert page.compare_view.curve_counts() == [len(c.steps) for c in curves] and all(c.steps for c in curves)
     assert sorted(c.metric_name for c in curves) == ["f1", "f1"]
     diff = page.compare_view.differences()

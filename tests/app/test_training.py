@@ -91,9 +91,16 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     assert page.eta_label.text() == f"Stopped at step {stopped_at:,}"
     first_part = page.log.toPlainText()
     assert "Stop requested" in first_part
+    play = window.playground_page  # tried from its checkpoint while stopped...
+    play.load_model_path(str(run_dir))
+    qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=60_000)
+    assert play.status.text().startswith(f"{Path(run_dir).name}: classification model loaded")
 
     page.resume_button.click()
     qtbot.waitUntil(lambda: any(e["event"] == "started" for e in page.events), timeout=RUN_TIMEOUT)
+    play.refresh_models()  # ...it keeps its place in the list while it trains again, saying what answers
+    shown = play.model_box.currentText()
+    assert shown.startswith(Path(run_dir).name) and f"training again, answers from step-{stopped_at}" in shown
     started = next(e for e in page.events if e["event"] == "started")
     assert started["start_step"] == stopped_at
     # the curve so far is read back in the background, then the new steps follow it
@@ -111,8 +118,9 @@ def test_stop_ends_the_run_cleanly_and_resume_continues(window, tiny_project, qt
     qtbot.keyClick(box, Qt.Key.Key_Tab)
     assert page.status == "running" and "\t" not in box.toPlainText()
     window.show_page("Train")
+    window.nav.setFocus()  # as after a click on the page list: Esc stops while the Train page is shown
     with qtbot.waitSignal(page.run_ended, timeout=60_000):
-        qtbot.keyClick(page.lr_spin, Qt.Key.Key_Escape)  # on the Train page Esc stops
+        qtbot.keyClick(window.nav, Qt.Key.Key_Escape)
     assert page.status == "stopped"
 
 
