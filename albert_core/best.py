@@ -75,18 +75,41 @@ class BestKeeper:
         else:
             self.stale += 1
         if self.writes:
-            atomic_write_json(
-                self.folder / "best.json",
-                {
-                    "step": self.step,
-                    "value": self.value,
-                    "metrics": self.metrics,
-                    "stale": self.stale,
-                    "first": self.first,
-                    "last": self.last,
-                },
-            )
+            atomic_write_json(self.folder / "best.json", self._state())
         return new
+
+    def rewind(self, step: int, evals: list[tuple[int, dict]]) -> bool:
+        """A run resumed from the checkpoint of `step` after a crash trains the steps after it again:
+        the evaluations of those steps (weighed before the crash) are forgotten, the best and the count
+        since it made again from `evals` (step, metrics: the run's evaluations, a later one of a step
+        superseding an earlier) up to `step`, and best weights of a later step let go (the run looks
+        for its best again). False when nothing past `step` was weighed."""
+        if self.last <= step:
+            return False
+        saved = self.step
+        self.step, self.value, self.metrics, self.stale, self.first, self.last = 0, math.nan, {}, 0, 0, 0
+        writes, self.writes = self.writes, False
+        try:
+            for s, metrics in sorted(dict(evals).items()):
+                if s <= step:
+                    self.update(s, metrics, None)
+        finally:
+            self.writes = writes
+        if self.writes:
+            if saved != self.step:  # the weights kept are another step's: not this run's best any more
+                (self.folder / "model.safetensors").unlink(missing_ok=True)
+            atomic_write_json(self.folder / "best.json", self._state())
+        return True
+
+    def _state(self) -> dict:
+        return {
+            "step": self.step,
+            "value": self.value,
+            "metrics": self.metrics,
+            "stale": self.stale,
+            "first": self.first,
+            "last": self.last,
+        }
 
     def should_stop(self) -> bool:
         return self.patience > 0 and self.stale >= self.patience and self.step != self.first

@@ -24,7 +24,19 @@ from .batching import epoch_batches, eval_batches, shard
 from .best import BestKeeper
 from .data.problems import DataError
 from .devices import autocast_dtype, pick_device, pick_precision
-from .events import CheckpointSaved, Eval, Event, EventWriter, Failed, Finished, Log, Started, Step, Stopped
+from .events import (
+    CheckpointSaved,
+    Eval,
+    Event,
+    EventWriter,
+    Failed,
+    Finished,
+    Log,
+    Started,
+    Step,
+    Stopped,
+    read_events,
+)
 from .runs import ConfigError, RunConfig, is_disk_full, load_config, training_pid
 from .spec import SpecError
 from .tasks.base import StopRequested, Task, get_task
@@ -317,6 +329,13 @@ class Trainer:
             self.step, self.micro = ckpt.load(resume, self.model, self.optimizer, self.scheduler, self.scaler)
             self.emit(Log(f"resumed from {resume.name}: step {self.step} of {self.total_steps}"))
         self.best = BestKeeper(self.run_dir, self.task.metric, c.keep_best, c.early_stop, writes=self.dist.rank == 0)
+        if resume is not None and self.best.active and self.best.last > self.step:  # weighed past the checkpoint
+            evals = [
+                (e["step"], e["metrics"]) for e in read_events(self.run_dir / "events.jsonl") if e["event"] == "eval"
+            ]
+            self.best.rewind(self.step, evals)
+            self.emit(Log(f"the evaluations after step {self.step} are weighed again as the run trains those steps "
+                          "again" + (f"; best so far: {self.best.describe()}" if self.best.step else "")))  # fmt: skip
         self._last_eval: tuple[int, dict] | None = None
         if self.best.active and not self.prepared.eval:
             self.emit(Log("keeping the best model and stopping early need a validation set; this run has none, "

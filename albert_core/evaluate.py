@@ -66,6 +66,8 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             )
         task.labels = pred.labels
         task.thresholds = pred.thresholds if pred.multi_label else None  # as its predictions decide
+    if pred.task == "qa":  # exact and F1 at the no-answer threshold its predictions use (best_ at the tuned one)
+        task.fixed_threshold = getattr(pred.model.config, "qa_null_threshold", None)
     prepared = task.prepare()
     features = prepared.eval
     model = pred.model

@@ -31,6 +31,8 @@ class QATask(Task):
     name = "qa"
     metric = "f1"
     model_class_name = "AlbertForQuestionAnswering"
+    # a saved model's no-answer threshold (evaluate): exact and F1 are the scores of its own answers
+    fixed_threshold: float | None = None
 
     # -- data ---------------------------------------------------------------------------------
     def load_data(self) -> None:
@@ -126,7 +128,9 @@ class QATask(Task):
             diffs[examples[k].id] = dec.null_score_diff
         refs = {e.id: e.answer_texts for e in examples}
         v2 = any(not a for a in refs.values())
-        m = squad_scores(predictions, refs, diffs if v2 else None)
+        m = squad_scores(predictions, refs, diffs if v2 else None, threshold=self.fixed_threshold)
+        if self.fixed_threshold is not None:
+            return m, self.fixed_threshold
         return m, (m["best_f1_threshold"] if v2 else None)
 
     def tuned_config(self, metrics: dict) -> dict:

@@ -236,3 +236,37 @@ def test_a_model_reads_as_many_pieces_as_it_was_trained_on(tmp_path):
     config = run / "model" / "tokenizer_config.json"
     config.write_text(json.dumps({**json.loads(config.read_text()), "model_max_length": 64}))
     assert load_predictor(run).max_length == 12
+
+
+def test_a_run_resumed_after_a_crash_weighs_the_steps_it_trains_again_once(tmp_path):
+    """Evaluations made after the checkpoint a crashed run resumes from are made again: counting
+    them twice would stop it early, at a best it has not reached yet."""
+    import random
+
+    rng = random.Random(1)
+    noisy = [(t, y if rng.random() > 0.3 else {"neg": "pos", "pos": "neg"}[y]) for t, y in sentiment_rows(200)]
+    data = write_csv(tmp_path / "noisy.csv", noisy)
+
+    def make(name):
+        return create_run(
+            RunConfig(train_file=str(data), spec=TINY.to_dict(), preset="", batch_size=16, lr=3e-3, epochs=0,
+                      max_steps=30, eval_every=2, checkpoint_every=10, keep_best=True, early_stop=3,
+                      val_fraction=0.2, log_every=1, seed=3, num_threads=1),
+            tmp_path / name,
+        )  # fmt: skip
+
+    full = train(make("full"))
+    crashed, seen = make("crashed"), []
+
+    def crash():
+        if any(e.kind == "step" and e.step >= 18 for e in seen):
+            raise RuntimeError("killed")
+        return False
+
+    assert train(crashed, sink=seen.append, stop=crash)["event"] == "failed"
+    assert json.loads((crashed / "best" / "best.json").read_text())["last"] == 18
+    resumed = train(crashed)
+    assert resumed["event"] == "finished" and resumed["step"] == full["step"]
+    logs = [e["message"] for e in read_events(crashed / "events.jsonl") if e["event"] == "log"]
+    assert any("the evaluations after step 10 are weighed again" in m for m in logs)
+    assert not any("stopping early" in m for m in logs)

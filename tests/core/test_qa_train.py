@@ -3,6 +3,7 @@ a trivial baseline, and the saved folder loads in plain transformers and agrees 
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -162,7 +163,23 @@ def test_evaluate_a_saved_model(trained):
 
     root, run, last, _ = trained
     m = evaluate_model(str(run / "model"), str(root / "dev.jsonl"))
-    assert m["f1"] == pytest.approx(last["metrics"]["f1"], abs=1.0)
+    # scored as the saved model answers: at the no-answer threshold the run tuned on this set
+    assert m["f1"] == pytest.approx(last["metrics"]["best_f1"], abs=1.0)
+    assert m["f1"] == pytest.approx(m["best_f1"], abs=1.0)
+
+
+def test_evaluate_scores_a_model_at_the_no_answer_threshold_it_answers_with(trained, tmp_path):
+    import shutil
+
+    from albert_core.evaluate import evaluate_model
+
+    root, run, _, _ = trained
+    model = Path(shutil.copytree(run / "model", tmp_path / "model"))
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "qa_null_threshold": -1e9}))  # "no answer" to all
+    m = evaluate_model(str(model), str(root / "dev.jsonl"))
+    assert m["f1"] == pytest.approx(m["NoAns_total"] / m["total"] * 100)  # right only where there is none
+    assert m["best_f1"] > m["f1"]
 
 
 def test_questions_are_counted_not_the_windows_they_are_cut_into(trained, tmp_path):
