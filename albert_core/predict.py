@@ -76,6 +76,8 @@ class Predictor:
     def _classify(self, text: str, pair: str | None = None) -> dict:
         """The answer for one text; `pieces` and `read` say so when the text is longer than the
         model reads (its first `read` pieces of `pieces` decide)."""
+        if self.text_pairs and not pair:  # an empty second text, read as training read one (and a file's)
+            pair = " "
         out = self.answer(self.probabilities([text], [pair] if pair else None)[0])
         pieces = len(self.tokenizer(text, pair or None, verbose=False)["input_ids"])
         if pieces > self.max_length:

@@ -165,7 +165,7 @@ def _read_classification(
     if text_pairs and not pair_col:
         notes.append(
             "the model was trained on text pairs, and no second text column was found (name it: --pair-column); "
-            "predicted from the first text alone"
+            "predicted with an empty second text"
         )
     given = columns.get("label")
     flags = [_pick(table, "label", n, None) for n in given] if isinstance(given, list) else None
@@ -230,13 +230,23 @@ def _read_classification(
                 f"column {label_col!r} holds labels the model does not know ({shown}; it knows "
                 f"{', '.join(labels[:5])}{' …' if len(labels) > 5 else ''}); the predictions are not compared with it"
             )
-    for p in table.problems:
-        notes.append(str(p))
+    notes += _unread_rows(table)
     return _Input(
         table.header, [list(r) for r in table.rows], list(table.lines), texts, pairs, gold, gold_sets,
         compared_labels=compared_labels if compared_labels != list(labels) else None, records=table.records,
         delimiter=table.delimiter,
     )  # fmt: skip
+
+
+def _unread_rows(table: Table) -> list[str]:
+    """The table's problems as notes, led by how many of its rows could not be read (they have no
+    prediction in the output, which holds the rows that could)."""
+    lost = [p.line for p in table.problems if p.severity == "error" and p.line]
+    lead = []
+    if lost:
+        rows = f"{len(lost):,} row{'s' if len(lost) > 1 else ''}"
+        lead = [f"{rows} of the file could not be read, so the predictions leave them out: {_where(table.path, lost)}"]
+    return lead + [str(p) for p in table.problems]
 
 
 def _where(path: str | Path, lines: list[int]) -> str:
@@ -337,7 +347,7 @@ def _read_qa(path: Path, columns: dict, notes: list[str]) -> _Input:
             path,
         )
     qi, ci = table.header.index(q), table.header.index(c)
-    notes += [str(p) for p in table.problems]
+    notes += _unread_rows(table)
     return _Input(
         table.header,
         [list(r) for r in table.rows],
@@ -377,7 +387,8 @@ def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None
     _check(stop)
     for idx in eval_batches(lengths, batch_size):
         texts = [inp.texts[i] or " " for i in idx]
-        pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else None
+        # a model trained on pairs reads an empty second text where there is none (as the Playground does)
+        pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else [" "] * len(idx) if predictor.text_pairs else None
         for i, row in zip(idx, predictor.probabilities(texts, pairs), strict=True):
             probs[i] = row
         done += len(idx)

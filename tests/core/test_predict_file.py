@@ -70,6 +70,18 @@ def test_a_spreadsheets_semicolon_csv_is_read_and_written_with_semicolons(classi
     assert out[0][:4] == ["review", "sentiment", "predicted", "confidence"] and len(out) == 31
 
 
+def test_rows_that_cannot_be_read_are_counted_and_named_first(classifier, tmp_path):
+    path = tmp_path / "mixed.csv"
+    lines = ["text,label"] + [f"{t},{y}" if i % 5 else f"{t}\t{y}" for i, (t, y) in enumerate(sentiment_rows(20))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = predict_file(classifier, path, tmp_path / "out.csv")
+    assert len(result.rows) == 16
+    assert result.notes[0] == (
+        "4 rows of the file could not be read, so the predictions leave them out: "
+        "mixed.csv:2, mixed.csv:7, mixed.csv:12, mixed.csv:17"
+    )
+
+
 def test_a_text_file_with_a_semicolon_in_its_first_line_still_gets_a_comma_csv(classifier, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("Loved it; would watch again\nterrible film\n", encoding="utf-8")
@@ -321,3 +333,5 @@ def test_a_second_text_column_is_read_only_for_a_model_trained_on_pairs(classifi
     assert result.predicted == [pair_model.predict(t, c)["label"] for t, c, _ in rows]
     alone = predict_file(pair_model, write_csv(tmp_path / "single.csv", [("a good film", "pos")]), tmp_path / "s.csv")
     assert any("trained on text pairs" in n for n in alone.notes)
+    # an empty second text reads the same in the Playground as in a file (and as in training)
+    assert alone.confidence[0] == pytest.approx(max(pair_model.predict("a good film")["scores"].values()))
