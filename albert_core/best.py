@@ -78,12 +78,13 @@ class BestKeeper:
             atomic_write_json(self.folder / "best.json", self._state())
         return new
 
-    def rewind(self, step: int, evals: list[tuple[int, dict]]) -> bool:
+    def rewind(self, step: int, evals: list[tuple[int, dict]], model=None) -> bool:
         """A run resumed from the checkpoint of `step` after a crash trains the steps after it again:
         the evaluations of those steps (weighed before the crash) are forgotten, the best and the count
         since it made again from `evals` (step, metrics: the run's evaluations, a later one of a step
         superseding an earlier) up to `step`, and best weights of a later step let go (the run looks
-        for its best again). False when nothing past `step` was weighed."""
+        for its best again); when the best is `step` itself, `model` (as the checkpoint put it back)
+        holds its weights. False when nothing past `step` was weighed."""
         if self.last <= step:
             return False
         saved = self.step
@@ -96,7 +97,9 @@ class BestKeeper:
         finally:
             self.writes = writes
         if self.writes:
-            if saved != self.step:  # the weights kept are another step's: not this run's best any more
+            if self.keep and self.step == step and model is not None:  # the checkpoint's weights are the best
+                self._save(model)
+            elif saved != self.step:  # the weights kept are another step's: not this run's best any more
                 (self.folder / "model.safetensors").unlink(missing_ok=True)
             atomic_write_json(self.folder / "best.json", self._state())
         return True

@@ -333,7 +333,7 @@ class Trainer:
             evals = [
                 (e["step"], e["metrics"]) for e in read_events(self.run_dir / "events.jsonl") if e["event"] == "eval"
             ]
-            self.best.rewind(self.step, evals)
+            self.best.rewind(self.step, evals, self.model)
             self.emit(Log(f"the evaluations after step {self.step} are weighed again as the run trains those steps "
                           "again" + (f"; best so far: {self.best.describe()}" if self.best.step else "")))  # fmt: skip
         self._last_eval: tuple[int, dict] | None = None

@@ -73,7 +73,27 @@ def _export_hf(model_dir: Path, out: Path, task: str, run_dir: Path | None = Non
             files.append("README.md")
         elif run_dir is not None:
             _retitle(tmp / "README.md", run_dir)
+        if run_dir is not None:
+            _keep_trained_length(tmp, run_dir)
     return ExportResult("hf", str(out), task, sorted(files))
+
+
+def _keep_trained_length(folder: Path, run_dir: Path) -> None:
+    """A run saved before its tokenizer kept the length it trained at: the exported tokenizer says
+    it, so a plain pipeline reads no more pieces than the model was trained on."""
+    from .runs import load_config
+
+    config = folder / "tokenizer_config.json"
+    try:
+        trained = int(load_config(run_dir).max_length)
+        positions = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("max_position_embeddings")
+        trained = min(trained, int(positions)) if positions else trained  # a run cut its length to them
+        d = json.loads(config.read_text(encoding="utf-8"))
+    except (ConfigError, OSError, ValueError, TypeError):
+        return
+    if isinstance(d, dict) and isinstance(d.get("model_max_length"), int) and d["model_max_length"] > trained:
+        d["model_max_length"] = trained
+        config.write_text(json.dumps(d, indent=2) + "\n", encoding="utf-8")
 
 
 def _retitle(card: Path, run_dir: Path) -> None:
@@ -142,6 +162,8 @@ def _export_onnx(model_dir: Path, out: Path, task: str, fmt: str, run_dir: Path 
                 for f in _copy_model_files(model_dir, tmp):
                     if f.endswith(".safetensors"):
                         (tmp / f).unlink()  # the ONNX file holds the weights
+                if run_dir is not None:
+                    _keep_trained_length(tmp, run_dir)
                 card = _card(out, task, _snippet(out, task, onnx_file.name, like=tmp))
                 (tmp / "README.md").write_text(card, encoding="utf-8")
                 result.files = sorted(p.name for p in tmp.iterdir())

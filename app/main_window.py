@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.train_page.playground_requested.connect(self._on_playground_requested)
         self.train_page.corpus_counted.connect(self.data_page.show_corpus_counts)
         self.playground_page.set_runs_source(self.runs_page)
+        self.project.loaded.connect(lambda: QTimer.singleShot(0, self._settle))  # after every page has filled it in
+        self.data_page.preview_ready.connect(self._settle)
+        self.data_page.read_failed.connect(self._settle)
         self.runs_page.runs_changed.connect(self.train_page.forget_deleted_run)
         self.pages = built
         self.stack.setCurrentIndex(max(self.nav.currentRow(), 0))
@@ -266,6 +269,12 @@ class MainWindow(QMainWindow):
             self.train_page.stop()
 
     # -- project files ----------------------------------------------------------------------------
+    def _settle(self, *_args) -> None:
+        """A project just opened is as saved once the pages have filled it in (its data read)."""
+        if self.project.settling:
+            self.project.settle(done=not self.data_page.is_busy())
+            self._show_title()
+
     def _show_title(self, *_args) -> None:
         """The project's name in the title, marked while it has changes its file does not hold."""
         self.setWindowTitle(f"{self.project.title()}[*] — ALBERT Studio")

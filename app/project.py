@@ -91,6 +91,7 @@ class Project(QObject):
         self.state = state or sample_state()
         self.path: str = ""
         self.saved = _plain(self.to_dict())  # the state as its file holds it (the sample's, with no file)
+        self.settling = False  # just opened: what the pages derive from it is not a change (see `settle`)
         # What the pages show but could not put in the project (a field in red, a file that cannot
         # be read): a short sentence, "" when fine. The project keeps the last good spec and data,
         # so a run must not start while either is set.
@@ -180,7 +181,7 @@ class Project(QObject):
     def load(self, path: str | Path) -> None:
         """Replace the project with a project file; ValueError with a readable message if bad."""
         state = read_project_file(path)
-        self._replace(state, str(path), _plain(dataclasses.asdict(state)))
+        self._replace(state, str(path), _plain(dataclasses.asdict(state)), settle=True)
 
     def restore(self, d: Any, path: str = "", what: str = "the project") -> None:
         """Replace the project with a state as `to_dict` gives it (the one kept when the window last
@@ -193,12 +194,22 @@ class Project(QObject):
             saved = {}
         self._replace(state, path, saved)
 
-    def _replace(self, state: ProjectState, path: str, saved: dict) -> None:
+    def _replace(self, state: ProjectState, path: str, saved: dict, settle: bool = False) -> None:
         self.state = state
         self.path = path
         self.saved = saved
+        self.settling = settle
         self._clear_problems()
         self.loaded.emit()
+
+    def settle(self, done: bool = False) -> None:
+        """A project just opened (a file, or the sample) is filled in by the pages from what they read:
+        the columns found in its data, a max length within the model's positions. That is the project
+        as opened, not a change of the user's: taken as saved, until `done` (its data has been read).
+        A project kept from the last session is not settled: its changes since its file are real."""
+        if self.settling:
+            self.saved = _plain(self.to_dict())
+            self.settling = not done
 
     def modified(self) -> bool:
         """Whether the project differs from its file (or, with no file, from the sample)."""
@@ -214,7 +225,7 @@ class Project(QObject):
 
     def reset_to_sample(self) -> None:
         state = sample_state()
-        self._replace(state, "", _plain(dataclasses.asdict(state)))
+        self._replace(state, "", _plain(dataclasses.asdict(state)), settle=True)
 
     def save(self, path: str | Path) -> None:
         """Write the project to `path` (at once, or not at all); OSError when it cannot be written."""

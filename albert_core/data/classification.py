@@ -64,9 +64,11 @@ MISSING_MARKS = {"nan", "null", "#n/a", "n/a"}  # what pandas, databases and Exc
 
 def split_labels(cell: str, separator: str = ",") -> tuple[str, ...] | None:
     """A multi-label cell's labels, sorted and without repeats: a JSON list (["a", "b"]) or labels
-    joined by `separator` ("a,b"); an empty cell or [] is no label. None: a JSON list of
-    something other than plain values."""
+    joined by `separator` ("a,b"); an empty cell, [] or a missing-value mark (NaN) is no label. None: a
+    JSON list of something other than plain values."""
     cell = cell.strip()
+    if cell.lower() in MISSING_MARKS:
+        return ()
     if cell.startswith("["):
         try:
             items = json.loads(cell)

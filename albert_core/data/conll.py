@@ -79,9 +79,11 @@ def read_ner(path: str | Path, tag_column: int = -1) -> NERData:
         raw, problems = _read_columns(str(path), text, tag_column)
         fmt = "conll"
     problems[:0] = notes
-    # IO tags (PER, LOC and O, no B-/I-): a run of one type is one entity, as I- tags that start it say
-    io = all(t == "O" or (BARE.match(t) and not TAG.match(t)) for _, _, tgs in raw for t in tgs)
-    if io and any(t != "O" for _, _, tgs in raw for t in tgs):
+    # IO tags (PER, LOC and O, no B-/I-): a run of one type is one entity, as I- tags that start it say.
+    # Most words of a text are no entity: a column whose commonest tag is not O is something else (NOUN, DET)
+    every = Counter(t for _, _, tgs in raw for t in tgs)
+    io = all(t == "O" or (BARE.match(t) and not TAG.match(t)) for t in every)
+    if io and len(every) > 1 and every["O"] >= max(every.values()):
         raw = [(line, toks, [t if t == "O" else f"I-{t}" for t in tgs]) for line, toks, tgs in raw]
     else:
         io = False

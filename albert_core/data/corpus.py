@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import UTF16_BOMS, DataError, Problem, binary_kind, legacy_decode, utf16_without_bom
+from .problems import UTF16_BOMS, DataError, Problem, binary_kind, legacy_decode, not_text, utf16_without_bom
 
 DOCUMENT_MODES = ("blank_lines", "file")
 SENTENCE_MODES = ("punctuation", "line")
@@ -176,7 +176,7 @@ def _file_lines(path: Path, report: CorpusReport) -> Iterator[tuple[int, str]]:
                 report.bytes_read += 2 * len(line)
                 yield n, line.rstrip("\r\n")
             return
-        if b"\x00" in head or binary_kind(head).startswith("is "):
+        if not_text(head):
             encoding = utf16_without_bom(head)
             if encoding:  # UTF-16 saved without its byte-order mark
                 f.seek(0)

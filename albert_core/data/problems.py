@@ -70,6 +70,22 @@ def utf16_without_bom(head: bytes) -> str:
     return ""
 
 
+def looks_utf8(head: bytes) -> bool:
+    """Whether a file's first bytes are UTF-8 text (a text may begin "GIF89a" or "%PDF-1.7 est une
+    norme"; a character cut at the end of `head` does not count against it)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(head) - 3 and e.reason == "unexpected end of data"
+    return True
+
+
+def not_text(head: bytes) -> bool:
+    """Whether a file whose first bytes are `head` is no text: a NUL byte, or the mark of a known
+    binary format on bytes that are not UTF-8."""
+    return b"\x00" in head or (binary_kind(head).startswith("is ") and not looks_utf8(head))
+
+
 def binary_kind(head: bytes) -> str:
     """What a file that is not text is, and what to do with it, from its first bytes."""
     if head.startswith(b"\x1f\x8b"):
@@ -109,7 +125,7 @@ def read_text(path: str | Path) -> tuple[str, list[Problem]]:
                 "is UTF-16 text that does not decode; save it as UTF-8 (in Excel: CSV UTF-8)", path
             ) from None
         return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
-    if b"\x00" in raw[:8192] or binary_kind(raw[:8192]).startswith("is "):
+    if not_text(raw[:8192]):
         encoding = utf16_without_bom(raw[:8192])
         if encoding:  # UTF-16 saved without its byte-order mark
             try:

@@ -131,14 +131,15 @@ def csv_delimiter(text: str) -> str:
 
 def _parse_rows(path: Path, text: str, delim: str, quoting: int) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """Each row with its first line. A quote that opens a field and is never closed would make the rest
-    of the file one text: its line is read with the quote as an ordinary character (and said), and
-    the rows after it as they are."""
+    of the file one text (or pair with the next stray quote): its line is read with the quote as an
+    ordinary character (and said), and the rows after it as they are."""
     lines = text.split("\n")
     raw: list[tuple[int, list[str]]] = []
     problems: list[Problem] = []
     start = 0  # lines before the part being read
     while start < len(lines):
-        reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delim, quoting=quoting, strict=False)
+        feed = (lines[i] + "\n" for i in range(start, len(lines)))  # from `start` at once, no copy of the rest
+        reader = csv.reader(feed, delimiter=delim, quoting=quoting, strict=False)
         prev_end, resume = 0, None
         try:
             for row in reader:
@@ -147,7 +148,7 @@ def _parse_rows(path: Path, text: str, delim: str, quoting: int) -> tuple[list[t
                 if not row or all(not c.strip() for c in row):
                     continue  # blank lines are layout, not data
                 last = start + prev_end
-                if last > first and quoting != csv.QUOTE_NONE and "\n".join(lines[first - 1 : last]).count('"') % 2:
+                if quoting != csv.QUOTE_NONE and _quote_left_open(lines[first - 1 : last], delim):
                     row = next(csv.reader([lines[first - 1]], delimiter=delim, quoting=csv.QUOTE_NONE))
                     problems.append(
                         Problem(
@@ -170,15 +171,29 @@ def _parse_rows(path: Path, text: str, delim: str, quoting: int) -> tuple[list[t
     return raw, problems
 
 
+def _quote_left_open(chunk: list[str], delim: str) -> bool:
+    """Whether a row's lines hold a quoted field that is never closed: read strictly, they end inside
+    the quotes, or (over several lines) a quote "closes" the field where a text goes on after it.
+    A quote inside an unquoted field ('6" tall') is a character, and a closed field may span lines."""
+    if '"' not in chunk[0]:
+        return False
+    try:
+        for _ in csv.reader([line + "\n" for line in chunk], delimiter=delim, strict=True):
+            pass
+    except csv.Error as e:
+        return len(chunk) > 1 or "end of data" in str(e)
+    return False
+
+
 def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) -> Table:
     delim = "\t" if fmt == "tsv" else csv_delimiter(text)
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
-    if (
-        fmt != "tsv"
-    ):  # Excel's sep=; line names the separator; it is no row (its line stays, blank: lines keep their numbers)
-        head, _, rest = text.partition("\n")
+    # Excel's sep=; line names the separator: it is no row (its line stays, blank: lines keep their numbers)
+    if fmt != "tsv":
+        blank = len(text) - len(text.lstrip())  # after any blank lines, as csv_delimiter reads it
+        head, _, rest = text[blank:].partition("\n")
         if SEP_LINE.match(head.strip()):
-            text = "\n" + rest
+            text = text[:blank] + "\n" + rest
     raw, problems = _parse_rows(path, text, delim, quoting)
     if not raw:
         raise DataError(problems or "has no rows", path)

@@ -361,6 +361,7 @@ class DataPage(QWidget):
     # -- project ------------------------------------------------------------------------------
     def _on_project_loaded(self) -> None:
         s = self.project.state
+        self._eval_by_task = {}  # the files another project had for each task are not this one's
         self._updating = True
         i = self.task_box.findData(s.task)
         self.task_box.setCurrentIndex(max(i, 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -244,6 +245,20 @@ def test_the_title_marks_unsaved_changes_and_save_writes_the_projects_own_file(w
     assert json.loads((tmp_path / "mine.albert.json").read_text())["training"]["max_steps"] == 9
     assert not window.isWindowModified()
     assert window.recent_projects() == [str((tmp_path / "mine.albert.json").resolve())]
+
+
+def test_a_project_opened_is_unchanged_by_what_the_pages_fill_in(window, qtbot, tmp_path):
+    from app.project import sample_state
+
+    state = sample_state()
+    state.columns = {}  # written by hand: the Data page finds the columns itself
+    path = tmp_path / "hand.albert.json"
+    path.write_text(json.dumps(dataclasses.asdict(state)))
+    assert window.open_project(str(path))
+    qtbot.waitUntil(lambda: not window.data_page.is_busy() and not window.project.settling, timeout=20_000)
+    assert window.project.state.columns == {"text": "text", "label": "label"} and not window.isWindowModified()
+    window.train_page.max_steps_spin.setValue(3)  # a change of the user's still counts
+    assert window.isWindowModified()
 
 
 def test_opening_another_project_asks_about_unsaved_changes(window, tmp_path, monkeypatch):

@@ -270,3 +270,24 @@ def test_a_run_resumed_after_a_crash_weighs_the_steps_it_trains_again_once(tmp_p
     logs = [e["message"] for e in read_events(crashed / "events.jsonl") if e["event"] == "log"]
     assert any("the evaluations after step 10 are weighed again" in m for m in logs)
     assert not any("stopping early" in m for m in logs)
+
+
+def test_rewinding_to_a_checkpoint_that_is_the_best_keeps_its_weights(tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from albert_core.best import BestKeeper
+
+    model = torch.nn.Linear(2, 1)
+    keeper = BestKeeper(tmp_path, "accuracy", keep=True, patience=0)
+    evals = [(100, {"accuracy": 0.5}), (200, {"accuracy": 0.6}), (300, {"accuracy": 0.7})]
+    for step, metrics in evals:
+        with torch.no_grad():
+            model.weight.fill_(step)  # each step's own weights
+        keeper.update(step, metrics, model)
+    with torch.no_grad():
+        model.weight.fill_(200)  # a crash; the checkpoint of step 200 is put back
+    again = BestKeeper(tmp_path, "accuracy", keep=True, patience=0)
+    assert again.rewind(200, evals, model) and again.step == 200 and again.value == 0.6
+    assert load_file(str(tmp_path / "best" / "model.safetensors"))["weight"].flatten().tolist() == [200.0, 200.0]
+    assert not again.rewind(200, evals, model)  # nothing past it is weighed any more

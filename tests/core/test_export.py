@@ -47,6 +47,9 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
     run_json = run / "run.json"
     before = run_json.read_text()
     run_json.write_text(json.dumps({**json.loads(before), "name": "renamed since"}))  # as the Runs page renames
+    tok_json = model / "tokenizer_config.json"
+    tok_before = tok_json.read_text()  # as a run saved before its tokenizer kept the length it trained at
+    tok_json.write_text(json.dumps({**json.loads(tok_before), "model_max_length": 512}))
     try:
         result = export(run, "hf", tmp_path / "hf")
     finally:
@@ -54,7 +57,10 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
         (model / "link.txt").unlink()
         (model / "model.onnx").unlink()
         run_json.write_text(before)
+        tok_json.write_text(tok_before)
     out = Path(result.path)
+    trained = min(json.loads(before).get("max_length", 128), TINY.max_position_embeddings)  # as the run cut it
+    assert json.loads((out / "tokenizer_config.json").read_text())["model_max_length"] == trained
     assert {"config.json", "model.safetensors", "README.md", "tokenizer.json"} <= set(result.files)
     assert not (out / "notes.bin").exists() and not (out / "link.txt").exists() and not (out / "model.onnx").exists()
     card = (out / "README.md").read_text()

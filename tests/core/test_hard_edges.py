@@ -206,9 +206,42 @@ def test_files_that_are_not_text_are_named_for_what_they_are(tmp_path):
         path.write_bytes(content)
         with pytest.raises(DataError, match=said):
             read_classification(path)
+    for name, text in (
+        ("gif.csv", "GIF89a files loop forever,tech\nfine,pos\n"),
+        ("pdf.csv", "%PDF-1.7 est une norme ISO,fr\nok,en\n"),
+    ):
+        (tmp_path / name).write_text(text)  # text that begins like a format's mark is text
+        assert len(read_classification(tmp_path / name)) == 2
     plain = tmp_path / "utf16.csv"  # UTF-16 saved without its byte-order mark
     plain.write_bytes("text,label\nun café,pos\ndull,neg\n".encode("utf-16-le"))
     assert read_classification(plain).texts == ["un café", "dull"]
+
+
+def test_quotes_closed_or_not_are_told_apart(tmp_path):
+    from albert_core.data.table import read_table
+
+    cases = {  # a closed field over lines with a quote later on its row; two stray quotes; one on the last line
+        'text,label\n"multi\nline",He is 6" tall\nfine,neg\n': (
+            [["multi\nline", 'He is 6" tall'], ["fine", "neg"]],
+            [],
+        ),
+        'text,label\n"unclosed one,pos\n"unclosed two,neg\nfine,pos\n': (
+            [['"unclosed one', "pos"], ['"unclosed two', "neg"], ["fine", "pos"]],
+            [2, 3],
+        ),
+        'text,label\n"unclosed,pos\n"a\nb",neg\nok,pos\n': (
+            [['"unclosed', "pos"], ["a\nb", "neg"], ["ok", "pos"]],
+            [2],
+        ),
+        'text,label\nfine,neg\n"last unclosed,pos': ([["fine", "neg"], ['"last unclosed', "pos"]], [3]),
+        'text,label\n"say ""hi""\nthere",pos\n': ([['say "hi"\nthere', "pos"]], []),
+    }
+    for i, (content, (rows, warned)) in enumerate(cases.items()):
+        path = tmp_path / f"q{i}.csv"
+        path.write_text(content)
+        table = read_table(path)
+        assert table.rows == rows, content
+        assert [p.line for p in table.problems] == warned and all(p.severity == "warning" for p in table.problems)
 
 
 def test_two_columns_of_one_name_are_told_apart(tmp_path):

@@ -82,6 +82,10 @@ def test_io_tags_without_prefixes_are_read_as_runs_of_one_type(tmp_path):
     mixed.write_text("EU B-ORG\nrejects O\n\nPeter PER\n")
     data = read_ner(mixed)
     assert data.tags == [["B-ORG", "O"]] and "unknown tag 'PER'" in str(data.problems[0])
+    pos = tmp_path / "upos.txt"  # a column of parts of speech is no IO tags: few words are O
+    pos.write_text("The DET\ncat NOUN\nsat VERB\non ADP\nthe DET\nmat NOUN\n. PUNCT\n")
+    with pytest.raises(DataError, match="unknown tag 'DET'"):
+        read_ner(pos)
 
 
 def test_problems_name_file_and_line(tmp_path):
