@@ -528,6 +528,13 @@ METRIC_WORDS = {"exact": "exact match", "best_exact": "best exact match"}  # nam
 WORD_CASE = {"f1": "F1", "mlm": "MLM", "sop": "SOP", "mcc": "MCC", "hasans": "HasAns", "noans": "NoAns"}
 
 
+TASK_WORDS = {"pretrain": "pre-training"}  # a task named as a person writes it (the others are: ner, qa)
+
+
+def task_word(task: str) -> str:
+    return TASK_WORDS.get(task, task)
+
+
 def metric_word(name: str) -> str:
     """A metric's key as a person writes it: macro_f1 → macro F1, mlm_accuracy → MLM accuracy."""
     return METRIC_WORDS.get(name) or " ".join(WORD_CASE.get(w.lower(), w) for w in name.split("_"))

@@ -431,6 +431,8 @@ class MainWindow(QMainWindow):
             spec = spec_from_folder(str(Path(run_dir) / "model"))
         except SpecError:
             spec = self.project.spec
+        self.train_page.name_edit.clear()  # the pre-training run's name would name the fine-tuned one too
+        self.project.update_training(name="")
         self.project.set_spec(spec, "", init=str(run_dir))
         self.data_page.choose_task("classification", clear_file=True)
         self.train_page.show_next_run(

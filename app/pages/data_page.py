@@ -671,38 +671,47 @@ class DataPage(QWidget):
     def choose_task(self, task: str, clear_file: bool = False) -> None:
         """Switch to `task`; with `clear_file`, forget the training file (a new one is needed)."""
         if clear_file:
-            self._request += 1  # a read in flight is now stale
-            self.path_edit.clear()
-            self.preview = None
-            self.table_model.set_rows([], [], [], set())
-            self.problems.set_problems([])
-            self.problem_note.setText("")
-            self.label_chart.set_counts({})
-            self.project.update_data(train_file="", eval_file="", columns={})
-            self._forget_eval_file()
-            self._set_problem(train="")
-            self.status.setText(reader_for(task).hint)
-            self.status.setStyleSheet("")
+            self._show_no_file(task)
         i = self.task_box.findData(task)
         if i >= 0 and i != self.task_box.currentIndex():
             self.task_box.setCurrentIndex(i)  # reads the file again with that task's reader
         elif clear_file:
             self._build_role_boxes()
 
+    def _show_no_file(self, task: str, keep_eval: bool = False) -> None:
+        """No training file: what `task` takes, in its place; the validation file too, unless kept."""
+        self._request += 1  # a read in flight is now stale
+        self.path_edit.clear()
+        self.preview = None
+        self.table_model.set_rows([], [], [], set())
+        self.problems.set_problems([])
+        self.problem_note.setText("")
+        self.label_chart.set_counts({})
+        self.project.update_data(train_file="", columns={}, **({} if keep_eval else {"eval_file": ""}))
+        if not keep_eval:
+            self._forget_eval_file()
+        self._set_problem(train="")
+        self.status.setText(reader_for(task).hint)
+        self.status.setStyleSheet("")
+
     # -- slots --------------------------------------------------------------------------------
     def _on_task_chosen(self, _index: int) -> None:
         if self._updating:
             return
         # Each task keeps its own files: back on a task, the training file it last read well, with its
-        # validation file. A file the task shown cannot use goes to the new task instead (a CoNLL file
-        # opened for classification by mistake is read as NER data); so does one for a task with none.
+        # validation file; a task with none starts with none (a labelled CSV is no corpus). A file the
+        # task shown cannot use goes to the new task instead: a CoNLL file opened for classification by
+        # mistake is read as NER data.
         s = self.project.state
         self._eval_by_task[s.task] = (s.train_file, s.eval_file)  # "" too: a file let go stays let go
         task = self.task_box.currentData()
         train, kept = self._eval_by_task.get(task, ("", ""))
         shown = self.path_edit.text()
-        usable = bool(shown) and shown == s.train_file and not self._train_problem
-        path = train if usable and train and Path(train.split(os.pathsep)[0]).exists() else shown
+        unusable = bool(shown) and (shown != s.train_file or bool(self._train_problem))
+        if unusable:
+            path = shown
+        else:
+            path = train if train and Path(train.split(os.pathsep)[0]).exists() else ""
         kept = kept if train == path else ""
         self.project.update_data(task=task, columns={}, eval_file=kept)
         self._show_eval_file(kept)
@@ -710,6 +719,8 @@ class DataPage(QWidget):
         self._sync_tokenizer_enabled()
         if path:
             self.open_file(path)
+        else:  # nothing read for this task yet: what it takes, and no file
+            self._show_no_file(task, keep_eval=True)
 
     def _on_role_chosen(self, _text: str) -> None:
         if self._updating or not self.preview:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from albert_core.devices import auto_precision
 from albert_core.param_count import count, count_bert, human, memory_estimate, savings
+from albert_core.runs import task_word
 from albert_core.spec import PRESETS, ModelSpec, SpecError
 
 from .. import theme
@@ -407,7 +408,7 @@ class ModelPage(QWidget):
             else "every layer has its own weights, so sharing saves nothing"
         )
         self.summary.setText(
-            f"<b>ALBERT: {human(a.total)} parameters</b> ({a.total:,}) for {task}: embedding {human(a.embedding)}, "
+            f"<b>ALBERT: {human(a.total)} parameters</b> ({a.total:,}) for {task_word(task)}: embedding {human(a.embedding)}, "
             f"encoder {human(a.encoder)}, head {human(a.head)}.<br>"
             f"A BERT of the same shape would have {human(b.total)} ({s.ratio:.1f}× as many).<br>"
             f"The factorized embedding (V·E + E·H = {spec.vocab_size:,}·{spec.embedding_size} + "

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from albert_core.predict_file import PREVIEW_ROWS, default_out
-from albert_core.runs import run_model
+from albert_core.runs import run_model, task_word
 
 from .. import theme
 from ..run_summaries import metric_text
@@ -238,7 +238,7 @@ class PlaygroundPage(QWidget):
                     continue
                 answering = Path(self.predictor.model_dir).name
                 metric = f" · {metric_text(r, digits=1)}" if r.metric is not None else ""
-                self.model_box.addItem(f"{r.name} ({r.task}{metric} · training again, answers from {answering})",
+                self.model_box.addItem(f"{r.name} ({task_word(r.task)}{metric} · training again, answers from {answering})",
                                        str(r.path))  # fmt: skip
                 continue
             model = run_model(r.path)
@@ -246,7 +246,7 @@ class PlaygroundPage(QWidget):
                 continue
             where = "" if model.name == "model" else f" · stopped, {model.name}"  # answers from a checkpoint
             metric = f" · {metric_text(r, digits=1)}" if r.metric is not None else ""
-            self.model_box.addItem(f"{r.name} ({r.task}{metric}{where})", str(r.path))
+            self.model_box.addItem(f"{r.name} ({task_word(r.task)}{metric}{where})", str(r.path))
         self.model_box.blockSignals(False)
         self._show_loaded()
 
@@ -268,7 +268,7 @@ class PlaygroundPage(QWidget):
                     break
             else:
                 task = getattr(self.predictor, "task", "")
-                box.insertItem(0, f"{loaded.name} ({task} · folder {loaded.parent})", str(loaded))
+                box.insertItem(0, f"{loaded.name} ({task_word(task)} · folder {loaded.parent})", str(loaded))
                 self._outside_item, index = str(loaded), 0
         box.setCurrentIndex(index)
         box.blockSignals(False)
@@ -376,7 +376,7 @@ class PlaygroundPage(QWidget):
         hint = (
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
-        self.status.setText(f"{_shown_name(path)}: {task} model loaded. {hint}")
+        self.status.setText(f"{_shown_name(path)}: {task_word(task)} model loaded. {hint}")
         self._update_file_button()
         self.refresh_models()  # listed afresh, so a run newer than the list shows by its name
         self.model_loaded.emit(task)

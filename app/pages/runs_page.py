@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model
+from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_percent, run_model, task_word
 
 from .. import theme
 from ..run_summaries import metric_text, score_text, shared
@@ -83,7 +83,7 @@ class RunsModel(QAbstractTableModel):
             if col == 1:
                 return r.status
             if col == 2:
-                return r.task or "?"  # a damaged run's run.json does not say
+                return task_word(r.task) or "?"  # a damaged run's run.json does not say
             if col == 3:
                 return time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
             if col == 4:

@@ -44,9 +44,9 @@ TASK_METRICS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 # pre-training panels: (key, title)
 PRETRAIN_PANELS = (
     ("mlm_loss", "MLM loss"),
-    ("mlm_accuracy", "MLM accuracy"),
+    ("mlm_accuracy", "MLM accuracy (%)"),
     ("sop_loss", "SOP loss"),
-    ("sop_accuracy", "SOP accuracy"),
+    ("sop_accuracy", "SOP accuracy (%)"),
 )
 
 
@@ -611,9 +611,13 @@ class LivePlots(QWidget):
             train_curve, eval_curve = self._pretrain_curves[key]
             empty = SeriesBuffer(1)
             train, val = self.extra.get(key, empty), self.metrics.get(key, empty)
-            train_curve.setData(train.x, train.y)
-            eval_curve.setData(val.x, val.y)
-            if fit:
+            # accuracies in percent, as the log, the banner and the Runs list write them
+            scale = 100.0 if key.endswith("accuracy") else 1.0
+            train_curve.setData(train.x, train.y * scale)
+            eval_curve.setData(val.x, val.y * scale)
+            if scale != 1.0:  # always fitted: flat scores need an axis of a few points, none below 0%
+                self._fit_y(self.pretrain_panels[key], train, val, scale=scale, min_span=2.0, floor=0.0)
+            elif fit:
                 self._fit_y(self.pretrain_panels[key], train, val)
 
     @staticmethod

@@ -90,8 +90,9 @@ def test_each_task_keeps_its_own_training_file(window, qtbot, tmp_path):
 
     spam = write_sentiment_csv(tmp_path / "spam.csv")
     open_and_wait(page, qtbot, spam)
-    switch("ner")  # a task with no file of its own yet: the one shown is read its way (and said unusable)
-    assert page.path_edit.text() == str(spam) and window.project.data_problem
+    switch("ner")  # a task with no file of its own yet starts with none, and says what it takes
+    assert page.path_edit.text() == "" and state.train_file == "" and not window.project.data_problem
+    assert "CoNLL" in page.status.text()
     conll = write_conll(tmp_path / "ner.txt", 20)
     open_and_wait(page, qtbot, conll)
     switch("qa")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from PySide6.QtCore import Qt
 from task_data import write_corpus, write_qa_jsonl
 
@@ -173,8 +174,9 @@ def test_plots_follow_the_task(qtbot):
                                                              "sop_loss": 0.69, "sop_accuracy": 0.55}})  # fmt: skip
     plots.redraw()
     train, val = plots._pretrain_curves["mlm_accuracy"]
-    assert list(train.getData()[1]) == [0.1, 0.2, 0.30000000000000004]
-    assert list(val.getData()[1]) == [0.3]
+    assert list(train.getData()[1]) == pytest.approx([10.0, 20.0, 30.0])  # in percent, as the log writes them
+    assert list(val.getData()[1]) == pytest.approx([30.0])
+    assert "(%)" in plots.pretrain_panels["mlm_accuracy"].getPlotItem().titleLabel.text
     assert list(plots._pretrain_curves["sop_loss"][1].getData()[1]) == [0.69]
 
     plots.clear()  # empty panels keep no trace of the last run's scale

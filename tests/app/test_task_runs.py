@@ -137,9 +137,12 @@ def test_finished_pretraining_plots_mlm_and_sop_and_offers_fine_tuning(window, q
     # what the run warned of before training stays in sight, not only in the log: a tiny text
     assert "Note: The corpus is" in page.banner.text() and "small for pre-training" in page.banner.text()
 
+    page.name_edit.setText("my corpus")
+    page._on_name_edited("my corpus")  # as typed before the pre-training run
     page.finetune_button.click()
     assert window.project.state.init == str(run)
     assert window.project.run_config().init == str(run)
+    assert page.name_edit.text() == "" and window.project.run_config().name == ""  # not the pre-training's name
     assert window.current_page() == "Data"
     assert window.project.state.task == "classification" and window.project.state.train_file == ""
     assert window.project.spec.hidden_size == 32  # the pre-trained model's size
@@ -189,7 +192,7 @@ def test_a_stopped_pretraining_run_offers_fine_tuning_from_its_checkpoint(window
     play = window.playground_page
     play.refresh_models()  # the playground lists it too, answering from the checkpoint
     names = [play.model_box.itemText(i) for i in range(play.model_box.count())]
-    assert any(n.startswith("half way (pretrain") and "stopped, step-2" in n for n in names), names
+    assert any(n.startswith("half way (pre-training") and "stopped, step-2" in n for n in names), names
     page.finetune_button.click()
     assert window.project.run_config().init == str(run)  # the run, served by its newest checkpoint
 
