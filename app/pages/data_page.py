@@ -123,6 +123,7 @@ class DataPage(QWidget):
         self._eval_by_task: dict[str, tuple[str, str]] = {}  # task → (training file, validation file) it had
         self._train_problem = ""  # what makes the training file shown unusable ("" when fine)
         self._eval_problem = ""  # the same for the validation file
+        self._tokenizer_problem = ""  # the same for the tokenizer chosen for pre-training
         self._updating = False
         self.setAcceptDrops(True)
 
@@ -247,8 +248,11 @@ class DataPage(QWidget):
         return self.corpus_box
 
     def _show_tokenizer_note(self, text: str) -> None:
+        """Why the tokenizer chosen cannot be used ("" when it can): under it, and for the project (a run
+        does not start with it)."""
         self.tokenizer_note.setText(text)
         self.corpus_form.setRowVisible(self.tokenizer_note, bool(text))
+        self._set_problem(tokenizer=text.replace("This tokenizer", "the tokenizer chosen", 1))
 
     def _show_stats(self, stats: dict) -> None:
         for key, lab in self.stat_labels.items():
@@ -404,6 +408,10 @@ class DataPage(QWidget):
         if pretrain:  # plain text has no labels to chart
             self.labels_box.hide()
         self.folder_button.setVisible(pretrain)
+        # boxes made anew go last in the focus chain: put them back after the table, where they are shown
+        chain = [self.table, *self.role_boxes.values(), *(w for w in (self.multi_check, self.separator_edit) if w)]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
         self.open_button.setText("Files…" if pretrain else "Open…")
         self.path_edit.setPlaceholderText(
             "Open text files or a folder (several joined by " + os.pathsep + ")"
@@ -575,11 +583,13 @@ class DataPage(QWidget):
         bad = {p.line for p in preview.problems if p.line}
         self.table_model.set_rows(preview.header, preview.rows, preview.lines, bad)
         self._fit_columns()
-        self.table.setToolTip(
-            "Row headers are the line where each document starts, in its file"
-            if self.project.state.task == "pretrain"
-            else "Row headers are line numbers in the file"
-        )
+        if not self.table_model.numbered():  # lines that start again (several files): rows are counted
+            tip = "Row headers count the rows (their lines start again in each file)"
+        elif self.project.state.task == "pretrain":
+            tip = "Row headers are the line where each document starts, in its file"
+        else:
+            tip = "Row headers are line numbers in the file"
+        self.table.setToolTip(tip)
         self._updating = True
         for role, box in self.role_boxes.items():
             box.clear()
@@ -659,14 +669,18 @@ class DataPage(QWidget):
         self._check_eval_file()
         self.preview_ready.emit(preview)
 
-    def _set_problem(self, train: str | None = None, evaluation: str | None = None) -> None:
-        """What makes the training or the validation file unusable, for the project (a run does not
-        start while there is such a problem)."""
+    def _set_problem(
+        self, train: str | None = None, evaluation: str | None = None, tokenizer: str | None = None
+    ) -> None:
+        """What makes the training or the validation file (or the tokenizer chosen) unusable, for the
+        project (a run does not start while there is such a problem)."""
         if train is not None:
             self._train_problem = train
         if evaluation is not None:
             self._eval_problem = evaluation
-        self.project.set_data_problem(self._train_problem or self._eval_problem)
+        if tokenizer is not None:
+            self._tokenizer_problem = tokenizer
+        self.project.set_data_problem(self._train_problem or self._eval_problem or self._tokenizer_problem)
 
     def choose_task(self, task: str, clear_file: bool = False) -> None:
         """Switch to `task`; with `clear_file`, forget the training file (a new one is needed)."""

@@ -439,7 +439,8 @@ class PlaygroundPage(QWidget):
             self._shown_seq = seq
             self.result = outcome
             self.view.show_result(outcome)
-            self.latency.setText(f"{outcome.get('latency_ms', 0):.0f} ms")
+            # no time beside a hint instead of an answer ("put [MASK] where …")
+            self.latency.setText("" if outcome.get("hint") else f"{outcome.get('latency_ms', 0):.0f} ms")
             self.status.setStyleSheet("")
             self.predicted.emit(outcome)
         if (self._pending or seq < self._seq) and not self._debounce.isActive():

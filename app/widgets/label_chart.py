@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
 from .. import theme
@@ -22,6 +23,7 @@ class LabelChart(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setMinimumHeight(120)  # the Data page fits a 1280 x 800 screen with the names under the bars
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do with the keyboard: Tab passes it by
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setMenuEnabled(False)

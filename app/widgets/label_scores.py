@@ -163,7 +163,10 @@ class LabelScores(QWidget):
                 t.setItem(r, 4, _item(f"{thresholds[r]:.2f}", f"{d['label']} is given at this probability or above"))
             if d is weakest and len(self.rows) > 1:
                 t.item(r, 2).setForeground(QColor(theme.COLORS["wrong"]))
-        t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = t.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # every column at least as wide as its name ("Threshold" was cut to "Thresholc" in a narrow panel)
+        header.setMinimumSectionSize(max(header.fontMetrics().horizontalAdvance(c) for c in columns) + 12)
         _fit_height(t)
 
     def save_matrix(self, path: str | None = None) -> str:

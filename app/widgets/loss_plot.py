@@ -202,6 +202,7 @@ class _Panel(pg.PlotWidget):
 
     def __init__(self, title: str, y_label: str = "", x_label: str = ""):
         super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # zoomed with the mouse; Tab passes it by
         item = self.getPlotItem()
         self.setTitle(title, size="10pt")
         if x_label:  # only the top panel names its axis: every panel's x is the step, and a

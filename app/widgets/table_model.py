@@ -29,7 +29,7 @@ class RowsTableModel(QAbstractTableModel):
         self._header, self._rows, self._lines = list(header), rows, lines
         self._bad = set(bad_lines)
         # a one-line JSON file puts every row on line 1: number the rows instead
-        self._numbered = all(a < b for a, b in zip(lines, lines[1:]))
+        self._numbered = all(a < b for a, b in zip(lines, lines[1:]))  # (else the rows are counted)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -61,6 +61,10 @@ class RowsTableModel(QAbstractTableModel):
         if self._numbered and section < len(self._lines):
             return str(self._lines[section])
         return str(section + 1)
+
+    def numbered(self) -> bool:
+        """Whether the row headers are the rows' source lines (False: the rows are counted)."""
+        return self._numbered
 
     def row_of_line(self, line: int) -> int:
         """The row that came from source line `line`, or -1 (lines are in file order)."""

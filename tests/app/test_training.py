@@ -183,6 +183,10 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
     )
     assert window.project.state.training["tokenizer_from"] == str(tmp_path) and not data.vocab_spin.isEnabled()
     assert f"the tokenizer of {tmp_path.name}" in train.summary.text()
+    # the Train page says it before Start, as for a data file that cannot be used
+    assert "Cannot start: fix the data on the Data page first: the tokenizer chosen cannot be used" in (
+        train.summary.text()
+    )
     assert train.start() is None and "holds no tokenizer" in train.banner.text()
     assert (sorted(default_runs_dir().glob("*")) if default_runs_dir().exists() else []) == runs_before
 
