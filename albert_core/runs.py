@@ -524,7 +524,11 @@ def metric_percent(task: str, value: float) -> float:
     return float(value) if task == "qa" else 100.0 * float(value)
 
 
-METRIC_WORDS = {"exact": "exact match", "best_exact": "best exact match"}  # names a person writes otherwise
+METRIC_WORDS = {  # names a person writes otherwise
+    "exact": "exact match",
+    "best_exact": "best exact match",
+    "mlm_accuracy_most_frequent": "MLM accuracy of the most frequent piece",
+}
 WORD_CASE = {"f1": "F1", "mlm": "MLM", "sop": "SOP", "mcc": "MCC", "hasans": "HasAns", "noans": "NoAns"}
 
 

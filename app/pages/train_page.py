@@ -1014,6 +1014,8 @@ def _freeze_long_lived() -> None:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:  # a tiny run: "0.4 s", not "0 s"
+        return f"{seconds:.1f} s"
     seconds = int(seconds)
     if seconds >= 3600:
         return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
