@@ -456,6 +456,13 @@ def cmd_train(args) -> int:
         else:  # beside the window's runs, where `runs` and the Runs page list it
             out = new_run_dir(config)
         replaced = failed_before_start(out) if (out / "run.json").exists() else None
+        if config.name and int(os.environ.get("RANK", "0")) == 0:  # runs told apart by their names, as in the window
+            from .runs import list_runs, unused_name
+
+            free = unused_name(config.name, {r.name for r in list_runs(out.parent)} if out.parent.is_dir() else set())
+            if free != config.name:
+                print(f"another run is named {config.name!r}: this one is {free!r}", file=sys.stderr)
+                config.name = free
         run_dir = _create_once(config, out)
         if int(os.environ.get("RANK", "0")) == 0:
             if replaced is not None:

@@ -66,7 +66,9 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             )
         task.labels = pred.labels
         task.thresholds = pred.thresholds if pred.multi_label else None  # as its predictions decide
-    if pred.task == "qa":  # exact and F1 at the no-answer threshold its predictions use (best_ at the tuned one)
+    # another file: a QA model's exact and F1 at the no-answer threshold its predictions use (best_ at the one
+    # tuned on the file); the run's own set is scored as the run scored it (best_f1 at the threshold tuned on it)
+    if pred.task == "qa" and data_file:
         task.fixed_threshold = getattr(pred.model.config, "qa_null_threshold", None)
     prepared = task.prepare()
     features = prepared.eval

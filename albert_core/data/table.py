@@ -99,10 +99,12 @@ def _label_first(table: Table) -> Table | None:
     every line is one of few values (five, or one in twenty lines; or fastText's `__label__` prefix)
     and a text follows it. None when the lines do not look like that."""
     words = [row[0].strip().split(None, 1) for row in table.rows]
-    if len(words) < 10 or any(len(w) < 2 for w in words):
+    if not words or any(len(w) < 2 for w in words):
         return None
     firsts = [w[0] for w in words]
     fasttext = all(f.startswith(FASTTEXT_PREFIX) for f in firsts)
+    if len(words) < 10 and not fasttext:  # too few lines to tell labels from first words (fastText's say so)
+        return None
     few = max(5, len(firsts) // 20)
     # TREC's COARSE:fine labels: many fine ones (50 in a test file of 500 lines), few coarse ones
     # (the pattern says labels by itself: a slice of 100 lines holds all six of TREC's coarse labels)

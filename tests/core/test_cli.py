@@ -410,3 +410,14 @@ def test_a_task_option_that_is_no_count_is_refused_before_a_run_folder_is_made(t
     said = cli("train", "--task", "qa", "--train", str(data), "--option", "n_best=1.5", "--out", str(tmp_path / "r"),
                check=False)  # fmt: skip
     assert said.returncode == 2 and "n_best must be a whole number" in said.stderr and not (tmp_path / "r").exists()
+
+
+def test_a_run_named_as_another_is_numbered(tmp_path):
+    data = write_csv(tmp_path / "d.csv", sentiment_rows(40))
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(TINY.to_dict()))
+    for out in ("one", "two"):
+        cli("train", "--train", str(data), "--spec", str(spec), "--max-steps", "1", "--name", "twin",
+            "--out", str(tmp_path / "runs" / out))  # fmt: skip
+    assert json.loads((tmp_path / "runs" / "one" / "run.json").read_text())["name"] == "twin"
+    assert json.loads((tmp_path / "runs" / "two" / "run.json").read_text())["name"] == "twin 2"

@@ -244,6 +244,13 @@ def test_quotes_closed_or_not_are_told_apart(tmp_path):
         assert [p.line for p in table.problems] == warned and all(p.severity == "warning" for p in table.problems)
 
 
+def test_a_short_fasttext_file_is_read_by_its_labels(tmp_path):
+    path = tmp_path / "ft.txt"
+    path.write_text("__label__pos great film\n__label__neg dull plot\n__label__pos lovely cast\n__label__neg flat\n")
+    data = read_classification(path)
+    assert data.labels == ["pos", "neg", "pos", "neg"] and data.texts[0] == "great film"
+
+
 def test_two_columns_of_one_name_are_told_apart(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("text,text,label\na good one,x,pos\na bad one,y,neg\n")
