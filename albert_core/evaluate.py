@@ -14,9 +14,9 @@ from .tasks.base import get_task
 
 def _windowing(config) -> dict:
     """A QA model's windows as it was trained on them (the options its run kept in config.json)."""
-    keys = {"doc_stride": "qa_doc_stride", "max_query_length": "qa_max_query_length"}
-    keys["max_answer_length"] = "qa_max_answer_length"
-    return {k: getattr(config, attr) for k, attr in keys.items() if getattr(config, attr, None) is not None}
+    from .qa_features import SAVED_WINDOWING
+
+    return {k: getattr(config, a) for k, a in SAVED_WINDOWING.items() if getattr(config, a, None) is not None}
 
 
 def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, columns: dict | None = None) -> dict:
@@ -27,20 +27,13 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
     import torch
 
     pred = load_predictor(model_dir)
-    run_json = Path(model_dir) / "run.json"
-    if not run_json.exists() and Path(model_dir).name == "model" and (Path(model_dir).parent / "run.json").exists():
-        run_json = Path(model_dir).parent / "run.json"  # a run's model/ folder: read as its run read
     if data_file:
-        # a run's model reads the file as the run read its data: no more pieces than its max length
-        longest = (
-            min(load_config(run_json.parent).max_length, pred.max_length) if run_json.exists() else pred.max_length
-        )
         config = RunConfig(
             task=pred.task,
             train_file=data_file,
             eval_file=data_file,
             init=pred.model_dir,
-            max_length=longest,
+            max_length=pred.max_length,  # as the model reads: no more pieces than it was trained on
             multi_label=pred.multi_label,
             label_separator=pred.label_separator,
             label_before=pred.label_before,

@@ -128,17 +128,14 @@ class Predictor:
 
 
 def _run_max_length(path: Path) -> int:
-    """The maximum length of the run a model folder belongs to (its model/ or a checkpoint's
-    folder), 0 when it is not a run's."""
-    from .runs import load_config
+    """The maximum length of the run a model folder belongs to, 0 when it is not a run's."""
+    from .runs import load_config, run_of
 
-    for run in (path.parent, path.parent.parent):
-        if (run / "run.json").is_file() and (path.name == "model" or path.parent.name == "checkpoints"):
-            try:
-                return int(load_config(run).max_length)
-            except (ConfigError, OSError, ValueError, TypeError):
-                return 0
-    return 0
+    run = run_of(path)
+    try:
+        return int(load_config(run).max_length) if run is not None else 0
+    except (ConfigError, OSError, ValueError, TypeError):
+        return 0
 
 
 def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False) -> Predictor:

@@ -151,7 +151,7 @@ def _read_classification(
     """The texts (and second texts) of a file, and its own labels where the model knows them
     (multi-label: each row's set, joined by ", " as the predictions are; an empty cell is a
     text with no label); with `before`, each label cut at that mark as the model's were."""
-    from .data.classification import detect_columns, label_part, split_labels
+    from .data.classification import MISSING_MARKS, detect_columns, label_part, split_labels
 
     table = _table_or_lines(path)
     if not isinstance(table, Table):
@@ -190,7 +190,10 @@ def _read_classification(
         gold = [", ".join(x) if x is not None else "(not 0 or 1)" for x in gold_sets]
         compared_labels = [y for y in labels if y in flags]
     elif label_col and label_col != text_col:
-        values = [row[hi[label_col]].strip() for row in table.rows]
+        # a missing-value mark (NaN, #N/A) is no answer to compare with, as training reads it
+        values = [
+            v if v.lower() not in MISSING_MARKS else "" for v in (row[hi[label_col]].strip() for row in table.rows)
+        ]
         if before and not multi_label:  # a set's labels are cut one by one below
             values = [label_part(v, before) for v in values]
         known = set(labels)

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 DEFAULT_DOC_STRIDE = 128
 DEFAULT_MAX_QUERY_LENGTH = 64
+# the run options a QA model keeps in its config.json, so that predictions cut passages as training did
+SAVED_WINDOWING = {
+    "doc_stride": "qa_doc_stride",
+    "max_query_length": "qa_max_query_length",
+    "max_answer_length": "qa_max_answer_length",
+}
 DEFAULT_MAX_ANSWER_LENGTH = 30
 
 

@@ -393,6 +393,19 @@ def examples_note(ev: dict) -> str:
     return f"{train:,} training and {val:,} validation examples"
 
 
+def run_of(path: str | Path) -> Path | None:
+    """The run folder a model folder belongs to: the run itself, its model/, or one of its
+    checkpoints; None for a folder of its own (downloaded, exported)."""
+    p = Path(path)
+    if (p / "run.json").is_file():
+        return p
+    if p.name == "model" and (p.parent / "run.json").is_file():
+        return p.parent
+    if p.parent.name == "checkpoints" and (p.parent.parent / "run.json").is_file():
+        return p.parent.parent
+    return None
+
+
 def load_config(run_dir: str | Path) -> RunConfig:
     path = Path(run_dir) / "run.json"
     try:

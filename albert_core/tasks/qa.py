@@ -19,6 +19,7 @@ from ..qa_features import (
     DEFAULT_DOC_STRIDE,
     DEFAULT_MAX_ANSWER_LENGTH,
     DEFAULT_MAX_QUERY_LENGTH,
+    SAVED_WINDOWING,
     QAWindowing,
     qa_features,
 )
@@ -56,11 +57,7 @@ class QATask(Task):
 
     def model_kwargs(self) -> dict:
         # the windows it is trained on, so that its predictions cut a passage alike
-        return {
-            "qa_max_answer_length": self.max_answer_length,
-            "qa_doc_stride": self.doc_stride,
-            "qa_max_query_length": self.max_query_length,
-        }
+        return {key: getattr(self, option) for option, key in SAVED_WINDOWING.items()}
 
     def _windowing(self) -> QAWindowing:
         return QAWindowing(self.max_length, self.doc_stride, self.max_query_length)

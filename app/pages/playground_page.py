@@ -97,16 +97,15 @@ def _load(path: str):
 
 def _shown_name(path: str) -> str:
     """A model as the lists name it: its run's name (the run, its model/ or a checkpoint), else its folder's."""
-    from albert_core.runs import ConfigError, load_config
+    from albert_core.runs import ConfigError, load_config, run_of
 
-    p = Path(path)
-    for run in (p, p.parent, p.parent.parent):
-        if (run / "run.json").is_file():
-            try:
-                return load_config(run).name or run.name
-            except (ConfigError, OSError, TypeError, ValueError):
-                return run.name
-    return p.name
+    run = run_of(path)
+    if run is None:
+        return Path(path).name
+    try:
+        return load_config(run).name or run.name
+    except (ConfigError, OSError, TypeError, ValueError):
+        return run.name
 
 
 class PlaygroundPage(QWidget):
