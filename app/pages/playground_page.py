@@ -248,6 +248,9 @@ class PlaygroundPage(QWidget):
             self.model_box.addItem(f"{r.name} ({task_word(r.task)}{metric}{where})", str(r.path))
         self.model_box.blockSignals(False)
         self._show_loaded()
+        words = getattr(self, "_loaded_words", "")
+        if self.model_path and words and self.status.text().endswith(words):  # renamed since: its name now
+            self.status.setText(f"{_shown_name(self.model_path)}: {words}")
 
     def _show_loaded(self) -> None:
         """The model box names the model that answers: its run, else the folder it came from
@@ -375,7 +378,8 @@ class PlaygroundPage(QWidget):
         hint = (
             "Put [MASK] in a sentence to see what it guesses." if task == "pretrain" else "Type to see its prediction."
         )
-        self.status.setText(f"{_shown_name(path)}: {task_word(task)} model loaded. {hint}")
+        self._loaded_words = f"{task_word(task)} model loaded. {hint}"
+        self.status.setText(f"{_shown_name(path)}: {self._loaded_words}")
         self._update_file_button()
         self.refresh_models()  # listed afresh, so a run newer than the list shows by its name
         self.model_loaded.emit(task)

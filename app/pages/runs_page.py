@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QByteArray,
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -43,6 +44,7 @@ from albert_core.runs import DAMAGED, RunSummary, default_runs_dir, metric_perce
 
 from .. import theme
 from ..run_summaries import metric_text, score_text, shared
+from ..settings import settings
 from ..widgets.compare_view import CompareView, read_many
 from ..widgets.label_scores import LabelScores
 from ..widgets.loss_plot import LivePlots, read_curve_events
@@ -270,6 +272,13 @@ class RunsPage(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 2)
         split.setSizes([230, 520])
+        # where the user dragged the list's edge (and the curves' beside the scores), kept for the next start
+        for name, splitter in (("runs/split", split), ("runs/beside", self.beside)):
+            kept = settings().value(name)
+            if isinstance(kept, QByteArray) and not kept.isEmpty():
+                splitter.restoreState(kept)
+            splitter.splitterMoved.connect(lambda *_, n=name, s=splitter: settings().setValue(n, s.saveState()))
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 

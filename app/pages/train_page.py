@@ -163,6 +163,7 @@ class TrainPage(QWidget):
         self.eta_label.setMinimumWidth(60)
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.eta_label)
+        buttons.addStretch()  # with no bar (no run shown) the buttons keep their size
 
         # the run shown on the right (its own settings): the left side is the next run's
         self.run_line = QLabel()
@@ -930,6 +931,8 @@ class TrainPage(QWidget):
         # Stop and Resume share a place (only one of them can be wanted at a time): the row fits a small window
         self.stop_button.setVisible(running)
         self.resume_button.setVisible(not running)
+        # no run shown: no bar (empty, it looked like a text box to type in)
+        self.progress.setVisible(running or self.run_dir is not None)
         if status == "idle":
             self._set_eta("")
         texts = {

@@ -82,11 +82,14 @@ def test_compare_overlays_curves_and_lists_differing_settings(window, qtbot, run
     assert read_run_curves(str(runs["pretrain"])).config["spec"]["vocab_size"] == model_config["vocab_size"]
 
 
-def test_rename_writes_run_json_atomically(window, runs, monkeypatch):
-    page = window.runs_page
+def test_rename_writes_run_json_atomically(window, runs, monkeypatch, qtbot):
+    page, play = window.runs_page, window.playground_page
+    play.load_model_path(str(runs["ner"]))  # tried in the Playground: its status names it as the lists do
+    qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=60_000)
     assert page.select_run(str(runs["ner"]))
     monkeypatch.setattr(page, "ask_name", lambda current: "people and places")
     page.rename_button.click()
+    assert play.status.text().startswith("people and places: ner model loaded")
     assert load_config(runs["ner"]).name == "people and places"
     assert json.loads((runs["ner"] / "run.json").read_text())["task"] == "ner"
     assert "people and places" in [r.name for r in page.visible_runs()]
@@ -495,3 +498,17 @@ def test_a_first_launch_says_how_to_make_a_run(window):
     _quick_run("first", 1_700_000_000.0)
     page.refresh_now()
     assert page.title.text() != NO_RUNS_YET and "Select a run" in page.title.text()
+
+
+def test_the_list_keeps_the_height_it_was_dragged_to(window, qtbot):
+    from app.pages.runs_page import RunsPage
+
+    page = window.runs_page
+    window.show_page("Runs")
+    sizes = page.split.sizes()
+    page.split.setSizes([sizes[0] + 120, sizes[1] - 120])
+    page.split.splitterMoved.emit(sizes[0] + 120, 1)  # as a drag says it
+    again = RunsPage()
+    qtbot.addWidget(again)
+    again._timer.stop()
+    assert again.split.saveState() == page.split.saveState()
