@@ -176,6 +176,21 @@ def read_squad(path: str | Path) -> QAData:
         examples.append(ex)
     if not examples:
         raise DataError(problems or [Problem(p, 0, "has no questions")])
+    # beside questions with answers, one with no "answers" at all is more likely a slip than SQuAD 2.0's
+    # unanswerable question (written "answers": [] with "is_impossible": true): read as one, and said
+    keyless = [line for rec, _, line, _ in raws if isinstance(rec, dict) and "answers" not in rec
+               and not rec.get("is_impossible")]  # fmt: skip
+    if keyless and any(ex.answers for ex in examples):
+        n = len(keyless)
+        problems.append(
+            Problem(
+                p,
+                keyless[0],
+                f'{n:,} question{"s have" if n > 1 else " has"} no "answers" and {"are" if n > 1 else "is"} read '
+                'as unanswerable; SQuAD 2.0 writes such a question with "answers": [] and "is_impossible": true',
+                "warning",
+            )
+        )
     return QAData(p, fmt, examples, problems)
 
 

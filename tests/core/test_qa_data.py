@@ -107,3 +107,17 @@ def test_json_of_another_kind_and_a_misnamed_answer_are_said_so(tmp_path):
     data = read_squad(flat)
     assert [e.id for e in data.examples] == ["b"]  # not read as a question with no answer
     assert any("has 'answer' but no \"answers\"" in p.message for p in data.problems)
+
+
+def test_a_question_without_answers_beside_answered_ones_is_said(tmp_path):
+    rows = [{"id": "1", "question": "who?", "context": "Ada wrote it.", "answers": {"text": ["Ada"], "answer_start": [0]}},
+            {"id": "2", "question": "what?", "context": "Ada wrote it."}]  # fmt: skip
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    data = read_squad(path)
+    assert len(data.examples) == 2 and not data.examples[1].answers
+    assert [(p.line, p.severity) for p in data.problems] == [(2, "warning")]
+    assert 'no "answers" and is read as unanswerable' in data.problems[0].message
+    alone = tmp_path / "to_predict.jsonl"  # questions to answer, none with answers: nothing to say
+    alone.write_text(json.dumps(rows[1]) + "\n")
+    assert read_squad(alone).problems == []
