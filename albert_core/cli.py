@@ -407,9 +407,10 @@ def _config_from_args(args) -> RunConfig:
         if "=" not in item:
             raise ConfigError(f"--option {item!r} must look like KEY=VALUE")
         k, v = item.split("=", 1)
-        if unknown_option(c.task, k.strip()):  # a typo would be a setting silently not used
-            raise ConfigError(unknown_option(c.task, k.strip()))
         k = k.strip()
+        wrong = unknown_option(c.task, k)
+        if wrong:  # a typo would be a setting silently not used
+            raise ConfigError(wrong)
         try:
             c.options[k] = json.loads(v)
         except json.JSONDecodeError:
@@ -457,9 +458,9 @@ def cmd_train(args) -> int:
             out = new_run_dir(config)
         replaced = failed_before_start(out) if (out / "run.json").exists() else None
         if config.name and int(os.environ.get("RANK", "0")) == 0:  # runs told apart by their names, as in the window
-            from .runs import list_runs, unused_name
+            from .runs import run_names, unused_name
 
-            free = unused_name(config.name, {r.name for r in list_runs(out.parent)} if out.parent.is_dir() else set())
+            free = unused_name(config.name, run_names(out.parent))  # run.json alone: no run's log is read
             if free != config.name:
                 print(f"another run is named {config.name!r}: this one is {free!r}", file=sys.stderr)
                 config.name = free

@@ -8,15 +8,9 @@ from .batching import eval_batches
 from .data.problems import DataError
 from .metrics import MULTI_LABEL_THRESHOLD
 from .predict import load_predictor
+from .qa_features import saved_windowing
 from .runs import ConfigError, RunConfig, load_config
 from .tasks.base import get_task
-
-
-def _windowing(config) -> dict:
-    """A QA model's windows as it was trained on them (the options its run kept in config.json)."""
-    from .qa_features import SAVED_WINDOWING
-
-    return {k: getattr(config, a) for k, a in SAVED_WINDOWING.items() if getattr(config, a, None) is not None}
 
 
 def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, columns: dict | None = None) -> dict:
@@ -38,7 +32,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
             label_separator=pred.label_separator,
             label_before=pred.label_before,
             columns={**_label_columns(pred, data_file), **(columns or {})},
-            options=_windowing(pred.model.config) if pred.task == "qa" else {},
+            options=saved_windowing(pred.model.config) if pred.task == "qa" else {},  # windows as trained
         )
     elif (Path(model_dir) / "run.json").exists():
         config = load_config(model_dir)

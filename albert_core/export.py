@@ -81,17 +81,21 @@ def _export_hf(model_dir: Path, out: Path, task: str, run_dir: Path | None = Non
 def _keep_trained_length(folder: Path, run_dir: Path) -> None:
     """A run saved before its tokenizer kept the length it trained at: the exported tokenizer says
     it, so a plain pipeline reads no more pieces than the model was trained on."""
-    from .runs import load_config
+    from .tasks.limits import trained_length
 
     config = folder / "tokenizer_config.json"
     try:
-        trained = int(load_config(run_dir).max_length)
         positions = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("max_position_embeddings")
-        trained = min(trained, int(positions)) if positions else trained  # a run cut its length to them
         d = json.loads(config.read_text(encoding="utf-8"))
-    except (ConfigError, OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError):
         return
-    if isinstance(d, dict) and isinstance(d.get("model_max_length"), int) and d["model_max_length"] > trained:
+    trained = trained_length(run_dir, positions)
+    if (
+        trained
+        and isinstance(d, dict)
+        and isinstance(d.get("model_max_length"), int)
+        and d["model_max_length"] > trained
+    ):
         d["model_max_length"] = trained
         config.write_text(json.dumps(d, indent=2) + "\n", encoding="utf-8")
 

@@ -129,13 +129,11 @@ class Predictor:
 
 def _run_max_length(path: Path) -> int:
     """The maximum length of the run a model folder belongs to, 0 when it is not a run's."""
-    from .runs import load_config, run_of
+    from .runs import run_of
+    from .tasks.limits import trained_length
 
     run = run_of(path)
-    try:
-        return int(load_config(run).max_length) if run is not None else 0
-    except (ConfigError, OSError, ValueError, TypeError):
-        return 0
+    return trained_length(run) if run is not None else 0
 
 
 def load_predictor(model_dir: str | Path, fast: bool = False, int8: bool = False) -> Predictor:

@@ -17,9 +17,9 @@ from .qa_features import (
     DEFAULT_DOC_STRIDE,
     DEFAULT_MAX_ANSWER_LENGTH,
     DEFAULT_MAX_QUERY_LENGTH,
-    SAVED_WINDOWING,
     QAWindowing,
     encode_windows,
+    saved_windowing,
 )
 
 DEFAULT_N_BEST = 20
@@ -129,13 +129,13 @@ def predict_qa_batch(
     cfg = model.config
     if max_length is None:  # windows as the model was trained on: its length, stride and question length
         max_length = reading_length(model, tokenizer)
-    saved = SAVED_WINDOWING
+    saved = saved_windowing(cfg)
     if doc_stride is None:
-        doc_stride = int(getattr(cfg, saved["doc_stride"], DEFAULT_DOC_STRIDE))
+        doc_stride = int(saved.get("doc_stride", DEFAULT_DOC_STRIDE))
     if max_query_length is None:
-        max_query_length = int(getattr(cfg, saved["max_query_length"], DEFAULT_MAX_QUERY_LENGTH))
+        max_query_length = int(saved.get("max_query_length", DEFAULT_MAX_QUERY_LENGTH))
     if max_answer_length is None:
-        max_answer_length = int(getattr(cfg, saved["max_answer_length"], DEFAULT_MAX_ANSWER_LENGTH))
+        max_answer_length = int(saved.get("max_answer_length", DEFAULT_MAX_ANSWER_LENGTH))
     if null_threshold is None:
         null_threshold = getattr(cfg, "qa_null_threshold", None)
     # null_score_diff None where there is no span to weigh (JSON has no infinity)

@@ -18,6 +18,13 @@ SAVED_WINDOWING = {
     "max_query_length": "qa_max_query_length",
     "max_answer_length": "qa_max_answer_length",
 }
+
+
+def saved_windowing(config) -> dict:
+    """The windowing options a QA model's config keeps (those it has), by option name."""
+    return {k: getattr(config, a) for k, a in SAVED_WINDOWING.items() if getattr(config, a, None) is not None}
+
+
 DEFAULT_MAX_ANSWER_LENGTH = 30
 
 

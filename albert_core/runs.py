@@ -11,7 +11,6 @@ RUN_DIR/model/            the final Hugging Face folder
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import errno
 import json
 import math
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import read_events
+from .spec import nearest
 
 
 class ConfigError(ValueError):
@@ -218,10 +218,7 @@ class RunConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
-            said = []
-            for k in unknown:
-                close = difflib.get_close_matches(k, sorted(names), n=1)
-                said.append(f"{k} (did you mean {close[0]}?)" if close else k)
+            said = [f"{k} (did you mean {nearest(k, names)}?)" if nearest(k, names) else k for k in unknown]
             raise ConfigError(f"unknown setting(s) {', '.join(said)} in {source}")
         return cls(**d)
 
@@ -310,6 +307,19 @@ def data_name(path: str) -> str:
     if stem.lower().replace("-", "_").split("_")[0] in GENERIC_STEMS and parent not in ("", ".", ".."):
         return f"{parent}-{stem}"
     return stem
+
+
+def run_names(root: str | Path) -> set[str]:
+    """The names of the runs in a folder as the lists show them (run.json's name, else the folder's),
+    read from their run.json alone."""
+    names = set()
+    for p in Path(root).iterdir() if Path(root).is_dir() else ():
+        if (p / "run.json").is_file():
+            try:
+                names.add(load_config(p).name or p.name)
+            except (ConfigError, OSError, TypeError, ValueError):
+                names.add(p.name)
+    return names
 
 
 def unused_name(name: str, taken: set[str]) -> str:
@@ -577,8 +587,8 @@ def unknown_option(task: str, key: str) -> str:
     known = TASK_OPTIONS.get(task, ())
     if key in known:
         return ""
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
+    close = nearest(key, known)
+    hint = f"did you mean {close}? " if close else ""
     return f"--option {key} is not a setting of {task} runs; {hint}its settings are {', '.join(known)}"
 
 

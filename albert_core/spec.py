@@ -32,12 +32,18 @@ LARGEST = {  # far past any ALBERT trained (xxlarge: hidden 4096, 12 layers), sh
 }
 
 
-def _nearest(key: str, names) -> str:
-    """ "; did you mean X?" for a misspelt field, "" when none is close."""
+def nearest(key: str, names) -> str:
+    """The name of `names` closest to a misspelt `key`, "" when none is close."""
     import difflib
 
     close = difflib.get_close_matches(key, sorted(names), n=1)
-    return f"; did you mean {close[0]}?" if close else ""
+    return close[0] if close else ""
+
+
+def _nearest(key: str, names) -> str:
+    """ "; did you mean X?" for a misspelt field, "" when none is close."""
+    close = nearest(key, names)
+    return f"; did you mean {close}?" if close else ""
 
 
 @dataclass

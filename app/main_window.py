@@ -296,7 +296,6 @@ class MainWindow(QMainWindow):
         except ValueError as e:
             QMessageBox.warning(self, "Cannot open project", str(e))
             return False
-        settings().setValue("project/last", path)
         self._remember(path)
         self.statusBar().showMessage(f"Opened {path}")
         return True
@@ -322,7 +321,6 @@ class MainWindow(QMainWindow):
         except OSError as e:  # a folder without write access, a full disk: the old file is left as it was
             QMessageBox.warning(self, "Cannot save project", f"{path} cannot be written ({e.strerror or e}).")
             return False
-        settings().setValue("project/last", path)
         self._remember(path)
         self.statusBar().showMessage(f"Saved {path}")
         return True
@@ -360,6 +358,8 @@ class MainWindow(QMainWindow):
         return [p for p in paths if p and Path(p).is_file()]
 
     def _remember(self, path: str) -> None:
+        """The project file opened or saved: opened again at the next start, and first in Open recent."""
+        settings().setValue("project/last", path)
         path = str(Path(path).resolve())
         paths = [path] + [p for p in self.recent_projects() if p != path]
         settings().setValue(RECENT_KEY, paths[:RECENT_MAX])
@@ -431,8 +431,7 @@ class MainWindow(QMainWindow):
             spec = spec_from_folder(str(Path(run_dir) / "model"))
         except SpecError:
             spec = self.project.spec
-        self.train_page.name_edit.clear()  # the pre-training run's name would name the fine-tuned one too
-        self.project.update_training(name="")
+        self.project.update_training(name="")  # the pre-training run's name would name the fine-tuned one too
         self.project.set_spec(spec, "", init=str(run_dir))
         self.data_page.choose_task("classification", clear_file=True)
         self.train_page.show_next_run(

@@ -118,11 +118,17 @@ def _label_first(table: Table) -> Table | None:
 SEP_LINE = re.compile(r"sep=(.)\s*$", re.IGNORECASE)  # Excel's first line naming the separator: sep=;
 
 
+def _first_line(text: str) -> tuple[int, str]:
+    """Where the text begins after any blank lines, and its first line from there."""
+    start = len(text) - len(text.lstrip())
+    return start, text[start:].split("\n", 1)[0]
+
+
 def csv_delimiter(text: str) -> str:
     """A CSV file's separator: the one a first line `sep=X` names (Excel writes it); a tab for a
     file whose first line has tabs and no comma (tab-separated data saved as .csv); ';' for one with
     semicolons and no comma (as spreadsheets write CSV where the comma is the decimal mark); else ','."""
-    first = text.lstrip().split("\n", 1)[0]
+    first = _first_line(text)[1]
     sep = SEP_LINE.match(first)
     if sep:
         return sep.group(1)
@@ -192,10 +198,9 @@ def _read_delimited(path: Path, text: str, fmt: str, has_header: bool | None) ->
     quoting = csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL
     # Excel's sep=; line names the separator: it is no row (its line stays, blank: lines keep their numbers)
     if fmt != "tsv":
-        blank = len(text) - len(text.lstrip())  # after any blank lines, as csv_delimiter reads it
-        head, _, rest = text[blank:].partition("\n")
+        start, head = _first_line(text)  # as csv_delimiter reads it
         if SEP_LINE.match(head.strip()):
-            text = text[:blank] + "\n" + rest
+            text = text[:start] + text[start + len(head) :]
     raw, problems = _parse_rows(path, text, delim, quoting)
     if not raw:
         raise DataError(problems or "has no rows", path)

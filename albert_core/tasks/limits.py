@@ -36,3 +36,15 @@ def reading_length(model, tokenizer=None) -> int:
     longest = min(READ_AT_MOST, int(positions))
     trained = getattr(tokenizer, "model_max_length", None)
     return trained if isinstance(trained, int) and 0 < trained < longest else longest
+
+
+def trained_length(run_dir: str | Path, positions: int | None = None) -> int:
+    """The maximum length a run trained at (its run.json's, cut to the model's `positions` as the run
+    cut it), 0 when its run.json cannot be read."""
+    from ..runs import ConfigError, load_config
+
+    try:
+        length = int(load_config(run_dir).max_length)
+    except (ConfigError, OSError, TypeError, ValueError):
+        return 0
+    return min(length, int(positions)) if positions else length

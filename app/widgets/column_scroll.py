@@ -37,12 +37,7 @@ class ColumnScroll(QScrollArea):
         layout = self.widget().layout()
         if layout is None or not layout.hasHeightForWidth():
             return 0
-        items = [layout.itemAt(i) for i in range(layout.count())]
-        items = [it for it in items if not it.isEmpty()]  # hidden panels take no room
-        margins = layout.contentsMargins()
-        inner = width - margins.left() - margins.right()
-        heights = [it.heightForWidth(inner) if it.hasHeightForWidth() else it.minimumSize().height() for it in items]
-        return sum(heights) + max(0, len(items) - 1) * layout.spacing() + margins.top() + margins.bottom()
+        return layout.minimumHeightForWidth(width)  # (hidden panels take no room)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:

@@ -11,6 +11,15 @@ def cli(*args, check=True):
     return subprocess.run([sys.executable, "-m", "albert_core", *args], capture_output=True, text=True, check=check)
 
 
+def _training(data, spec, run, max_steps: int, text: bool = False) -> subprocess.Popen:
+    """`train` in a process of its own, logging every step, its output to read as it comes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "albert_core", "train", "--train", str(data), "--spec", str(spec), "--max-steps",
+         str(max_steps), "--log-every", "1", "--batch-size", "8", "--out", str(run)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=text,
+    )  # fmt: skip
+
+
 def test_params_json_has_the_papers_count():
     out = json.loads(cli("params", "--preset", "base", "--task", "encoder", "--json").stdout)
     assert out["albert"]["total"] == 11_683_584
@@ -312,11 +321,7 @@ def test_a_console_that_goes_away_does_not_stop_the_run_and_a_finished_run_is_no
     spec.write_text(json.dumps(TINY.to_dict()))
     run = tmp_path / "run"
     # `train … | head -1`: the reader leaves after the first line
-    p = subprocess.Popen(
-        [sys.executable, "-m", "albert_core", "train", "--train", str(data), "--spec", str(spec), "--max-steps", "30",
-         "--log-every", "1", "--batch-size", "8", "--out", str(run)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    p = _training(data, spec, run, 30)
     p.stdout.readline()
     p.stdout.close()
     _, err = p.communicate(timeout=300)
@@ -347,11 +352,7 @@ def test_an_interrupted_run_exits_130_and_a_data_file_given_as_the_run_is_explai
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(TINY.to_dict()))
     run = tmp_path / "run"
-    p = subprocess.Popen(
-        [sys.executable, "-m", "albert_core", "train", "--train", str(data), "--spec", str(spec), "--max-steps",
-         "100000", "--log-every", "1", "--batch-size", "8", "--out", str(run)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    p = _training(data, spec, run, 100000, text=True)
     deadline = time.time() + 120
     while time.time() < deadline and "step 2/" not in p.stdout.readline():
         pass
