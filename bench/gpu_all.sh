@@ -26,7 +26,9 @@
 # The tests run first and alone; the pre-training recipes run last.
 # All parts take more than one visit's device time: choose with PARTS=..., e.g. PARTS=profile,pretrain.
 # A visit for pre-training alone (the other parts measured before): PARTS=pretrain PRE_SECONDS=380
-# PRE_HALF=0 PRE_TIMEOUT=570 PRE_EXTRA='--ft-variants 2e-4:1' (about 56,000 steps of `small`, 540 s in all).
+# PRE_HALF=0 PRE_TIMEOUT=570 PRE_EXTRA='--ft-variants 2e-4:1' (56,000 steps of `small`: on an H200 that
+# took 628 s in all, 405 s of pre-training, so its box ended in the last fine-tuning runs, which the
+# PRE_KEEP command below finished in 58 s; PRE_SECONDS=330, about 48,000 steps, fits one box).
 set -u
 OUT="${OUT:-$PWD/bench-out}"
 PY="${PYTHON:-python3}"
