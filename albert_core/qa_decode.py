@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from .qa_features import (
@@ -40,6 +41,21 @@ def _top(values, allowed: list[int], k: int) -> list[int]:
     return sorted(allowed, key=lambda i: values[i], reverse=True)[:k]
 
 
+def _word_char(ch: str) -> bool:
+    """A letter or digit of a script that puts spaces between words (not Chinese or Japanese)."""
+    return ch.isalnum() and unicodedata.east_asian_width(ch) not in ("W", "F")
+
+
+def whole_words(context: str, start: int, end: int) -> tuple[int, int]:
+    """The span [start, end) widened to the whole words it cuts into: a model reads pieces, so its
+    best span may start or end inside a word ("ondon" of "London"), and nobody wants that answer."""
+    while start > 0 and _word_char(context[start - 1]) and _word_char(context[start]):
+        start -= 1
+    while end < len(context) and _word_char(context[end]) and _word_char(context[end - 1]):
+        end += 1
+    return start, end
+
+
 def decode_windows(
     windows: list[tuple],
     context: str,
@@ -47,7 +63,8 @@ def decode_windows(
     max_answer_length: int = DEFAULT_MAX_ANSWER_LENGTH,
 ) -> Decoded:
     """`windows` holds (start_logits, end_logits, offsets) per window of one question (logits as
-    sequences of floats; offsets as from `encode_windows`). Returns the n best distinct spans."""
+    sequences of floats; offsets as from `encode_windows`). Returns the n best distinct spans, each
+    of whole words."""
     best: dict[tuple[int, int], float] = {}
     null = math.inf
     for start_logits, end_logits, offsets in windows:
@@ -59,7 +76,7 @@ def decode_windows(
             for e in _top(end_logits, ctx, n_best):
                 if e < s or e - s + 1 > max_answer_length:
                     continue
-                span = (offsets[s][0], offsets[e][1])
+                span = whole_words(context, offsets[s][0], offsets[e][1])
                 if span[1] <= span[0]:
                     continue
                 logit = float(start_logits[s]) + float(end_logits[e])

@@ -150,3 +150,22 @@ def test_length_limit_order_and_no_answer(tok):
     assert dec.null_score == 20.0 and dec.null_score_diff == pytest.approx(20.0)
     total = sum(a["score"] for a in dec.answers)
     assert total < 1e-6 and math.isfinite(total)
+
+
+def test_an_answer_is_whole_words_even_when_the_model_picks_a_piece_inside_one():
+    """A model that starts its answer at the second piece of "London" answers "London", not
+    "ndon"; in a text without spaces between words (Japanese), the answer stays as picked."""
+    context = "The capital is London today."
+    offsets = [None, (0, 3), (4, 11), (12, 14), (15, 17), (17, 21), (22, 27), (27, 28)]  # "Lo" "ndon"
+    starts, ends = [0.0] * len(offsets), [0.0] * len(offsets)
+    starts[5], ends[5] = 9.0, 9.0
+    dec = decode_windows([(starts, ends, offsets)], context)
+    best = dec.answers[0]
+    assert (best["text"], best["start"], best["end"]) == ("London", 15, 21)
+    assert all(a["text"] == a["text"].strip() and context[a["start"] : a["end"]] == a["text"] for a in dec.answers)
+    assert "London today" in [a["text"] for a in dec.answers]  # "ndon" + "today" widened only at its start
+    japanese = "東京は日本の首都です"
+    offsets = [None] + [(i, i + 1) for i in range(len(japanese))]
+    starts, ends = [0.0] * len(offsets), [0.0] * len(offsets)
+    starts[2], ends[2] = 9.0, 9.0
+    assert decode_windows([(starts, ends, offsets)], japanese).best_text == "京"
