@@ -625,8 +625,9 @@ class DataPage(QWidget):
         if preview.fatal:
             self.status.setText(f"{name} cannot be used yet: see the problems on the right.")
             self.status.setStyleSheet(theme.ERROR_TEXT)
+            self._show_coarse_choice({})  # the last file's labels are not this file's
             first = next((p.message for p in preview.problems if p.severity == "error"), "")
-            self._set_problem(train=f"{name} cannot be used" + (f": it {first}" if first else ""))
+            self._set_problem(train=f"{name} cannot be used" + (f": {_said_of_it(first)}" if first else ""))
         elif task != "classification":
             n = len(preview.problems)
             self.status.setText(
@@ -701,6 +702,7 @@ class DataPage(QWidget):
         self.problems.set_problems([])
         self.problem_note.setText("")
         self.label_chart.set_counts({})
+        self.labels_box.hide()
         self.project.update_data(train_file="", columns={}, **({} if keep_eval else {"eval_file": ""}))
         if not keep_eval:
             self._forget_eval_file()
@@ -946,3 +948,10 @@ class DataPage(QWidget):
                 self.open_file(url.toLocalFile())
                 event.acceptProposedAction()
                 return
+
+
+def _said_of_it(message: str) -> str:
+    """A file's problem as the end of "x.csv cannot be used: …": "it has no usable rows" where the
+    message says what the file does, "no such file; check the path" as it is."""
+    verb = message.split(" ", 1)[0]
+    return f"it {message}" if verb in {"has", "is", "holds", "looks", "reads", "cannot", "seems", "was"} else message

@@ -39,6 +39,8 @@ def test_an_unusable_training_file_is_a_problem_of_the_project(window, qtbot, tm
     assert open_and_wait(page, qtbot, single).fatal
     assert "has one row (label 'positive')" in window.project.data_problem
     assert page.problem_note.text() != "No problems found."
+    assert open_and_wait(page, qtbot, tmp_path / "gone.csv").fatal  # said as a sentence, not "it no such file"
+    assert window.project.data_problem == "gone.csv cannot be used: no such file; check the path"
     open_and_wait(page, qtbot, good)
     assert window.project.data_problem == ""
 
@@ -148,3 +150,13 @@ def test_coarse_labels_are_offered_for_labels_with_a_fine_part(window, qtbot, tm
     other = open_and_wait(page, qtbot, write_sentiment_csv(tmp_path / "plain.csv"))  # another file: as it is
     assert window.project.state.label_before == "" and page.coarse_check.isHidden()
     assert set(other.label_counts) == {"pos", "neg"}
+    open_and_wait(page, qtbot, trec)
+    assert not page.coarse_check.isHidden()
+    empty = tmp_path / "empty.csv"  # a file that cannot be used: the choice about TREC's labels goes
+    empty.write_text("", encoding="utf-8")
+    assert open_and_wait(page, qtbot, empty).fatal and page.coarse_check.isHidden()
+    open_and_wait(page, qtbot, trec)
+    assert not page.labels_box.isHidden()
+    page.choose_task("ner")  # no NER file yet: no chart of the last task's labels either
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=20_000)
+    assert page.path_edit.text() == "" and page.labels_box.isHidden()
