@@ -458,8 +458,24 @@ def default_out(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.predictions{kept}")
 
 
+def _refuse_tagged(path: Path, columns: dict) -> None:
+    """A CoNLL file given to a classifier: every word line would get a label, and the output
+    would look like an answer. Said instead (a file whose text column is named is read as told)."""
+    from .data.corpus import tagged_files
+
+    if not columns.get("text") and path.suffix.lower() not in (".csv", ".tsv", ".json", ".jsonl"):
+        if tagged_files(path, most=1):
+            raise DataError(
+                "looks like a named-entity file (a word and its tags on each line, as CoNLL's), not texts to "
+                "classify: give this model one text per line or a table of texts, or this file to a "
+                "named-entity model",
+                path,
+            )
+
+
 def _predict_classes(predictor, path, columns, notes, batch_size, progress, stop) -> FilePredictions:
     labels = predictor.labels
+    _refuse_tagged(path, columns)
     if predictor.multi_label:
         return _predict_label_sets(predictor, path, columns, notes, batch_size, progress, stop)
     inp = _read_classification(path, columns, labels, notes, predictor.text_pairs, before=predictor.label_before)

@@ -158,6 +158,10 @@ def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path)
         predict_file(classifier, data, tmp_path / "o.csv", columns={"text": "body"})
     with pytest.raises(DataError, match="no such file"):
         predict_file(classifier, tmp_path / "missing.csv", tmp_path / "o.csv")
+    conll = tmp_path / "ner.txt"  # a word and its tags a line: not 40 texts to label
+    conll.write_text("".join(f"{w} NNP B-NP {t}\n" for w, t in [("EU", "B-ORG"), ("rejects", "O")] * 20), "utf-8")
+    with pytest.raises(DataError, match="named-entity file .* named-entity model"):
+        predict_file(classifier, conll, tmp_path / "o.csv")
     calls = []
 
     def stop_after_two() -> bool:
@@ -166,7 +170,7 @@ def test_bad_requests_say_what_to_change_and_write_nothing(classifier, tmp_path)
 
     with pytest.raises(Stopped):
         predict_file(classifier, data, tmp_path / "o.csv", batch_size=16, stop=stop_after_two)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no output, no temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "ner.txt"]  # no output, no temporary file
     (tmp_path / "o.csv").write_text("kept\n", encoding="utf-8")
     with pytest.raises(Stopped):
         predict_file(classifier, data, tmp_path / "o.csv", stop=lambda: True)
