@@ -127,6 +127,7 @@ class PlaygroundPage(QWidget):
         self._loading_path = ""
         self._pending_load = ""
         self._newest_run = ""  # a run this window finished since the page was last shown: loaded when it is
+        self._shown_before = False  # shown once: the newest run was offered then (see page_shown)
 
         self.model_box = QComboBox()
         self.model_box.setMinimumWidth(320)
@@ -306,10 +307,18 @@ class PlaygroundPage(QWidget):
                 self._newest_run = ""
 
     def page_shown(self) -> None:
+        first, self._shown_before = not self._shown_before, True
         if self._newest_run:
             run, self._newest_run = self._newest_run, ""
             if Path(run).exists() and (not self.model_path or Path(self.model_path).resolve() != Path(run).resolve()):
                 self.load_model_path(run)
+        elif first and not self.model_path and not self.is_loading():
+            # the first visit of a session with runs from before: the newest answers at once, rather
+            # than a "Choose a run…" box above a page that does nothing
+            if not self.model_box.count():
+                self.refresh_models()
+            if self.model_box.count():
+                self.load_model_path(self.model_box.itemData(0))
 
     def refresh_models(self, select: str = "") -> None:
         """Re-list the runs that have a model (finished, or stopped with a checkpoint); with

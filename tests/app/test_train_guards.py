@@ -207,6 +207,18 @@ def test_the_train_page_forgets_a_run_deleted_on_the_runs_page(window, qtbot, tr
     assert train.run_line.isHidden() and "shown-then-deleted was deleted" in train.banner.text()
 
 
+def test_the_playground_shown_first_answers_with_the_newest_run_from_before(window, qtbot, trained_runs):
+    play = window.playground_page
+    run = Path(shutil.copytree(trained_runs["ner"], default_runs_dir() / "from-yesterday"))
+    assert play.model_path == "" and play.predictor is None
+    window.show_page("Playground")
+    qtbot.waitUntil(lambda: play.predictor is not None and not play.is_loading(), timeout=120_000)
+    assert Path(play.model_path).resolve() in (run.resolve(), *run.resolve().glob("*"))
+    assert play.model_box.currentText().startswith("tiny ner (")  # the run as named in its run.json
+    with qtbot.waitSignal(play.predicted, timeout=30_000):
+        play.set_text("John visited Paris")
+
+
 def test_a_run_that_finishes_is_loaded_when_the_playground_is_next_shown(window, qtbot, trained_runs):
     play, train = window.playground_page, window.train_page
     first = Path(shutil.copytree(trained_runs["ner"], default_runs_dir() / "first"))
