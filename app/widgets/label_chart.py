@@ -11,8 +11,9 @@ from .. import theme
 
 class LabelChart(pg.PlotWidget):
     """One bar per label, counts on top; long label lists are cut to the 30 most frequent. Past a
-    dozen bars the counts and every other name would overlap: the counts go to the tool tip and
-    only as many bars are named as their names fit the width."""
+    dozen bars the counts and every other name would overlap: the counts go to the tool tip. Names
+    that do not fit side by side take two lines, every other one on the second, and past twice
+    what fits only as many bars are named as their names fit the width."""
 
     x_grid = False  # bars need only horizontal grid lines
 
@@ -74,10 +75,15 @@ class LabelChart(pg.PlotWidget):
         metrics = QFontMetrics(self.getPlotItem().getAxis("bottom").style.get("tickFont") or self.font())
         width = min(self.NAME_WIDTH, max((metrics.horizontalAdvance(n[:14]) for n in names), default=0) + 10)
         self.name_width = width  # pixels between names: the widest one and a gap
-        fit = max(1, min(self.MAX_NAMED, (self.width() - 50) // max(width, 1)))
-        every = -(-len(names) // fit) if names else 1
-        ticks = [(x, name[:14]) for x, name in enumerate(names) if x % every == every // 2]  # none at the edges
-        self.getPlotItem().getAxis("bottom").setTicks([ticks])
+        fit = max(1, min(self.MAX_NAMED, (self.width() - 50) // max(width, 1)))  # names side by side
+        rows = 1 if len(names) <= fit else 2  # more bars than that: every other name on a second line
+        every = -(-len(names) // (fit * rows)) if names else 1
+        chosen = [x for x in range(len(names)) if x % every == every // 2]  # none at the edges
+        ticks = [(x, "\n" * (i % rows) + names[x][:14]) for i, x in enumerate(chosen)]
+        axis = self.getPlotItem().getAxis("bottom")
+        axis.setTicks([ticks])
+        # two lines of names need the room of two (pyqtgraph measures text at 0.8 of its height)
+        axis.setHeight(rows * metrics.height() + 12 if rows > 1 else None)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

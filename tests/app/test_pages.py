@@ -178,10 +178,32 @@ def test_many_labels_are_counted_without_overlapping_names(window, qtbot, tmp_pa
         "the 30 most frequent of 50"
     )
     named = chart.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert 1 <= len(named) <= max(1, chart.width() // chart.name_width)  # names their width apart
+    for line in (0, 1):  # names on two lines, those of one line their width apart
+        assert len([t for t in named if t[1].startswith("\n") == bool(line)]) <= max(
+            1, chart.width() // chart.name_width
+        )
+    assert named
     assert not chart._labels  # no count written over thirty thin bars
     assert page.table_model.data(page.table_model.index(0, 1)) == "What is question 0 about caf\u00e9s ?"
     assert [t.split(": ", 1)[0] for t in page.problems.texts()] == ["TREC.train:1"]  # the encoding, named
+
+
+def test_six_labels_in_a_narrow_chart_are_all_named_on_two_lines(qtbot):
+    from app.widgets.label_chart import LabelChart
+
+    chart = LabelChart()
+    qtbot.addWidget(chart)
+    chart.resize(285, 160)  # the Data page's side panel at 1024 pixels
+    chart.show()
+    counts = {"ABBR": 86, "DESC": 1162, "ENTY": 1250, "HUM": 1223, "LOC": 835, "NUM": 896}
+    chart.set_counts(counts)
+    named = chart.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [t[1].strip() for t in named] == sorted(counts)  # every bar named, none left out
+    assert [t[1].startswith("\n") for t in named] == [False, True] * 3  # every other one a line down
+    chart.resize(700, 160)  # room for them side by side: one line
+    qtbot.waitUntil(
+        lambda: not any(t[1].startswith("\n") for t in chart.getPlotItem().getAxis("bottom")._tickLevels[0])
+    )
 
 
 def test_unreadable_file_is_reported_not_raised(window, qtbot, tmp_path):
