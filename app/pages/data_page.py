@@ -564,7 +564,8 @@ class DataPage(QWidget):
 
     def _fit_columns(self) -> None:
         """The column with the longest content (the text) takes the width the others leave; the
-        others are as wide as their content, up to COLUMN_CAP pixels (a label, a count, a second text)."""
+        others are as wide as their content, up to COLUMN_CAP pixels (a label, a count, a second text),
+        and half the view together."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
@@ -573,9 +574,19 @@ class DataPage(QWidget):
             return
         widths = [self.table.columnWidth(c) for c in range(n)]
         text = max(range(n), key=widths.__getitem__)
-        for c in range(n):
-            if c != text:
-                self.table.setColumnWidth(c, min(widths[c], COLUMN_CAP))
+        if self.preview is not None:  # the text by its role where known (a QA preview: the context)
+            roles = self.preview.roles
+            for name in (roles.get("text"), roles.get("context"), "Context"):
+                if name and name in self.preview.header:
+                    text = self.preview.header.index(name)
+                    break
+        others = {c: min(widths[c], COLUMN_CAP) for c in range(n) if c != text}
+        # the others share half the view at most, so that the text and every column after it show
+        # (a QA preview: question, context, answer)
+        room = self.table.viewport().width() // 2
+        scale = min(1.0, room / max(1, sum(others.values())))
+        for c, width in others.items():
+            self.table.setColumnWidth(c, max(self.table.horizontalHeader().minimumSectionSize(), int(width * scale)))
         header.setSectionResizeMode(text, QHeaderView.ResizeMode.Stretch)
 
     def show_preview(self, preview: DataPreview) -> None:

@@ -223,3 +223,25 @@ def test_plots_follow_the_task(qtbot):
     plots.redraw()
     low, high = plots.metric_panel.getPlotItem().getViewBox().viewRange()[1]
     assert low == 0.0 and 1.5 < high < 5
+
+
+def test_a_qa_preview_of_long_questions_shows_every_column(window, qtbot, tmp_path):
+    """Long questions take no more than their share: the context (the text) and the answers show
+    beside them, without scrolling sideways."""
+    page = window.data_page
+    page.choose_task("qa", clear_file=True)
+    path = tmp_path / "long.jsonl"
+    context = "The committee met in Geneva in the spring of that year to settle the matter. " * 6
+    rows = [{"id": f"q{i}", "question": f"In which city did the committee meet to settle the long-running matter {i}?",
+             "context": context, "answers": {"text": ["Geneva"], "answer_start": [context.index("Geneva")]}}
+            for i in range(12)]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert not _open(page, qtbot, str(path)).fatal
+    n, view = page.table_model.columnCount(), page.table.viewport()
+
+    def every_column_shows() -> bool:
+        return all(page.table.columnViewportPosition(c) < view.width() for c in range(n))
+
+    qtbot.waitUntil(every_column_shows, timeout=5_000)
+    widths = [page.table.columnWidth(c) for c in range(n)]
+    assert widths[1] == max(widths)  # the context is the text
