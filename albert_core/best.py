@@ -4,8 +4,9 @@
 A model fine-tuned for a few epochs often scores best before its last step, and a long run
 spends hours past its best. After each evaluation the keeper compares the task's main metric
 (accuracy, F1, MLM accuracy; lower is better only for a loss) with the best so far; a tie goes
-to the lower validation loss (a classifier's accuracy often stays at the majority label's share
-for several evaluations while its loss falls: that is progress, not a plateau). An early stop
+to a validation loss lower by 0.1% or more (a classifier's accuracy often stays at the majority
+label's share for several evaluations while its loss falls: that is progress, not a plateau; a
+loss lower by 2e-8 is not). An early stop
 waits until the model has beaten its first evaluation: a new model's first evaluations often sit
 at the majority label's share for a while before it starts to learn. With
 `keep_best` it writes the weights of each new best to `best/model.safetensors` in the run folder
@@ -21,6 +22,9 @@ import os
 from pathlib import Path
 
 from .runs import atomic_write_json, usual_modes
+
+
+LOSS_TIE_MARGIN = 1e-3  # a tie on the metric is broken by a validation loss lower by 0.1% or more
 
 
 class BestKeeper:
@@ -53,9 +57,9 @@ class BestKeeper:
             return False
         if not math.isfinite(self.value):
             return True
-        if value == self.value:
+        if value == self.value:  # a tie: better only for a loss lower by more than noise
             best_loss = self.metrics.get("loss", math.nan)
-            return math.isfinite(loss) and (not math.isfinite(best_loss) or loss < best_loss)
+            return math.isfinite(loss) and (not math.isfinite(best_loss) or loss < best_loss * (1 - LOSS_TIE_MARGIN))
         return value > self.value if self.higher else value < self.value
 
     def update(self, step: int, metrics: dict, model) -> bool:

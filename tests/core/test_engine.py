@@ -189,6 +189,26 @@ def test_the_best_so_far_survives_a_stop_and_resume(tmp_path):
     assert not (tmp_path / "loss" / "best" / "model.safetensors").exists()  # keep=False saves no weights
 
 
+def test_a_tie_is_broken_by_a_lower_loss_not_by_noise_and_a_best_last_step_is_said(tmp_path):
+    import torch
+
+    from albert_core.best import BestKeeper
+
+    model = torch.nn.Linear(2, 1)
+    keeper = BestKeeper(tmp_path / "k", "accuracy", keep=False, patience=2)
+    assert keeper.update(10, {"accuracy": 0.55, "loss": 0.69}, model)
+    assert keeper.update(20, {"accuracy": 0.6, "loss": 0.68}, model)  # past the first: may stop from here
+    assert not keeper.update(30, {"accuracy": 0.6, "loss": 0.68 - 2e-8}, model)  # the same model, to the eye
+    assert not keeper.update(40, {"accuracy": 0.6, "loss": 0.68 - 3e-8}, model) and keeper.should_stop()
+    assert keeper.step == 20
+    # a run whose last step is its best says so too (the finished banner names only an earlier one)
+    run = make_run(tmp_path, "last", keep_best=True, max_steps=4, eval_every=0, num_threads=1)
+    last = train(run)
+    assert last["event"] == "finished" and last["best_step"] == 0
+    logs = [e["message"] for e in read_events(run / "events.jsonl") if e["event"] == "log"]
+    assert any(m.startswith("the final model is the one of the last step, 4, the best on validation") for m in logs)
+
+
 def test_epochs_with_gradient_accumulation_cover_the_data_and_the_log_shows_the_rate_each_step_used(tmp_path):
     # 80 training rows, batches of 8: 10 micro-batches an epoch, 4 to a step: 2.5 steps
     run = make_run(tmp_path, n=100, batch_size=8, grad_accum=4, epochs=1, log_every=1, warmup_ratio=0.34, lr=1e-3)
