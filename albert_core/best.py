@@ -23,7 +23,6 @@ from pathlib import Path
 
 from .runs import atomic_write_json, usual_modes
 
-
 LOSS_TIE_MARGIN = 1e-3  # a tie on the metric is broken by a validation loss lower by 0.1% or more
 
 

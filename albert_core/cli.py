@@ -329,6 +329,11 @@ def _config_from_args(args) -> RunConfig:
         if not isinstance(base, dict):
             raise ConfigError(f"{args.config}: expected a JSON object of run settings")
     c = RunConfig.from_dict(base, source=args.config) if base else RunConfig()
+    if args.config:  # data paths of a settings file are read from its folder, as its writer meant them
+        here = Path(args.config).resolve().parent
+        for key in ("train_file", "eval_file"):
+            if getattr(c, key):
+                setattr(c, key, os.pathsep.join(str(here / p) for p in getattr(c, key).split(os.pathsep)))
     c.task = args.task if args.task else c.task
     if args.train:
         c.train_file = str(Path(args.train).resolve())
@@ -441,9 +446,9 @@ def cmd_train(args) -> int:
                 f"Start a new run with these settings (--out NEW_FOLDER){_retry_hint(run_dir)}"
             )
     else:
-        if not args.train:
-            raise ConfigError("give --train FILE with the training data")
         config = _config_from_args(args)  # a model or tokenizer that cannot be used leaves no run folder
+        if not config.train_file:
+            raise ConfigError("give --train FILE with the training data (or train_file in the --config file)")
         config.validate()
         for path in [*config.train_file.split(os.pathsep), config.eval_file]:  # nor a missing data file
             if path and not Path(path).exists():

@@ -59,6 +59,11 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
         task.fixed_threshold = getattr(pred.model.config, "qa_null_threshold", None)
     prepared = task.prepare()
     features = prepared.eval
+    if not features:
+        raise DataError(
+            "holds no example to score the model on: name a file with some (--data)",
+            data_file or config.eval_file or config.train_file,
+        )
     model = pred.model
 
     def batches(feats):

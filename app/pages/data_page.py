@@ -902,6 +902,12 @@ class DataPage(QWidget):
         known = set(self.preview.label_counts) if self.preview is not None else set()
         if self.project.state.task == "classification" and known and outcome.label_counts:
             unknown = sorted(set(outcome.label_counts) - known)
+            if unknown and not set(outcome.label_counts) & known:  # another data set's labels altogether
+                said = f"none of its labels is one of the training file's ({', '.join(unknown[:5])}" + (
+                    " …)" if len(unknown) > 5 else ")"
+                )
+                self._show_eval_note(f"{name} cannot be used: {said}", f"the validation file {name}: {said}")
+                return
             if unknown:
                 note += (
                     f"; labels the training file does not have: {', '.join(unknown[:5])}"

@@ -383,6 +383,25 @@ def test_spec_and_settings_files_say_what_to_change(tmp_path):
         RunConfig.from_dict({"batchsize": 8}, source="settings.json")
 
 
+def test_a_settings_file_can_name_the_data_beside_it_and_flags_override_it(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    write_csv(folder / "d.csv", sentiment_rows(60))
+    settings = folder / "settings.json"  # data named from the settings file's own folder
+    settings.write_text(json.dumps({"train_file": "d.csv", "spec": TINY.to_dict(), "max_steps": 5, "batch_size": 8}))
+    run = tmp_path / "run"
+    r = cli("train", "--config", str(settings), "--max-steps", "2", "--out", str(run), "--json", check=False)
+    assert r.returncode == 0, r.stderr
+    config = json.loads((run / "run.json").read_text())
+    assert config["train_file"] == str(folder / "d.csv") and config["max_steps"] == 2 and config["batch_size"] == 8
+    settings.write_text(json.dumps({"max_steps": 2}))  # no data named anywhere: said
+    r = cli("train", "--config", str(settings), "--out", str(tmp_path / "none"), check=False)
+    assert (
+        r.returncode == 2
+        and "give --train FILE with the training data (or train_file in the --config file)" in r.stderr
+    )
+
+
 def test_tokenizer_and_corpus_leave_out_what_is_not_text(tmp_path):
     folder = tmp_path / "texts"
     folder.mkdir()

@@ -122,6 +122,16 @@ def test_validation_labels_unseen_in_training_are_reported(tmp_path):
     assert train(run)["event"] == "finished"
     logs = [e["message"] for e in read_events(run / "events.jsonl") if e["event"] == "log"]
     assert any(f"{eval_file}:12:" in m and "'maybe' never appears" in m for m in logs)
+    # a validation file of other labels altogether (another data set's): refused, not scored on nothing
+    other = write_csv(tmp_path / "o.csv", [(f"question {i}", f"HUM:{i}") for i in range(12)])
+    run = create_run(
+        RunConfig(train_file=str(train_file), eval_file=str(other), spec=TINY.to_dict(), preset="", max_steps=2),
+        tmp_path / "o",
+    )
+    failed = train(run)
+    assert failed["event"] == "failed" and str(other) in failed["message"]
+    assert "none of its 12 rows has a label of the training file" in failed["message"]
+    assert "'HUM:0', 'HUM:1'" in failed["message"] and "and 7 more" in failed["message"]
 
 
 def test_keep_best_saves_the_best_evaluation_and_early_stop_ends_a_run_past_its_best(tmp_path):
