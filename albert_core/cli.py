@@ -837,9 +837,14 @@ def cmd_export(args) -> int:
     if result.max_abs_diff is not None:
         print(f"largest difference from PyTorch: {result.max_abs_diff:.2e} (batch, length: {result.checked_shapes})")
     if result.metric_change is not None:
+        from .runs import metric_percent, metric_word
+
+        def pct(v: float) -> float:
+            return metric_percent(result.task, v)
+
         print(
-            f"validation {result.metric}: PyTorch {result.metric_pytorch:.4f}, export {result.metric_export:.4f} "
-            f"(change {result.metric_change:+.4f})"
+            f"validation {metric_word(result.metric)}: PyTorch {pct(result.metric_pytorch):.2f}%, export "
+            f"{pct(result.metric_export):.2f}% (change {pct(result.metric_change):+.2f} points)"
         )
     for note in result.notes:
         print(f"note: {note}")

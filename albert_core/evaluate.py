@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .batching import eval_batches
-from .data.problems import DataError
+from .data.problems import DataError, Problem
 from .metrics import MULTI_LABEL_THRESHOLD
 from .predict import load_predictor
 from .qa_features import saved_windowing
-from .runs import ConfigError, RunConfig, load_config
+from .runs import ConfigError, RunConfig, load_config, task_word
 from .tasks.base import get_task
 
 
@@ -41,7 +41,16 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
         raise ConfigError(f"{model_dir} is a model folder, not a run: name a data file to evaluate it on (--data)")
     task = get_task(config)
     task.tokenizer = pred.tokenizer
-    task.load_data()
+    try:
+        task.load_data()
+    except DataError as e:  # a file of another task's data: its advice is for training ("--task ner")
+        if not data_file or not any("--task" in p.message for p in e.problems):
+            raise
+        raise DataError([
+            Problem(p.file, p.line, p.message.split(": ", 1)[0] + f": a {task_word(pred.task)} model is not scored on it; "
+                    "evaluate a model trained for that task") if "--task" in p.message else p
+            for p in e.problems
+        ]) from None  # fmt: skip
     if pred.task == "classification":
         known = set(pred.labels)
         data = task.eval_data

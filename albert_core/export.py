@@ -117,17 +117,18 @@ def _retitle(card: Path, run_dir: Path) -> None:
 
 
 ONNX_CACHES = ("model.onnx", "model.int8.onnx")  # the Playground's fast path keeps these beside the weights
+TRAINING_STATE = ("state.json",)  # a checkpoint's step and random state (a stopped run's model is one)
 
 
 def _copy_model_files(model_dir: Path, dest: Path) -> list[str]:
     """The folder's plain files. Links are skipped (they could pull in files from elsewhere on the
-    disk), and so are pickled weights and the ONNX files the app made to answer faster (an export
-    holds the same files whether or not the model was tried first)."""
+    disk), and so are pickled weights, a checkpoint's training state, and the ONNX files the app
+    made to answer faster (an export holds the same files whether or not the model was tried first)."""
     files = []
     for f in sorted(model_dir.iterdir()):
         if f.is_symlink() or not f.is_file() or f.name.startswith(".") or f.suffix.lower() in PICKLES:
             continue
-        if f.name in ONNX_CACHES:
+        if f.name in ONNX_CACHES or f.name in TRAINING_STATE:
             continue
         shutil.copyfile(f, dest / f.name)
         files.append(f.name)

@@ -39,6 +39,12 @@ def resolve_init(init: str) -> str:
                     f"{p} has no model.safetensors weights. It has {', '.join(pickled)}: pickle files are refused "
                     "because loading them can run code. Convert the model to safetensors first."
                 )
+            onnx = sorted(q.name for q in p.glob("*.onnx"))
+            if onnx:  # an ONNX export: for onnxruntime, not for training or for predict
+                raise ConfigError(
+                    f"{p} is an ONNX export ({', '.join(onnx)}), which onnxruntime reads (its README.md shows how); "
+                    "here, give the run folder it was exported from, or a Hugging Face export of it"
+                )
             # a folder the app wrote (config.json, the tokenizer) whose weights were deleted or not copied
             raise ConfigError(
                 f"{p} is missing its weights file, model.safetensors (deleted, or not copied with the folder). "

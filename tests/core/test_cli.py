@@ -246,6 +246,13 @@ def test_a_classifier_needs_two_labels_and_evaluate_takes_the_columns_named(tmp_
     assert main(["evaluate", "--model", str(run), "--data", str(holes)]) == 0
     out = capsys.readouterr()
     assert "examples: 10" in out.out and f"note: {holes}:12:" in out.err and f"{holes}:13:" in out.err
+    conll = tmp_path / "ner.txt"  # another task's data: said for evaluate, which has no --task
+    sentences = [f"Firm{i} NNP B-NP B-ORG\nrejects VBZ B-VP O\nplan{i} NN B-NP O\n. . O O\n\n" for i in range(12)]
+    conll.write_text("-DOCSTART- -X- -X- O\n\n" + "".join(sentences), "utf-8")
+    assert main(["evaluate", "--model", str(run), "--data", str(conll)]) != 0
+    err = capsys.readouterr().err
+    assert "looks like a named-entity file" in err and "a classification model is not scored on it" in err
+    assert "--task" not in err
     assert main(["evaluate", "--model", str(run), "--label-column", "gold"]) == 2  # columns need a file
     assert "give --data FILE" in capsys.readouterr().err
     assert main(["predict", "--model", str(run), "--text", "  "]) == 2

@@ -44,6 +44,7 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
     (model / "notes.bin").write_bytes(b"pickled")  # never carried along
     os.symlink("/etc/hostname", model / "link.txt")  # a link could pull in any file of the disk
     (model / "model.onnx").write_bytes(b"the Playground's fast path")  # a cache of the app's, not the model's
+    (model / "state.json").write_text('{"step": 3}')  # as a stopped run's checkpoint holds its training state
     run_json = run / "run.json"
     before = run_json.read_text()
     run_json.write_text(json.dumps({**json.loads(before), "name": "renamed since"}))  # as the Runs page renames
@@ -56,6 +57,7 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
         (model / "notes.bin").unlink()
         (model / "link.txt").unlink()
         (model / "model.onnx").unlink()
+        (model / "state.json").unlink()
         run_json.write_text(before)
         tok_json.write_text(tok_before)
     out = Path(result.path)
@@ -63,6 +65,7 @@ def test_hf_folder_is_a_clean_copy_that_transformers_loads(run, tmp_path):
     assert json.loads((out / "tokenizer_config.json").read_text())["model_max_length"] == trained
     assert {"config.json", "model.safetensors", "README.md", "tokenizer.json"} <= set(result.files)
     assert not (out / "notes.bin").exists() and not (out / "link.txt").exists() and not (out / "model.onnx").exists()
+    assert not (out / "state.json").exists()
     card = (out / "README.md").read_text()
     assert "accuracy" in card and "\n# renamed since (classification)\n" in card
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder left
@@ -129,6 +132,9 @@ def test_int8_export_reports_its_accuracy_change_on_the_validation_set(run, tmp_
     assert result["metric_pytorch"] is not None and result["metric_export"] is not None
     assert result["metric_change"] == pytest.approx(result["metric_export"] - result["metric_pytorch"])
     assert result["max_abs_diff"] < 0.5  # int8 weights: close, not equal
+    rc, text = _cli("export", "--model", str(run), "--format", "onnx-int8", "--out", str(tmp_path / "q2"))
+    pct = 100 * result["metric_pytorch"]  # as every other score is said: in percent
+    assert rc == 0 and f"validation accuracy: PyTorch {pct:.2f}%, export " in text and " points)" in text
     import onnx
 
     ops = {n.op_type for n in onnx.load(str(tmp_path / "q" / "model.int8.onnx")).graph.node}

@@ -123,6 +123,12 @@ def test_a_model_folder_whose_weights_were_deleted_says_they_are_missing(tmp_pat
     with pytest.raises(ConfigError, match="missing its weights file"):
         resolve_init(str(run_dir))
 
+    # an ONNX export (config.json, the tokenizer and model.onnx): named for what it is
+    onnx = _model_folder(tmp_path / "onnx")
+    (onnx / "model.onnx").write_bytes(b"onnx")
+    with pytest.raises(ConfigError, match=r"is an ONNX export \(model.onnx\), which onnxruntime reads"):
+        resolve_init(str(onnx))
+
     # a folder with only pickled weights: converting them is still the advice
     (folder / "pytorch_model.bin").write_bytes(b"\x80\x04K\x01.")
     with pytest.raises(ConfigError, match="Convert the model to safetensors first"):
