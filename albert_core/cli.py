@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
 from .data.problems import DataError
-from .runs import ConfigError, RunConfig, unknown_option
+from .runs import ConfigError, RunConfig, task_word, unknown_option
 from .spec import PRESETS, SpecError
 from .tokenizer import TokenizerError
 
@@ -645,6 +645,11 @@ def cmd_predict(args) -> int:
         raise ConfigError("a question-answering model needs the passage to answer from: give --context TEXT")
     if not (args.text or "").strip():
         raise ConfigError("--text is empty; give the text to predict for")
+    if args.context is not None and (predictor.text_pairs is False or predictor.task in ("ner", "pretrain")):
+        raise ConfigError(  # read as a second text, it would change the answer without a word
+            f"--context is for question answering, or a classifier trained on text pairs; this {task_word(predictor.task)} "
+            "model reads one text: give it all in --text"
+        )
     out = predictor.predict(args.text, args.context)
     if args.json:
         print(json.dumps(out))
@@ -724,15 +729,14 @@ def predict_a_file(args) -> int:
         print("\nthe surest mistakes:")
         for r in result.mistakes[:10]:
             text = result.texts[r] if len(result.texts[r]) <= 70 else result.texts[r][:69] + "…"
-            guess = (
-                repr(result.predicted[r])
-                if result.predicted[r]
-                else ("no answer" if result.task == "qa" else "nothing")
-            )
-            # a multi-label text may have no label; a SQuAD 2 question no answer
-            truth = repr(result.truth[r]) if result.truth[r] else ("no answer" if result.task == "qa" else "no label")
+            guess = repr(result.predicted[r]) if result.predicted[r] else NOTHING.get(result.task, "nothing")
+            # a multi-label text may have no label; a SQuAD 2 question no answer; a sentence no entity
+            truth = repr(result.truth[r]) if result.truth[r] else NOTHING.get(result.task, "no label")
             print(f"  {text!r}: {guess} at {result.confidence[r]:.3f} (truth: {truth})")
     return 0
+
+
+NOTHING = {"qa": "no answer", "ner": "no entity"}  # an empty prediction or truth, as a task says it
 
 
 def cmd_serve(args) -> int:

@@ -737,7 +737,7 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
         done += len(idx)
         if progress:
             progress(done, len(inp.cells))
-    rows, compared, correct, wrong, answers, sure = [], 0, 0, [], [], []
+    rows, compared, correct, wrong, answers, sure, f1_sum = [], 0, 0, [], [], [], 0.0
     for i, cells in enumerate(inp.cells):
         res = results[i]
         top = res["answers"][0] if res["answers"] and not res["no_answer"] else None
@@ -747,9 +747,10 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
         sure.append(top["score"] if top else 0.0)
         if inp.answers is not None:
             golds = inp.answers[i]
-            em, _ = score_one(answer, golds or [""])
+            em, f1 = score_one(answer, golds or [""])
             compared += 1
             correct += int(em)
+            f1_sum += f1
             row += [" | ".join(golds), "yes" if em else "no"]
             if not em:
                 wrong.append((-(top["score"] if top else 0.0), i))
@@ -760,6 +761,7 @@ def _predict_answers(predictor, path, columns, notes, progress, stop) -> FilePre
         out="", task="qa", header=header, rows=rows, compared=compared, correct=correct, metric="exact match",
         mistakes=mistakes, texts=inp.texts, predicted=answers, confidence=sure, truth=truth, pairs=inp.pairs,
         input_columns=len(inp.header), records=inp.records, delimiter=inp.delimiter,
+        extra=f"F1 {f1_sum / compared:.1%} (the words an answer shares with the nearest right one)" if compared else "",
     )  # fmt: skip
 
 

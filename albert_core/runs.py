@@ -152,7 +152,7 @@ class RunConfig:
         if self.tokenizer_from and self.tokenizer_vocab_size:
             errs.append(
                 "a tokenizer taken from a model keeps its own vocabulary: leave the vocabulary size at 0 "
-                "(or train a tokenizer of that size on the data instead)"
+                "(on the command line, drop --vocab-size), or train a tokenizer of that size on the data instead"
             )
         if self.data_workers < -1:
             errs.append(f"data workers must be -1 (automatic), 0 or more (got {self.data_workers})")

@@ -146,8 +146,8 @@ class NERTask(Task):
         if found or not gold:
             return []
         return [
-            f"the model finds no entity in the {len(self.eval_data.sentences)} validation sentences, which hold "
-            f"{gold}: it tags every word O and has learnt nothing usable yet. "
+            f"the model finds no entity in the {_count(len(self.eval_data.sentences), 'validation sentence')}, "
+            f"which hold{'s' if len(self.eval_data.sentences) == 1 else ''} {gold}: it tags every word O and has learnt nothing usable yet. "
             + nothing_learnt_hint(self.config, self.logged_losses)
         ]
 
@@ -161,3 +161,8 @@ class NERTask(Task):
                 f"{typ}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f} ({v['support']} entities)"
             )
         return lines
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 validation sentence", "7 validation sentences"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -257,6 +257,8 @@ def test_a_classifier_needs_two_labels_and_evaluate_takes_the_columns_named(tmp_
     assert "give --data FILE" in capsys.readouterr().err
     assert main(["predict", "--model", str(run), "--text", "  "]) == 2
     assert "--text is empty" in capsys.readouterr().err
+    assert main(["predict", "--model", str(run), "--text", "a fine film", "--context", "dull"]) == 2  # one text only
+    assert "this classification model reads one text: give it all in --text" in capsys.readouterr().err
 
 
 def test_a_question_needs_its_passage_and_no_answer_is_valid_json(tmp_path, capsys):

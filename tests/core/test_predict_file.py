@@ -229,6 +229,10 @@ def test_question_answering_and_entities_from_a_file(tmp_path):
         assert row[3] == (alone["answers"][0]["text"] if alone["answers"] and not alone["no_answer"] else "")
     assert out[1][5] == "ada"  # the same answer given twice is named once
     assert result.compared == 2 and result.metric == "exact match"
+    from albert_core.metrics_qa import score_one
+
+    f1 = sum(score_one(row[3], [row[5]])[1] for row in out[1:]) / 2  # word overlap, beside exact match
+    assert f"F1 {f1:.1%} (the words an answer shares" in result.summary()
     # SQuAD JSON with a fault: its own message says where, not that it is QA data
     squad = {"data": [{"title": "t", "paragraphs": [{"context": "", "qas": [{"id": "1", "question": "who",
              "answers": [{"text": "x", "answer_start": 0}]}]}]}]}  # fmt: skip
