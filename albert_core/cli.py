@@ -335,8 +335,8 @@ def _config_from_args(args) -> RunConfig:
             if getattr(c, key):
                 setattr(c, key, os.pathsep.join(str(here / p) for p in getattr(c, key).split(os.pathsep)))
     c.task = args.task if args.task else c.task
-    if args.train:
-        c.train_file = str(Path(args.train).resolve())
+    if args.train:  # a corpus may be several paths joined by os.pathsep: each made whole
+        c.train_file = os.pathsep.join(str(Path(p).resolve()) for p in args.train.split(os.pathsep) if p)
     if args.eval:
         c.eval_file = str(Path(args.eval).resolve())
     if args.preset:

@@ -186,8 +186,9 @@ register_reader(
         "Pre-training (plain text)",
         (),
         (),
-        "Text (*.txt *.text *.md);;All files (*)",
+        "Text (*.txt *.text *.md);;Tables of texts, read without their labels (*.csv *.tsv *.jsonl);;All files (*)",
         read_corpus_preview,
-        "Plain UTF-8 text files or a folder of them; a blank line separates documents.",
+        "Plain UTF-8 text files or a folder of them; a blank line separates documents. A table (your "
+        "classifier's training file) gives the texts of its text column, without the labels.",
     )
 )

@@ -247,6 +247,9 @@ def iter_documents(
     report.files = files
     report.bytes_total = sum(f.stat().st_size for f in files)
     for path in files:
+        if path.suffix.lower() in TABLE_SUFFIXES:  # labelled data: the texts, without their labels
+            yield from _table_documents(path, options, report)
+            continue
         found = False
         block: list[str] = []
         start = 0
@@ -287,6 +290,58 @@ def iter_documents(
             yield Document(str(path), start, sents)
         if not found and not any(p.file == str(path) and p.line == 0 for p in report.problems):
             report.problems.append(Problem(str(path), 0, "holds no text; it was left out", severity="warning"))
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+TABLE_ROWS_PER_DOCUMENT = 10  # rows of a table grouped into one document, so examples hold several texts
+
+
+def _table_documents(path: Path, options: CorpusOptions, report: CorpusReport) -> Iterator[Document]:
+    """A table in a corpus (the training file of a classifier, say): the texts of its text column,
+    and of its second text column where it has one, ten rows to a document; its labels are left
+    out. Pre-training on the text of the task to come helps that task most (in the SST-2
+    benchmark, the task's sentences in the corpus made the difference). The table is read whole."""
+    from .classification import detect_columns
+    from .table import read_table
+
+    report.bytes_read += path.stat().st_size
+    try:
+        table = read_table(path)
+    except DataError as e:
+        report.problems.append(Problem(str(path), 0, f"{e.problems[0].message}; it was left out"))
+        return
+    cols = detect_columns(table)
+    if cols.get("text"):  # a column of numbers or ids is no text to learn from
+        i = table.header.index(cols["text"])
+        cells = [row[i] for row in table.rows[:500] if row[i].strip()]
+        if sum(any(ch.isalpha() for ch in c) for c in cells) * 2 < len(cells):
+            cols["text"] = None
+    if not cols.get("text"):
+        report.problems.append(
+            Problem(str(path), 0, f"has no column of text among {', '.join(table.header)}; it was left out")
+        )
+        return
+    columns = [table.header.index(c) for c in (cols["text"], cols.get("text_pair")) if c]
+    found = 0
+    for k in range(0, len(table.rows), TABLE_ROWS_PER_DOCUMENT):
+        rows = table.rows[k : k + TABLE_ROWS_PER_DOCUMENT]
+        texts = [row[c].strip() for row in rows for c in columns if row[c].strip()]
+        sents = texts if options.sentences == "line" else [s for t in texts for s in split_sentences(t)]
+        if sents:
+            found += 1
+            yield Document(str(path), table.lines[k], sents)
+    names = " and ".join(repr(c) for c in (cols["text"], cols.get("text_pair")) if c)
+    report.problems.append(
+        Problem(
+            str(path),
+            0,
+            f"read as a table: the texts of its column {names} ({len(table.rows):,} rows, "
+            f"{TABLE_ROWS_PER_DOCUMENT} to a document); its other columns (labels) are left out"
+            if found
+            else f"has no text in its column {names}; it was left out",
+            severity="warning",
+        )
+    )
 
 
 HEADING_CHARS = 100  # a line alone between blank lines, this short and with no end of sentence, heads what follows

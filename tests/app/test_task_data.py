@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from conftest import write_sentiment_csv
 from PySide6.QtCore import Qt
 from task_data import write_corpus, write_qa_jsonl
 
@@ -150,6 +151,17 @@ def test_the_texts_own_unk_marks_get_a_row_of_their_own(window, qtbot, tmp_path)
     assert pieces.text().endswith("(0.00% unknown)"), pieces.text()
     _open(page, qtbot, str(plain))
     qtbot.waitUntil(lambda: pieces.text().endswith("(0.00% unknown)") and not page.corpus_form.isRowVisible(marks))
+
+
+def test_a_classifiers_training_file_in_the_corpus_gives_its_texts(window, qtbot, tmp_path):
+    page = window.data_page
+    page.choose_task("pretrain", clear_file=True)
+    labelled = write_sentiment_csv(tmp_path / "reviews.csv")
+    preview = _open(page, qtbot, str(labelled))
+    assert not preview.fatal and preview.rows
+    assert any("read as a table: the texts of its column 'text'" in t for t in page.problems.texts())
+    shown = " ".join(" ".join(map(str, row)) for row in preview.rows)
+    assert "the" in shown.split() and "pos" not in shown.split() and "neg" not in shown.split()  # labels are no text
 
 
 def test_missing_corpus_is_a_problem_not_a_crash(window, qtbot, tmp_path):

@@ -101,6 +101,31 @@ def test_several_paths_joined_with_pathsep(tmp_path):
     assert [d.sentences for d in iter_documents(joined)] == [["A one."], ["B one."]]
 
 
+def test_a_table_in_a_corpus_gives_its_texts_without_their_labels(tmp_path):
+    """The training file of the task to come, put in the corpus: its text column, ten rows to a
+    document; the labels are no text to learn."""
+    from albert_core.data.corpus import CorpusReport
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "book.txt").write_text("A first sentence. A second one.\n", encoding="utf-8")
+    rows = [(f"Review {i} was fine. It ended well.", "pos" if i % 2 else "neg") for i in range(23)]
+    (folder / "reviews.csv").write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in rows), encoding="utf-8")
+    (folder / "ids.tsv").write_text("id\tscore\n1\t2\n3\t4\n", encoding="utf-8")  # nothing to read
+    report = CorpusReport()
+    docs = list(iter_documents(str(folder), report=report))
+    book, tables = docs[0], [d for d in docs if d.file.endswith("reviews.csv")]
+    assert book.sentences == ["A first sentence.", "A second one."]
+    assert [len(d.sentences) for d in tables] == [20, 20, 6] and [d.line for d in tables] == [2, 12, 22]
+    assert tables[0].sentences[:2] == ["Review 0 was fine.", "It ended well."]
+    assert not any(s in ("pos", "neg") or "pos" in s.split() for d in tables for s in d.sentences)
+    notes = {p.file.rsplit("/", 1)[-1]: p for p in report.problems}
+    assert "read as a table: the texts of its column 'text' (23 rows, 10 to a document)" in notes["reviews.csv"].message
+    assert notes["reviews.csv"].severity == "warning"
+    assert "ids.tsv" in notes and "left out" in notes["ids.tsv"].message
+    assert not any(d.file.endswith("ids.tsv") for d in docs)
+
+
 def test_stats_count_documents_sentences_characters_and_tokens(tmp_path, tokenizer):
     (tmp_path / "c.txt").write_text("The cat sat. The dog ran.\n\nA big tree.\n", encoding="utf-8")
     s = corpus_stats(tmp_path / "c.txt")
