@@ -4,7 +4,7 @@
 A model fine-tuned for a few epochs often scores best before its last step, and a long run
 spends hours past its best. After each evaluation the keeper compares the task's main metric
 (accuracy, F1, MLM accuracy; lower is better only for a loss) with the best so far; a tie goes
-to a validation loss lower by 0.1% or more (a classifier's accuracy often stays at the majority
+to a validation loss lower by more than 0.1% (a classifier's accuracy often stays at the majority
 label's share for several evaluations while its loss falls: that is progress, not a plateau; a
 loss lower by 2e-8 is not). An early stop
 waits until the model has beaten its first evaluation: a new model's first evaluations often sit
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .runs import atomic_write_json, usual_modes
 
-LOSS_TIE_MARGIN = 1e-3  # a tie on the metric is broken by a validation loss lower by 0.1% or more
+LOSS_TIE_MARGIN = 1e-3  # a tie on the metric is broken by a validation loss lower by more than 0.1%
 
 
 class BestKeeper:

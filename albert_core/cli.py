@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
 from .data.problems import DataError
-from .runs import ConfigError, RunConfig, task_word, unknown_option
+from .runs import ConfigError, RunConfig, a_model_of, unknown_option
 from .spec import PRESETS, SpecError
 from .tokenizer import TokenizerError
 
@@ -333,10 +333,13 @@ def _config_from_args(args) -> RunConfig:
         here = Path(args.config).resolve().parent
         for key in ("train_file", "eval_file"):
             if getattr(c, key):
-                setattr(c, key, os.pathsep.join(str(here / p) for p in getattr(c, key).split(os.pathsep)))
+                parts = [p.strip() for p in getattr(c, key).split(os.pathsep) if p.strip()]
+                setattr(c, key, os.pathsep.join(str(here / p) for p in parts))
     c.task = args.task if args.task else c.task
     if args.train:  # a corpus may be several paths joined by os.pathsep: each made whole
-        c.train_file = os.pathsep.join(str(Path(p).resolve()) for p in args.train.split(os.pathsep) if p)
+        c.train_file = os.pathsep.join(
+            str(Path(p.strip()).resolve()) for p in args.train.split(os.pathsep) if p.strip()
+        )
     if args.eval:
         c.eval_file = str(Path(args.eval).resolve())
     if args.preset:
@@ -446,6 +449,8 @@ def cmd_train(args) -> int:
                 f"Start a new run with these settings (--out NEW_FOLDER){_retry_hint(run_dir)}"
             )
     else:
+        if not args.train and not args.config:  # said before any model is looked for
+            raise ConfigError("give --train FILE with the training data")
         config = _config_from_args(args)  # a model or tokenizer that cannot be used leaves no run folder
         if not config.train_file:
             raise ConfigError("give --train FILE with the training data (or train_file in the --config file)")
@@ -647,8 +652,8 @@ def cmd_predict(args) -> int:
         raise ConfigError("--text is empty; give the text to predict for")
     if args.context is not None and (predictor.text_pairs is False or predictor.task in ("ner", "pretrain")):
         raise ConfigError(  # read as a second text, it would change the answer without a word
-            f"--context is for question answering, or a classifier trained on text pairs; this {task_word(predictor.task)} "
-            "model reads one text: give it all in --text"
+            "--context is for question answering, or a classifier trained on text pairs; "
+            f"{a_model_of(predictor.task)} like this one reads one text: give it all in --text"
         )
     out = predictor.predict(args.text, args.context)
     if args.json:

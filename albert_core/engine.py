@@ -545,9 +545,7 @@ class Trainer:
         self.best.update(self.step, last, self.model)
         b = self.best
         if b.keep and b.step == self.step:
-            self.emit(
-                Log(f"the final model is the one of the last step, {b.step:,}, the best on validation ({b.describe()})")
-            )
+            self.emit(Log(f"the final model is the last step's, the best on validation ({b.describe()})"))
         if not b.keep or not b.step or b.step == self.step or not (b.folder / "model.safetensors").exists():
             return last, self.step
         metrics = b.restore(self.model)

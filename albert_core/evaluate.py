@@ -9,7 +9,7 @@ from .data.problems import DataError, Problem
 from .metrics import MULTI_LABEL_THRESHOLD
 from .predict import load_predictor
 from .qa_features import saved_windowing
-from .runs import ConfigError, RunConfig, load_config, task_word
+from .runs import ConfigError, RunConfig, a_model_of, load_config
 from .tasks.base import get_task
 
 
@@ -47,7 +47,7 @@ def evaluate_model(model_dir: str, data_file: str = "", batch_size: int = 64, co
         if not data_file or not any("--task" in p.message for p in e.problems):
             raise
         raise DataError([
-            Problem(p.file, p.line, p.message.split(": ", 1)[0] + f": a {task_word(pred.task)} model is not scored on it; "
+            Problem(p.file, p.line, p.message.split(": ", 1)[0] + f": {a_model_of(pred.task)} is not scored on it; "
                     "evaluate a model trained for that task") if "--task" in p.message else p
             for p in e.problems
         ]) from None  # fmt: skip

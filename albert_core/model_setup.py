@@ -40,7 +40,7 @@ def resolve_init(init: str) -> str:
                     "because loading them can run code. Convert the model to safetensors first."
                 )
             onnx = sorted(q.name for q in p.glob("*.onnx"))
-            if onnx:  # an ONNX export: for onnxruntime, not for training or for predict
+            if onnx and not (p.parent / "run.json").exists():  # an ONNX export (a run's model/ keeps a cache)
                 raise ConfigError(
                     f"{p} is an ONNX export ({', '.join(onnx)}), which onnxruntime reads (its README.md shows how); "
                     "here, give the run folder it was exported from, or a Hugging Face export of it"

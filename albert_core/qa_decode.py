@@ -41,14 +41,24 @@ def _top(values, allowed: list[int], k: int) -> list[int]:
     return sorted(allowed, key=lambda i: values[i], reverse=True)[:k]
 
 
+# scripts that put no spaces between words: a span there is kept as the model drew it
+NO_SPACES = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "IDEOGRAPHIC", "THAI", "LAO", "KHMER",
+             "MYANMAR", "TIBETAN", "YI ", "JAVANESE", "BALINESE")  # fmt: skip
+
+
 def _word_char(ch: str) -> bool:
-    """A letter or digit of a script that puts spaces between words (not Chinese or Japanese)."""
-    return ch.isalnum() and unicodedata.east_asian_width(ch) not in ("W", "F")
+    """A letter, digit or combining mark (the accent of a decomposed é) of a script that puts
+    spaces between words."""
+    if not (ch.isalnum() or unicodedata.category(ch).startswith("M")):
+        return False
+    return not unicodedata.name(ch, "").startswith(NO_SPACES)
 
 
 def whole_words(context: str, start: int, end: int) -> tuple[int, int]:
     """The span [start, end) widened to the whole words it cuts into: a model reads pieces, so its
     best span may start or end inside a word ("ondon" of "London"), and nobody wants that answer."""
+    if not 0 <= start < end <= len(context):
+        return start, end
     while start > 0 and _word_char(context[start - 1]) and _word_char(context[start]):
         start -= 1
     while end < len(context) and _word_char(context[end]) and _word_char(context[end - 1]):

@@ -562,6 +562,14 @@ def task_word(task: str) -> str:
     return TASK_WORDS.get(task, task)
 
 
+MODEL_WORDS = {"ner": "an NER model", "qa": "a question-answering model", "pretrain": "a pre-trained model"}
+
+
+def a_model_of(task: str) -> str:
+    """A model of `task` as a sentence names it: "a classification model", "an NER model"."""
+    return MODEL_WORDS.get(task, f"a {task} model")
+
+
 def metric_word(name: str) -> str:
     """A metric's key as a person writes it: macro_f1 → macro F1, mlm_accuracy → MLM accuracy."""
     return METRIC_WORDS.get(name) or " ".join(WORD_CASE.get(w.lower(), w) for w in name.split("_"))

@@ -87,7 +87,12 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
         len(data),
         fatal=not data.multi_label and len(counts) < 2,  # one label: nothing to tell apart
         chart_title="Labels (texts that have each)" if data.multi_label else "Labels",
-        info={**_label_info(data), **_coarse_info(counts, before)},
+        info={
+            **_label_info(data),
+            **_coarse_info(counts, before),
+            # each row's labels: a validation file is checked against the training file's (unscored_reason)
+            "row_labels": [tuple(r) for r in data.label_sets] if data.multi_label else [(y,) for y in data.labels],
+        },
     )
 
 

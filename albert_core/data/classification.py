@@ -540,6 +540,31 @@ def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[lis
     return sorted(train), sorted(val)
 
 
+def unscored_reason(known: set[str], rows: list[tuple[str, ...]]) -> str:
+    """Why a validation file would score nothing, "" when some row is scored: a row with a label
+    the training file does not have is left out of evaluation (a row of several labels with none
+    is scored). `rows` holds each row's labels."""
+    if not rows or any(set(row) <= known for row in rows):
+        return ""
+    theirs = sorted({y for row in rows for y in row})
+    if not set(theirs) & known:
+        return (
+            f"none of its {len(rows):,} rows has a label of the training file (it has {some_labels(theirs)}; "
+            f"the training file {some_labels(sorted(known))})"
+        )
+    lacking = [y for y in theirs if y not in known]
+    return (
+        f"each of its {len(rows):,} rows has a label the training file does not have ({some_labels(lacking)}), "
+        "and such rows are not scored"
+    )
+
+
+def some_labels(labels: list[str], most: int = 5) -> str:
+    """A few labels to name: "'a', 'b' and 3 more"."""
+    shown = ", ".join(repr(y) for y in labels[:most])
+    return shown + (f" and {len(labels) - most:,} more" if len(labels) > most else "")
+
+
 def check_eval_labels(train: ClassificationData, evaluation: ClassificationData) -> list[Problem]:
     """Rows of the validation file with a label that never appears in training."""
     known = train.all_labels()

@@ -16,6 +16,7 @@ from ..data.classification import (
     random_split,
     read_classification,
     stratified_split,
+    unscored_reason,
 )
 from ..data.problems import DataError
 from ..metrics import MULTI_LABEL_THRESHOLD, classification_metrics, multilabel_metrics, tuned_metrics
@@ -56,14 +57,12 @@ class ClassificationTask(Task):
         self.read_train_and_eval(read, hold_out)
         if self.split == "file":
             unknown = check_eval_labels(self.train_data, self.eval_data)
-            if unknown and len(unknown) == len(self.eval_data.lines):
-                theirs = sorted({y for row in (self.eval_data.label_sets or [(y,) for y in self.eval_data.labels])
-                                 for y in row})  # fmt: skip
-                ours = label_order(self.train_data.all_labels())
+            rows = self.eval_data.label_sets or [(y,) for y in self.eval_data.labels]
+            reason = unscored_reason(self.train_data.all_labels(), [tuple(r) for r in rows])
+            if reason:
                 raise DataError(
-                    f"none of its {len(unknown):,} rows has a label of the training file (it has "
-                    f"{_some(theirs)}; the training file {_some(ours)}): choose the validation file that goes "
-                    "with this training file, or hold out a share of the training file",
+                    f"{reason}: choose the validation file that goes with this training file, or hold out a share "
+                    "of the training file",
                     self.eval_data.path,
                 )
             self.warnings += [str(p) + "; the row is left out of evaluation" for p in unknown]
@@ -276,9 +275,3 @@ def one_answer_advice(confusion: list[list[int]] | None, labels: list[str], conf
         f"the model answers '{labels[only]}' for all {total} validation examples, so its accuracy "
         f"({confusion[only][only] / total:.1%}) is only that label's share: it has learnt nothing usable yet. "
     ) + nothing_learnt_hint(config, losses)
-
-
-def _some(labels: list[str], most: int = 5) -> str:
-    """A few labels to name: "'a', 'b' and 3 more"."""
-    shown = ", ".join(repr(y) for y in labels[:most])
-    return shown + (f" and {len(labels) - most:,} more" if len(labels) > most else "")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albert_core.data.classification import unscored_reason
 from albert_core.data.corpus import vocabulary_miss_rate
 from albert_core.data.problems import DataError, Problem
 
@@ -902,10 +903,8 @@ class DataPage(QWidget):
         known = set(self.preview.label_counts) if self.preview is not None else set()
         if self.project.state.task == "classification" and known and outcome.label_counts:
             unknown = sorted(set(outcome.label_counts) - known)
-            if unknown and not set(outcome.label_counts) & known:  # another data set's labels altogether
-                said = f"none of its labels is one of the training file's ({', '.join(unknown[:5])}" + (
-                    " …)" if len(unknown) > 5 else ")"
-                )
+            said = unscored_reason(known, outcome.info.get("row_labels") or [])  # as a run would refuse it
+            if said:
                 self._show_eval_note(f"{name} cannot be used: {said}", f"the validation file {name}: {said}")
                 return
             if unknown:
@@ -971,4 +970,21 @@ def _said_of_it(message: str) -> str:
     """A file's problem as the end of "x.csv cannot be used: …": "it has no usable rows" where the
     message says what the file does, "no such file; check the path" as it is."""
     verb = message.split(" ", 1)[0]
-    return f"it {message}" if verb in {"has", "is", "holds", "looks", "reads", "cannot", "seems", "was"} else message
+    return f"it {message}" if verb in SAYS_WHAT_IT_DOES else message
+
+
+# verbs a reader's message about a file starts with ("has no usable rows", "does not look like …")
+SAYS_WHAT_IT_DOES = {
+    "has",
+    "is",
+    "holds",
+    "looks",
+    "reads",
+    "cannot",
+    "seems",
+    "was",
+    "does",
+    "needs",
+    "names",
+    "lacks",
+}

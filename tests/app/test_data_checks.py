@@ -68,9 +68,9 @@ def test_the_validation_file_is_read_as_a_run_will_and_dropped_with_the_task(win
     strange = tmp_path / "strange.csv"  # another data set's labels altogether: a run would refuse it
     strange.write_text("text,label\nwho is he,HUM\nwhere is it,LOC\n", encoding="utf-8")
     choose_eval_file(page, qtbot, strange)
-    assert (
-        page.eval_note.text()
-        == "strange.csv cannot be used: none of its labels is one of the training file's (HUM, LOC)"
+    assert page.eval_note.text() == (
+        "strange.csv cannot be used: none of its 2 rows has a label of the training file "
+        "(it has 'HUM', 'LOC'; the training file 'neg', 'pos')"
     )
     assert "strange.csv" in window.project.data_problem
     other = write_conll(tmp_path / "ner.txt", 20)  # a file of another kind: it says why

@@ -258,7 +258,7 @@ def test_a_classifier_needs_two_labels_and_evaluate_takes_the_columns_named(tmp_
     assert main(["predict", "--model", str(run), "--text", "  "]) == 2
     assert "--text is empty" in capsys.readouterr().err
     assert main(["predict", "--model", str(run), "--text", "a fine film", "--context", "dull"]) == 2  # one text only
-    assert "this classification model reads one text: give it all in --text" in capsys.readouterr().err
+    assert "a classification model like this one reads one text: give it all in --text" in capsys.readouterr().err
 
 
 def test_a_question_needs_its_passage_and_no_answer_is_valid_json(tmp_path, capsys):
@@ -403,6 +403,14 @@ def test_a_settings_file_can_name_the_data_beside_it_and_flags_override_it(tmp_p
     assert r.returncode == 0, r.stderr
     config = json.loads((run / "run.json").read_text())
     assert config["train_file"] == str(folder / "d.csv") and config["max_steps"] == 2 and config["batch_size"] == 8
+    settings.write_text(json.dumps({"train_file": " d.csv :", "spec": TINY.to_dict(), "max_steps": 1}))
+    r = cli("train", "--config", str(settings), "--out", str(tmp_path / "spaced"), check=False)
+    assert r.returncode == 0 and json.loads((tmp_path / "spaced" / "run.json").read_text())["train_file"] == str(
+        folder / "d.csv"
+    )  # a stray separator or space is no second path (that would be the whole folder)
+    assert cli("train", "--init", "albert/albert-base-v2", check=False).stderr.startswith(
+        "error: give --train FILE with the training data"
+    )  # said before any model is looked for
     settings.write_text(json.dumps({"max_steps": 2}))  # no data named anywhere: said
     r = cli("train", "--config", str(settings), "--out", str(tmp_path / "none"), check=False)
     assert (

@@ -132,6 +132,25 @@ def test_validation_labels_unseen_in_training_are_reported(tmp_path):
     assert failed["event"] == "failed" and str(other) in failed["message"]
     assert "none of its 12 rows has a label of the training file" in failed["message"]
     assert "'HUM:0', 'HUM:1'" in failed["message"] and "and 7 more" in failed["message"]
+    # several labels per text: rows that each have one label the training file lacks score nothing either
+    from tests.core.helpers import write_topics_jsonl
+
+    topics = write_topics_jsonl(tmp_path / "topics.jsonl", 60)
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text(
+        "".join(json.dumps({"text": f"match {i}", "labels": ["sport", "weather"]}) + "\n" for i in range(6)), "utf-8"
+    )
+    run = create_run(
+        RunConfig(train_file=str(topics), eval_file=str(dev), multi_label=True, spec=TINY.to_dict(), preset="",
+                  max_steps=2),
+        tmp_path / "m",
+    )  # fmt: skip
+    failed = train(run)
+    assert failed["event"] == "failed"
+    assert "each of its 6 rows has a label the training file does not have ('weather')" in failed["message"]
+    dev.write_text(dev.read_text() + '{"text": "a match", "labels": ["sport"]}\n', "utf-8")  # one row to score
+    assert train(create_run(RunConfig.from_dict({**json.loads((tmp_path / "m" / "run.json").read_text())}),
+                            tmp_path / "m2"))["event"] == "finished"  # fmt: skip
 
 
 def test_keep_best_saves_the_best_evaluation_and_early_stop_ends_a_run_past_its_best(tmp_path):
@@ -216,7 +235,9 @@ def test_a_tie_is_broken_by_a_lower_loss_not_by_noise_and_a_best_last_step_is_sa
     last = train(run)
     assert last["event"] == "finished" and last["best_step"] == 0
     logs = [e["message"] for e in read_events(run / "events.jsonl") if e["event"] == "log"]
-    assert any(m.startswith("the final model is the one of the last step, 4, the best on validation") for m in logs)
+    assert any(
+        m.startswith("the final model is the last step's, the best on validation (") and "step 4" in m for m in logs
+    )
 
 
 def test_epochs_with_gradient_accumulation_cover_the_data_and_the_log_shows_the_rate_each_step_used(tmp_path):

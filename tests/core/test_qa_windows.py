@@ -169,3 +169,13 @@ def test_an_answer_is_whole_words_even_when_the_model_picks_a_piece_inside_one()
     starts, ends = [0.0] * len(offsets), [0.0] * len(offsets)
     starts[2], ends[2] = 9.0, 9.0
     assert decode_windows([(starts, ends, offsets)], japanese).best_text == "京"
+    from albert_core.qa_decode import whole_words
+
+    thai = "Bangkok คือเมืองหลวงของประเทศไทย ok"  # no spaces between Thai words: kept as drawn
+    s = thai.index("มืองห")
+    assert whole_words(thai, s, s + 5) == (s, s + 5)
+    decomposed = "Her re\u0301sume\u0301 is long"  # résumé with combining accents: one word
+    assert decomposed[slice(*whole_words(decomposed, 4, 6))] == "re\u0301sume\u0301"
+    korean = "서울은 한국의 수도"  # Korean puts spaces between words: widened like English
+    assert korean[slice(*whole_words(korean, 4, 5))] == "한국의"
+    assert whole_words("ab", 2, 2) == (2, 2) and whole_words("abc", 1, 1) == (1, 1)  # empty spans as they are

@@ -120,6 +120,7 @@ def test_a_model_folder_whose_weights_were_deleted_says_they_are_missing(tmp_pat
     # a run folder whose model/ lost its weights says the same of its model/
     run_dir = create_run(RunConfig(train_file="x.csv"), tmp_path / "run")
     _model_folder(run_dir / "model")
+    (run_dir / "model" / "model.onnx").write_bytes(b"the Playground's cache")  # not an export for that
     with pytest.raises(ConfigError, match="missing its weights file"):
         resolve_init(str(run_dir))
 
