@@ -555,7 +555,7 @@ METRIC_WORDS = {  # names a person writes otherwise
 WORD_CASE = {"f1": "F1", "mlm": "MLM", "sop": "SOP", "mcc": "MCC", "hasans": "HasAns", "noans": "NoAns"}
 
 
-TASK_WORDS = {"pretrain": "pre-training"}  # a task named as a person writes it (the others are: ner, qa)
+TASK_WORDS = {"pretrain": "pre-training", "ner": "NER", "qa": "QA"}  # a task as a person writes it
 
 
 def task_word(task: str) -> str:

@@ -254,6 +254,12 @@ class DataPage(QWidget):
         self.tokenizer_note.setText(text)
         self.corpus_form.setRowVisible(self.tokenizer_note, bool(text))
         self._set_problem(tokenizer=text.replace("This tokenizer", "the tokenizer chosen", 1))
+        if self.preview is not None and not self.preview.problems:  # not "No problems found." beside it
+            self.problem_note.setText(
+                "No problems in the files; the tokenizer chosen cannot be used (see Tokenizer)."
+                if text
+                else "No problems found."
+            )
 
     def _show_stats(self, stats: dict) -> None:
         for key, lab in self.stat_labels.items():
@@ -566,7 +572,8 @@ class DataPage(QWidget):
     def _fit_columns(self) -> None:
         """The column with the longest content (the text) takes the width the others leave; the
         others are as wide as their content, up to COLUMN_CAP pixels (a label, a count, a second text),
-        and half the view together."""
+        and half the view together. A QA preview's text is its question (the context shown is a
+        snippet around the answer)."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
@@ -575,9 +582,9 @@ class DataPage(QWidget):
             return
         widths = [self.table.columnWidth(c) for c in range(n)]
         text = max(range(n), key=widths.__getitem__)
-        if self.preview is not None:  # the text by its role where known (a QA preview: the context)
+        if self.preview is not None:  # the text by its role where known (a QA preview: the question)
             roles = self.preview.roles
-            for name in (roles.get("text"), roles.get("context"), "Context"):
+            for name in (roles.get("text"), roles.get("question"), "Question"):
                 if name and name in self.preview.header:
                     text = self.preview.header.index(name)
                     break

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -382,6 +383,10 @@ class PlaygroundPage(QWidget):
         self.predictor = outcome
         self.model_path = path
         self.stack.setCurrentWidget(view)
+        for other in self.views.values():  # a hidden view's last answer (ten [MASK] guesses) takes no room
+            ignored = QSizePolicy.Policy.Ignored
+            other.setSizePolicy(*(2 * [ignored]) if other is not view else (QSizePolicy.Policy.Preferred,) * 2)
+        self.stack.updateGeometry()
         if task == "classification":
             view.show_pair(getattr(outcome, "text_pairs", None))
         hint = (

@@ -108,7 +108,12 @@ class LabelScores(QWidget):
         table and the row of the weakest F1."""
         self.rows = rows
         weakest = min(rows, key=lambda d: d["f1"])
-        self.title.setText(f"<b>By {what}</b>, {where}. Weakest: <b>{weakest['label']}</b> (F1 {weakest['f1']:.1%}).")
+        tied = [d["label"] for d in rows if d["f1"] == weakest["f1"]]  # two at F1 0: both named
+        names = " and ".join(f"<b>{y}</b>" for y in tied[:3]) + (f" and {len(tied) - 3} more" if len(tied) > 3 else "")
+        if len(tied) == len(rows) > 1:  # all alike: none is weakest
+            weakest = None
+        said = f" Weakest: {names} (F1 {weakest['f1']:.1%})." if weakest else ""
+        self.title.setText(f"<b>By {what}</b>, {where}.{said}")
         t = self.scores
         t.setColumnCount(len(columns))
         t.setHorizontalHeaderLabels(columns)
@@ -161,7 +166,7 @@ class LabelScores(QWidget):
             t.setItem(r, 3, _item(f"{d['support']:,}"))
             if thresholds:
                 t.setItem(r, 4, _item(f"{thresholds[r]:.2f}", f"{d['label']} is given at this probability or above"))
-            if d is weakest and len(self.rows) > 1:
+            if weakest and d["f1"] == weakest["f1"] and len(self.rows) > 1:
                 t.item(r, 2).setForeground(QColor(theme.COLORS["wrong"]))
         header = t.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

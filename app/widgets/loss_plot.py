@@ -188,6 +188,9 @@ class _LegendRow(pg.LegendItem):
         return sum(self._entry_widths())
 
 
+PRETRAIN_ROW_HEIGHT = 84  # a panel's least height in the pre-training plots' four rows
+
+
 class _Panel(pg.PlotWidget):
     """One live panel. No grid: grid lines cost more to paint than the curves themselves
     (about 10 ms a panel per frame on a software-rendered window).
@@ -223,7 +226,8 @@ class _Panel(pg.PlotWidget):
         self._in_band = False
         item.legend = self.legend  # curves given a name join it; the theme colours its text
         item.getViewBox().sigResized.connect(self._on_view_resized)
-        self.setMinimumHeight(140 if x_label else 110)  # the pre-training page stacks four rows
+        self.min_height = 140 if x_label else 110
+        self.setMinimumHeight(self.min_height)  # (less where the pre-training page stacks four rows)
         theme.watcher().register(self)
 
     def setTitle(self, title: str | None = None, **args) -> None:
@@ -361,7 +365,13 @@ class LivePlots(QWidget):
             g.addWidget(self.speed_panel, 3, 1)
             for r, stretch in enumerate((3, 2, 2, 2)):
                 g.setRowStretch(r, stretch)
+            # four rows, and the banner of a finished run above them: short enough for 1024 x 700
+            self.loss_panel.setMinimumHeight(PRETRAIN_ROW_HEIGHT + 20)
+            for panel in [*p.values(), self.lr_panel, self.speed_panel]:
+                panel.setMinimumHeight(PRETRAIN_ROW_HEIGHT)
         else:
+            for panel in (self.loss_panel, self.metric_panel, self.lr_panel, self.speed_panel):
+                panel.setMinimumHeight(panel.min_height)
             g.addWidget(self.metric_panel, 1, 0)
             g.addWidget(self.lr_panel, 1, 1)
             g.addWidget(self.speed_panel, 2, 0, 1, 2)

@@ -89,7 +89,7 @@ def test_rename_writes_run_json_atomically(window, runs, monkeypatch, qtbot):
     assert page.select_run(str(runs["ner"]))
     monkeypatch.setattr(page, "ask_name", lambda current: "people and places")
     page.rename_button.click()
-    assert play.status.text().startswith("people and places: ner model loaded")
+    assert play.status.text().startswith("people and places: NER model loaded")
     assert load_config(runs["ner"]).name == "people and places"
     assert json.loads((runs["ner"] / "run.json").read_text())["task"] == "ner"
     assert "people and places" in [r.name for r in page.visible_runs()]
@@ -512,3 +512,14 @@ def test_the_list_keeps_the_height_it_was_dragged_to(window, qtbot):
     qtbot.addWidget(again)
     again._timer.stop()
     assert again.split.saveState() == page.split.saveState()
+
+
+def test_labels_tied_for_weakest_are_all_named_and_none_when_all_alike(qtbot):
+    from app.widgets.label_scores import LabelScores
+
+    panel = LabelScores()
+    qtbot.addWidget(panel)
+    panel.show_confusion(["cat", "dog", "eel"], [[5, 0, 0], [5, 0, 0], [5, 0, 0]], "on a file")
+    assert "Weakest: <b>dog</b> and <b>eel</b> (F1 0.0%)" in panel.title.text()
+    panel.show_confusion(["cat", "dog"], [[5, 0], [0, 5]], "on a file")  # both perfect: none is weakest
+    assert "Weakest" not in panel.title.text()

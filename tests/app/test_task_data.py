@@ -256,4 +256,4 @@ def test_a_qa_preview_of_long_questions_shows_every_column(window, qtbot, tmp_pa
 
     qtbot.waitUntil(every_column_shows, timeout=5_000)
     widths = [page.table.columnWidth(c) for c in range(n)]
-    assert widths[1] == max(widths)  # the context is the text
+    assert widths[0] == max(widths)  # the question is what a person reads first

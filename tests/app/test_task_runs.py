@@ -222,6 +222,12 @@ def test_playground_fills_in_masks_with_a_pretrained_model(window, qtbot, traine
     assert [b.format() for b in bars] == [f"{c['score']:.1%}" for c in mask["candidates"]]
     labels = [w.text() for w in view.guesses_widget.findChildren(QLabel)]
     assert all((c["text"] or c["token"]) in labels for c in mask["candidates"])
+    with qtbot.waitSignal(play.predicted, timeout=30_000):
+        play.set_text("[MASK] the movie was [MASK] and [MASK]")  # guesses for three masks: a tall view
+    tall = view.minimumSizeHint().height()
+    play.load_model_path(str(trained_runs["ner"]))  # another model: the hidden guesses take no room
+    qtbot.waitUntil(lambda: play.model_path == str(trained_runs["ner"]) and not play.is_loading(), timeout=60_000)
+    assert play.stack.minimumSizeHint().height() < tall
 
 
 def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs):
@@ -244,7 +250,7 @@ def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs)
     _load(window, qtbot, trained_runs["qa"])  # a folder outside the runs
     qa = trained_runs["qa"].resolve()
     assert play.model_box.currentIndex() == 0 and play.model_box.count() == 3
-    assert play.model_box.currentText() == f"qa (qa · folder {qa.parent})"
+    assert play.model_box.currentText() == f"qa (QA · folder {qa.parent})"
     play.refresh_models()  # listed again: the folder stays shown, once
     assert play.model_box.count() == 3 and Path(play.model_box.currentData()) == qa
 

@@ -182,6 +182,7 @@ def test_pretraining_can_take_the_tokenizer_of_another_model(window, qtbot, tmp_
         and "holds no tokenizer" in note.text()
     )
     assert window.project.state.training["tokenizer_from"] == str(tmp_path) and not data.vocab_spin.isEnabled()
+    assert data.problem_note.text() != "No problems found."  # the tokenizer is one, beside the files'
     assert f"the tokenizer of {tmp_path.name}" in train.summary.text()
     # the Train page says it before Start, as for a data file that cannot be used
     assert "Cannot start: fix the data on the Data page first: the tokenizer chosen cannot be used" in (

@@ -537,7 +537,7 @@ def test_a_small_corpus_is_told_so_before_training(pretrain_run, tmp_path):
 
     _, _, events = pretrain_run
     warned = [e["message"] for e in events if e["event"] == "log" and e.get("level") == "warning"]
-    assert any("small for pre-training" in w and "the text of the task to come most" in w for w in warned), warned
+    assert any("small for pre-training" in w and "the task's own text most" in w for w in warned), warned
     assert corpus_size_notes(5_000_000, 100) == []
     (no_eval,) = corpus_size_notes(5_000_000, 0)
     assert "no example is left to hold out for validation" in no_eval
