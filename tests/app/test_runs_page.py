@@ -53,8 +53,8 @@ def test_metric_column_shows_every_task_in_percent(window, runs):
 
     table = window.runs_page.table.model()
     shown = {table.index(row, 2).data(): table.index(row, 5).data() for row in range(table.rowCount())}
-    assert shown["qa"] == f"F1 {final('qa', 'f1'):.2f}%"
-    assert shown["ner"] == f"F1 {100 * final('ner', 'f1'):.2f}%"
+    assert shown["QA"] == f"F1 {final('qa', 'f1'):.2f}%"
+    assert shown["NER"] == f"F1 {100 * final('ner', 'f1'):.2f}%"
     assert shown["pre-training"] == f"MLM accuracy {100 * final('pretrain', 'mlm_accuracy'):.2f}%"
 
 

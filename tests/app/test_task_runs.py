@@ -245,7 +245,7 @@ def test_the_model_box_names_the_model_that_answers(window, qtbot, trained_runs)
     assert play.model_box.count() == 2 and play.model_box.currentIndex() == -1  # nothing loaded yet
     _load(window, qtbot, runs["ner"] / "model")  # a run's model folder, as "Try in Playground"
     assert Path(play.model_box.currentData()) == runs["ner"]
-    assert play.model_box.currentText().startswith("tiny ner (ner")
+    assert play.model_box.currentText().startswith("tiny ner (NER")
 
     _load(window, qtbot, trained_runs["qa"])  # a folder outside the runs
     qa = trained_runs["qa"].resolve()
