@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES
+from .data.corpus import DOCUMENT_MODES, SENTENCE_MODES, split_paths
 from .data.problems import DataError
 from .runs import ConfigError, RunConfig, a_model_of, unknown_option
 from .spec import PRESETS, SpecError
@@ -333,13 +333,10 @@ def _config_from_args(args) -> RunConfig:
         here = Path(args.config).resolve().parent
         for key in ("train_file", "eval_file"):
             if getattr(c, key):
-                parts = [p.strip() for p in getattr(c, key).split(os.pathsep) if p.strip()]
-                setattr(c, key, os.pathsep.join(str(here / p) for p in parts))
+                setattr(c, key, os.pathsep.join(str(here / p) for p in split_paths(getattr(c, key))))
     c.task = args.task if args.task else c.task
     if args.train:  # a corpus may be several paths joined by os.pathsep: each made whole
-        c.train_file = os.pathsep.join(
-            str(Path(p.strip()).resolve()) for p in args.train.split(os.pathsep) if p.strip()
-        )
+        c.train_file = os.pathsep.join(str(p.resolve()) for p in split_paths(args.train))
     if args.eval:
         c.eval_file = str(Path(args.eval).resolve())
     if args.preset:
@@ -793,16 +790,17 @@ def cmd_tokenizer(args) -> int:
 
 
 def cmd_corpus(args) -> int:
-    from .data.corpus import CorpusOptions, corpus_stats, describe_stats
+    from .data.corpus import CorpusOptions, corpus_stats, describe_stats, require_text
 
     tokenizer = None
     if args.tokenizer:
         from .model_setup import tokenizer_of
 
         tokenizer = tokenizer_of(args.tokenizer)
-    stats = corpus_stats(args.paths, tokenizer, CorpusOptions(args.documents, args.sentences))
-    if not stats["documents"]:  # every file left out (binary, unreadable) or empty: no corpus to speak of
-        raise DataError("; ".join(stats["problems"][:5]) or "holds no text", ", ".join(args.paths))
+    options = CorpusOptions(args.documents, args.sentences)
+    stats = corpus_stats(args.paths, tokenizer, options)
+    if not stats["documents"]:  # every file left out (binary, unreadable) or empty: said as pre-training says it
+        require_text(args.paths, options)
     if args.json:
         print(json.dumps(stats))
         return 0

@@ -61,6 +61,7 @@ class OnnxPredictor(Predictor):
     def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
         """Each label's probability for one batch of texts (and second texts), from onnxruntime;
         `predict`, `classify_batch` and file predictions all come through here."""
+        pairs = self.second_texts(len(texts), pairs)
         return self._probabilities(self.logits(self._encode(texts, pairs, padding=True))).tolist()
 
 

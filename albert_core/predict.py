@@ -76,10 +76,10 @@ class Predictor:
     def _classify(self, text: str, pair: str | None = None) -> dict:
         """The answer for one text; `pieces` and `read` say so when the text is longer than the
         model reads (its first `read` pieces of `pieces` decide)."""
-        if self.text_pairs and not pair:  # an empty second text, read as training read one (and a file's)
-            pair = " "
-        out = self.answer(self.probabilities([text], [pair] if pair else None)[0])
-        pieces = len(self.tokenizer(text, pair or None, verbose=False)["input_ids"])
+        pairs = [pair] if pair else None
+        out = self.answer(self.probabilities([text], pairs)[0])
+        read = self.second_texts(1, pairs)  # as the model read it
+        pieces = len(self.tokenizer(text, read[0] if read else None, verbose=False)["input_ids"])
         if pieces > self.max_length:
             out["pieces"], out["read"] = pieces, self.max_length
         return out
@@ -107,10 +107,18 @@ class Predictor:
         ranked = sorted(range(len(probs)), key=lambda i: -probs[i])
         return [self.labels[i] for i in ranked if probs[i] >= self.thresholds[i]]
 
+    def second_texts(self, n: int, pairs: list[str] | None) -> list[str] | None:
+        """The second texts of `n` texts as the model reads them: an empty one as training read it
+        (" "), and for a model trained on pairs, " " where none is given at all."""
+        if pairs is not None:
+            return [p or " " for p in pairs]
+        return [" "] * n if self.text_pairs else None
+
     def probabilities(self, texts: list[str], pairs: list[str] | None = None) -> list[list[float]]:
         """Each label's probability for one batch of texts (and second texts), on the model's device."""
         import torch
 
+        pairs = self.second_texts(len(texts), pairs)
         enc = self.tokenizer(
             texts, pairs, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
         )

@@ -390,8 +390,7 @@ def _classify(predictor, inp: _Input, batch_size: int, progress: Progress | None
     _check(stop)
     for idx in eval_batches(lengths, batch_size):
         texts = [inp.texts[i] or " " for i in idx]
-        # a model trained on pairs reads an empty second text where there is none (as the Playground does)
-        pairs = [inp.pairs[i] or " " for i in idx] if inp.pairs else [" "] * len(idx) if predictor.text_pairs else None
+        pairs = [inp.pairs[i] for i in idx] if inp.pairs else None  # read as the model reads them (second_texts)
         for i, row in zip(idx, predictor.probabilities(texts, pairs), strict=True):
             probs[i] = row
         done += len(idx)

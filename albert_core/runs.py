@@ -309,17 +309,19 @@ def data_name(path: str) -> str:
     return stem
 
 
+def run_name(run_dir: str | Path) -> str:
+    """A run's name as the lists show it: its run.json's name, else its folder's."""
+    run_dir = Path(run_dir)
+    try:
+        return load_config(run_dir).name or run_dir.name
+    except (ConfigError, OSError, TypeError, ValueError):
+        return run_dir.name
+
+
 def run_names(root: str | Path) -> set[str]:
-    """The names of the runs in a folder as the lists show them (run.json's name, else the folder's),
-    read from their run.json alone."""
-    names = set()
-    for p in Path(root).iterdir() if Path(root).is_dir() else ():
-        if (p / "run.json").is_file():
-            try:
-                names.add(load_config(p).name or p.name)
-            except (ConfigError, OSError, TypeError, ValueError):
-                names.add(p.name)
-    return names
+    """The names of the runs in a folder as the lists show them, read from their run.json alone."""
+    folders = Path(root).iterdir() if Path(root).is_dir() else ()
+    return {run_name(p) for p in folders if (p / "run.json").is_file()}
 
 
 def unused_name(name: str, taken: set[str]) -> str:

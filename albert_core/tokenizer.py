@@ -24,28 +24,15 @@ class TokenizerError(ValueError):
     pass
 
 
-def _lines(sources: Iterable[str | Path]) -> Iterator[str]:
-    for src in sources:
-        p = Path(src)
-        files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
-        for f in files:
-            with open(f, encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    line = line.strip()
-                    if line:
-                        yield line
-
-
 def train_tokenizer(
     texts: Iterable[str] | None = None,
     out_dir: str | Path = "",
     vocab_size: int = 8000,
-    files: Iterable[str | Path] = (),
     max_sentences: int = 2_000_000,
     seed: int = 42,
     shrink_if_needed: bool = True,
 ):
-    """Train a lower-cased unigram SentencePiece model on `texts` and/or `files` and return it
+    """Train a lower-cased unigram SentencePiece model on `texts` and return it
     as a transformers AlbertTokenizer, saved to `out_dir` when one is given. The text is first
     put in the form the tokenizer will see it in (`normal_form`), so no piece is spent on what
     the tokenizer can never meet (an accented letter, a capital, the quotes ``like this''). With
@@ -56,7 +43,7 @@ def train_tokenizer(
     memory stays bounded. Every printable ASCII character that occurs in the text gets a piece
     of its own when the vocabulary has room, however rare: `%`, `$` or `/` should never become
     `<unk>`."""
-    sentences = sample_sentences(_chain(texts or (), _lines(files)), max_sentences, seed)
+    sentences = sample_sentences(texts or (), max_sentences, seed)
     if not sentences:
         raise TokenizerError("there is no text to train a tokenizer on; check the data file")
     required = chars_to_keep(sentences, vocab_size)
@@ -199,11 +186,6 @@ def _train(sentences: list[str], out_dir, vocab_size: int, max_sentences: int, s
         if out_dir:
             save_tokenizer(tok, out_dir, prefix + ".model")
     return tok
-
-
-def _chain(*its):
-    for it in its:
-        yield from it
 
 
 def tokenizer_from_spm(model_file: str | Path):

@@ -91,7 +91,7 @@ def read_classification_preview(path: str, columns: dict | None = None, options:
             **_label_info(data),
             **_coarse_info(counts, before),
             # each row's labels: a validation file is checked against the training file's (unscored_reason)
-            "row_labels": [tuple(r) for r in data.label_sets] if data.multi_label else [(y,) for y in data.labels],
+            "row_labels": data.row_labels(),
         },
     )
 

@@ -46,6 +46,12 @@ class ClassificationData:
     def all_labels(self) -> set[str]:
         return set(self.label_counts())
 
+    def row_labels(self) -> list[tuple[str, ...]]:
+        """Each row's labels: its set (multi-label), or its one label."""
+        if self.label_sets is not None:
+            return [tuple(s) for s in self.label_sets]
+        return [(y,) for y in self.labels]
+
     def subset(self, idx: list[int]) -> ClassificationData:
         return ClassificationData(
             self.path,
@@ -568,7 +574,7 @@ def some_labels(labels: list[str], most: int = 5) -> str:
 def check_eval_labels(train: ClassificationData, evaluation: ClassificationData) -> list[Problem]:
     """Rows of the validation file with a label that never appears in training."""
     known = train.all_labels()
-    sets = evaluation.label_sets or [(y,) for y in evaluation.labels]
+    sets = evaluation.row_labels()
     out = []
     for labels, line in zip(sets, evaluation.lines):
         new = [y for y in labels if y not in known]

@@ -57,8 +57,7 @@ class ClassificationTask(Task):
         self.read_train_and_eval(read, hold_out)
         if self.split == "file":
             unknown = check_eval_labels(self.train_data, self.eval_data)
-            rows = self.eval_data.label_sets or [(y,) for y in self.eval_data.labels]
-            reason = unscored_reason(self.train_data.all_labels(), [tuple(r) for r in rows])
+            reason = unscored_reason(self.train_data.all_labels(), self.eval_data.row_labels())
             if reason:
                 raise DataError(
                     f"{reason}: choose the validation file that goes with this training file, or hold out a share "

@@ -23,7 +23,7 @@ from ..qa_features import (
     QAWindowing,
     qa_features,
 )
-from ..runs import ConfigError
+from ..runs import WHOLE_OPTIONS, ConfigError
 from .base import Prepared, Task, pad_sequences
 from .limits import model_max_positions
 
@@ -47,8 +47,9 @@ class QATask(Task):
             self.n_best = int(opts.get("n_best", DEFAULT_N_BEST))
         except (TypeError, ValueError) as e:
             raise ConfigError(f"a question answering option is not a whole number ({e})") from None
-        if self.doc_stride < 0 or self.max_answer_length < 1 or self.max_query_length < 1 or self.n_best < 1:
-            raise ConfigError("doc_stride must be 0 or more; max_answer_length, max_query_length and n_best above 0")
+        for key, least in WHOLE_OPTIONS["qa"]:  # (RunConfig.validate says it first, for a run being made)
+            if getattr(self, key) < least:
+                raise ConfigError(f"{key} must be a whole number of {least} or more (got {getattr(self, key)})")
         self.max_length = min(c.max_length, model_max_positions(c))
 
     def tokenizer_texts(self) -> Iterator[str]:

@@ -98,15 +98,10 @@ def _load(path: str):
 
 def _shown_name(path: str) -> str:
     """A model as the lists name it: its run's name (the run, its model/ or a checkpoint), else its folder's."""
-    from albert_core.runs import ConfigError, load_config, run_of
+    from albert_core.runs import run_name, run_of
 
     run = run_of(path)
-    if run is None:
-        return Path(path).name
-    try:
-        return load_config(run).name or run.name
-    except (ConfigError, OSError, TypeError, ValueError):
-        return run.name
+    return Path(path).name if run is None else run_name(run)
 
 
 class PlaygroundPage(QWidget):
